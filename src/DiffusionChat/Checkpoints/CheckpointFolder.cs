@@ -1,0 +1,237 @@
+using System.Text.Json;
+using TorchSharp;
+
+namespace DiffusionChat.Checkpoints;
+
+/// <summary>
+/// A Hugging Face-layout checkpoint folder: <c>config.json</c>, weights as a single <c>model.safetensors</c> or as
+/// shards listed in <c>model.safetensors.index.json</c>, and tokenizer files.
+/// </summary>
+/// <remarks>Dispose it to release the weight files' memory maps. Reading is thread-safe.</remarks>
+public sealed class CheckpointFolder : IDisposable
+{
+    /// <summary>Name of the single-file weights.</summary>
+    public const string SingleWeightsFile = "model.safetensors";
+
+    /// <summary>Name of the shard index of sharded weights.</summary>
+    public const string ShardIndexFile = "model.safetensors.index.json";
+
+    /// <summary>Name of the model configuration file.</summary>
+    public const string ConfigFile = "config.json";
+
+    private readonly Dictionary<string, SafetensorsFile> fileByTensor;
+    private readonly List<SafetensorsFile> files;
+
+    private CheckpointFolder(string directory, JsonElement config, List<SafetensorsFile> files, Dictionary<string, SafetensorsFile> fileByTensor)
+    {
+        Directory = directory;
+        Config = config;
+        this.files = files;
+        this.fileByTensor = fileByTensor;
+    }
+
+    /// <summary>The folder's full path.</summary>
+    public string Directory { get; }
+
+    /// <summary>The parsed <c>config.json</c> (a detached copy; safe to keep).</summary>
+    public JsonElement Config { get; }
+
+    /// <summary>Every tensor name across all weight files.</summary>
+    public IReadOnlyCollection<string> TensorNames => fileByTensor.Keys;
+
+    /// <summary>The weight files that were opened (one, or one per shard).</summary>
+    public IReadOnlyList<SafetensorsFile> Files => files;
+
+    /// <summary>Opens a checkpoint folder: reads <c>config.json</c> and validates every weight file's header.</summary>
+    /// <param name="directory">The folder path.</param>
+    /// <returns>The opened folder.</returns>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="CheckpointFormatException">
+    /// <c>config.json</c> or the weights are missing or malformed, a shard is missing, or a tensor is listed twice.
+    /// </exception>
+    public static CheckpointFolder Open(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var full = System.IO.Path.GetFullPath(directory);
+        if (!System.IO.Directory.Exists(full))
+        {
+            throw new DirectoryNotFoundException($"Checkpoint folder '{full}' does not exist.");
+        }
+
+        var config = ReadConfig(full);
+        var files = new List<SafetensorsFile>();
+        var byTensor = new Dictionary<string, SafetensorsFile>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var weightsPath in WeightFiles(full, out var indexMap))
+            {
+                var file = SafetensorsFile.Open(weightsPath);
+                files.Add(file);
+                foreach (var name in file.Tensors.Keys)
+                {
+                    if (byTensor.TryGetValue(name, out var other))
+                    {
+                        throw new CheckpointFormatException(weightsPath, name, $"is also stored in '{other.Path}'.");
+                    }
+
+                    byTensor.Add(name, file);
+                }
+            }
+
+            CheckIndexAgreesWithShards(full, byTensor, WeightFilesIndex(full));
+            return new CheckpointFolder(full, config, files, byTensor);
+        }
+        catch
+        {
+            foreach (var f in files)
+            {
+                f.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Whether a tensor of that name exists.</summary>
+    public bool Contains(string name) => fileByTensor.ContainsKey(name);
+
+    /// <summary>The header entry of a tensor.</summary>
+    /// <exception cref="KeyNotFoundException">No such tensor.</exception>
+    public SafetensorsTensorInfo Info(string name) => FileOf(name).Tensors[name];
+
+    /// <summary>Loads one tensor, converted to <paramref name="dtype"/> on <paramref name="device"/>.</summary>
+    /// <exception cref="KeyNotFoundException">No such tensor.</exception>
+    public torch.Tensor Load(string name, torch.ScalarType? dtype = null, torch.Device? device = null) =>
+        FileOf(name).Load(name, dtype, device);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var f in files)
+        {
+            f.Dispose();
+        }
+    }
+
+    private SafetensorsFile FileOf(string name) =>
+        fileByTensor.TryGetValue(name, out var file)
+            ? file
+            : throw new KeyNotFoundException($"Checkpoint '{Directory}' has no tensor '{name}'.");
+
+    private static JsonElement ReadConfig(string directory)
+    {
+        var path = System.IO.Path.Combine(directory, ConfigFile);
+        if (!File.Exists(path))
+        {
+            throw new CheckpointFormatException(path, null, "config.json is missing from the checkpoint folder.");
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new CheckpointFormatException(path, null, $"must hold a JSON object, found {doc.RootElement.ValueKind}.");
+            }
+
+            return doc.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            throw new CheckpointFormatException(path, null, $"is not valid JSON ({ex.Message}).", ex);
+        }
+    }
+
+    private static Dictionary<string, string>? WeightFilesIndex(string directory)
+    {
+        var indexPath = System.IO.Path.Combine(directory, ShardIndexFile);
+        if (!File.Exists(indexPath))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(indexPath));
+            if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
+            {
+                throw new CheckpointFormatException(indexPath, null, "has no 'weight_map' object.");
+            }
+
+            var result = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var entry in map.EnumerateObject())
+            {
+                if (entry.Value.ValueKind != JsonValueKind.String)
+                {
+                    throw new CheckpointFormatException(indexPath, entry.Name, "weight_map value must be a file name string.");
+                }
+
+                var shard = entry.Value.GetString()!;
+                if (shard.Length == 0 || shard.Contains('/', StringComparison.Ordinal) || shard.Contains('\\', StringComparison.Ordinal) || shard is "." or "..")
+                {
+                    throw new CheckpointFormatException(indexPath, entry.Name, $"shard name '{shard}' must be a plain file name in the folder.");
+                }
+
+                result[entry.Name] = shard;
+            }
+
+            return result;
+        }
+        catch (JsonException ex)
+        {
+            throw new CheckpointFormatException(indexPath, null, $"is not valid JSON ({ex.Message}).", ex);
+        }
+    }
+
+    private static IEnumerable<string> WeightFiles(string directory, out Dictionary<string, string>? index)
+    {
+        index = WeightFilesIndex(directory);
+        if (index is not null)
+        {
+            var indexPath = System.IO.Path.Combine(directory, ShardIndexFile);
+            var shards = index.Values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            foreach (var shard in shards)
+            {
+                var shardPath = System.IO.Path.Combine(directory, shard);
+                if (!File.Exists(shardPath))
+                {
+                    var tensor = index.First(kv => kv.Value == shard).Key;
+                    throw new CheckpointFormatException(indexPath, tensor, $"shard '{shard}' listed in the index does not exist.");
+                }
+            }
+
+            return shards.Select(s => System.IO.Path.Combine(directory, s)).ToList();
+        }
+
+        var single = System.IO.Path.Combine(directory, SingleWeightsFile);
+        if (File.Exists(single))
+        {
+            return [single];
+        }
+
+        throw new CheckpointFormatException(single, null,
+            $"no weights found: looked for '{SingleWeightsFile}' and '{ShardIndexFile}' in '{directory}'.");
+    }
+
+    private static void CheckIndexAgreesWithShards(string directory, Dictionary<string, SafetensorsFile> byTensor, Dictionary<string, string>? index)
+    {
+        if (index is null)
+        {
+            return;
+        }
+
+        var indexPath = System.IO.Path.Combine(directory, ShardIndexFile);
+        foreach (var (tensor, shard) in index)
+        {
+            if (!byTensor.TryGetValue(tensor, out var file))
+            {
+                throw new CheckpointFormatException(indexPath, tensor, $"is listed in the index under '{shard}' but that shard does not contain it.");
+            }
+
+            if (!string.Equals(System.IO.Path.GetFileName(file.Path), shard, StringComparison.Ordinal))
+            {
+                throw new CheckpointFormatException(indexPath, tensor, $"is listed under '{shard}' but stored in '{System.IO.Path.GetFileName(file.Path)}'.");
+            }
+        }
+    }
+}

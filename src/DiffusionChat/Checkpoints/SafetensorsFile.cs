@@ -1,0 +1,297 @@
+using System.IO.MemoryMappedFiles;
+using System.Text.Json;
+using TorchSharp;
+
+namespace DiffusionChat.Checkpoints;
+
+/// <summary>
+/// A safetensors file opened for reading: the header is parsed and validated on open; tensor data is read on demand,
+/// one tensor at a time, from a memory map, so loading never holds a second full copy of the weights in managed
+/// memory.
+/// </summary>
+/// <remarks>
+/// Format: 8-byte little-endian header length N, N bytes of JSON (<c>{"name": {"dtype", "shape", "data_offsets"}, ...,
+/// "__metadata__": {string: string}}</c>), then the data section. Every header problem is reported as a
+/// <see cref="CheckpointFormatException"/> naming the file and tensor. Instances are safe to read from concurrently.
+/// </remarks>
+public sealed class SafetensorsFile : IDisposable
+{
+    /// <summary>Header sizes above this are rejected (the reference implementation uses the same 100 MB bound).</summary>
+    public const long MaxHeaderLength = 100_000_000;
+
+    private readonly MemoryMappedFile? map;
+    private readonly long dataStart;
+    private bool disposed;
+
+    private SafetensorsFile(string path, MemoryMappedFile? map, long dataStart, Dictionary<string, SafetensorsTensorInfo> tensors, Dictionary<string, string> metadata)
+    {
+        Path = path;
+        this.map = map;
+        this.dataStart = dataStart;
+        Tensors = tensors;
+        Metadata = metadata;
+    }
+
+    /// <summary>The file this was opened from.</summary>
+    public string Path { get; }
+
+    /// <summary>The tensors in the file, by name.</summary>
+    public IReadOnlyDictionary<string, SafetensorsTensorInfo> Tensors { get; }
+
+    /// <summary>The free-form <c>__metadata__</c> entries (empty when absent).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>Opens and validates a safetensors file.</summary>
+    /// <param name="path">The file path.</param>
+    /// <returns>The opened file; dispose it to release the memory map.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="CheckpointFormatException">The file is truncated or its header is invalid.</exception>
+    public static SafetensorsFile Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Safetensors file '{path}' does not exist.", path);
+        }
+
+        long fileLength = new FileInfo(path).Length;
+        if (fileLength < 8)
+        {
+            throw new CheckpointFormatException(path, null, $"file is truncated: {fileLength} bytes, but the 8-byte header length alone needs 8.");
+        }
+
+        byte[] headerBytes;
+        long headerLength;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+        {
+            Span<byte> lengthBytes = stackalloc byte[8];
+            stream.ReadExactly(lengthBytes);
+            headerLength = BitConverter.ToInt64(lengthBytes);
+            if (headerLength <= 0 || headerLength > MaxHeaderLength)
+            {
+                throw new CheckpointFormatException(path, null, $"header length {headerLength} is invalid (allowed: 1..{MaxHeaderLength} bytes).");
+            }
+
+            if (8 + headerLength > fileLength)
+            {
+                throw new CheckpointFormatException(path, null, $"header length {headerLength} runs past the end of the file ({fileLength} bytes).");
+            }
+
+            headerBytes = new byte[headerLength];
+            stream.ReadExactly(headerBytes);
+        }
+
+        long dataLength = fileLength - 8 - headerLength;
+        var (tensors, metadata) = ParseHeader(path, headerBytes, dataLength);
+        var map = dataLength > 0
+            ? MemoryMappedFile.CreateFromFile(path, FileMode.Open, mapName: null, capacity: 0, MemoryMappedFileAccess.Read)
+            : null;
+        return new SafetensorsFile(path, map, 8 + headerLength, tensors, metadata);
+    }
+
+    /// <summary>Reads one tensor, converted to <paramref name="dtype"/> and placed on <paramref name="device"/>.</summary>
+    /// <param name="name">The tensor name.</param>
+    /// <param name="dtype">Target element type; null keeps the stored type.</param>
+    /// <param name="device">Target device; null means CPU.</param>
+    /// <returns>A new tensor owned by the caller.</returns>
+    /// <exception cref="KeyNotFoundException">No tensor of that name is in the file.</exception>
+    public torch.Tensor Load(string name, torch.ScalarType? dtype = null, torch.Device? device = null)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (!Tensors.TryGetValue(name, out var info))
+        {
+            throw new KeyNotFoundException($"Checkpoint file '{Path}' has no tensor '{name}'.");
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var shape = info.Shape.ToArray();
+        var raw = torch.empty(shape, info.DType.ToScalarType(), torch.CPU);
+        if (info.ByteLength > 0)
+        {
+            using var view = map!.CreateViewAccessor(dataStart + info.DataBegin, info.ByteLength, MemoryMappedFileAccess.Read);
+            CopyToTensor(view, raw, info.ByteLength);
+        }
+
+        var result = raw;
+        if (dtype is { } t && t != raw.dtype)
+        {
+            result = result.to_type(t);
+        }
+
+        if (device is { } d && d.type != DeviceType.CPU)
+        {
+            result = result.to(d);
+        }
+
+        return result.MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (!disposed)
+        {
+            disposed = true;
+            map?.Dispose();
+        }
+    }
+
+    private static unsafe void CopyToTensor(MemoryMappedViewAccessor view, torch.Tensor target, long byteLength)
+    {
+        byte* source = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref source);
+        try
+        {
+            source += view.PointerOffset;
+            // Tensor.bytes is a span over the CPU tensor's native storage (int-sized: one tensor < 2 GiB).
+            new ReadOnlySpan<byte>(source, checked((int)byteLength)).CopyTo(target.bytes);
+        }
+        finally
+        {
+            view.SafeMemoryMappedViewHandle.ReleasePointer();
+        }
+    }
+
+    private static (Dictionary<string, SafetensorsTensorInfo>, Dictionary<string, string>) ParseHeader(string path, byte[] header, long dataLength)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(header);
+        }
+        catch (JsonException ex)
+        {
+            throw new CheckpointFormatException(path, null, $"header is not valid JSON ({ex.Message}).", ex);
+        }
+
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new CheckpointFormatException(path, null, $"header must be a JSON object, found {doc.RootElement.ValueKind}.");
+            }
+
+            var tensors = new Dictionary<string, SafetensorsTensorInfo>(StringComparer.Ordinal);
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var entry in doc.RootElement.EnumerateObject())
+            {
+                if (entry.Name == "__metadata__")
+                {
+                    ReadMetadata(path, entry.Value, metadata);
+                    continue;
+                }
+
+                if (tensors.ContainsKey(entry.Name))
+                {
+                    throw new CheckpointFormatException(path, entry.Name, "appears twice in the header.");
+                }
+
+                tensors.Add(entry.Name, ReadTensorInfo(path, entry.Name, entry.Value, dataLength));
+            }
+
+            CheckOverlaps(path, tensors.Values);
+            return (tensors, metadata);
+        }
+    }
+
+    private static void ReadMetadata(string path, JsonElement value, Dictionary<string, string> metadata)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            throw new CheckpointFormatException(path, null, "__metadata__ must be an object of strings.");
+        }
+
+        foreach (var item in value.EnumerateObject())
+        {
+            if (item.Value.ValueKind != JsonValueKind.String)
+            {
+                throw new CheckpointFormatException(path, null, $"__metadata__ entry '{item.Name}' must be a string, found {item.Value.ValueKind}.");
+            }
+
+            metadata[item.Name] = item.Value.GetString()!;
+        }
+    }
+
+    private static SafetensorsTensorInfo ReadTensorInfo(string path, string name, JsonElement value, long dataLength)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            throw new CheckpointFormatException(path, name, $"header entry must be an object, found {value.ValueKind}.");
+        }
+
+        if (!value.TryGetProperty("dtype", out var dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String)
+        {
+            throw new CheckpointFormatException(path, name, "header entry lacks a string 'dtype'.");
+        }
+
+        var dtypeName = dtypeElement.GetString();
+        if (!SafetensorsDTypes.TryParse(dtypeName, out var dtype))
+        {
+            throw new CheckpointFormatException(path, name, $"dtype '{dtypeName}' is not supported (supported: {SafetensorsDTypes.AllowedNames}).");
+        }
+
+        if (!value.TryGetProperty("shape", out var shapeElement) || shapeElement.ValueKind != JsonValueKind.Array)
+        {
+            throw new CheckpointFormatException(path, name, "header entry lacks a 'shape' array.");
+        }
+
+        var shape = new List<long>();
+        foreach (var dim in shapeElement.EnumerateArray())
+        {
+            if (dim.ValueKind != JsonValueKind.Number || !dim.TryGetInt64(out long d) || d < 0)
+            {
+                throw new CheckpointFormatException(path, name, $"shape entry {dim.GetRawText()} is not a non-negative integer.");
+            }
+
+            shape.Add(d);
+        }
+
+        if (!value.TryGetProperty("data_offsets", out var offsets) || offsets.ValueKind != JsonValueKind.Array || offsets.GetArrayLength() != 2)
+        {
+            throw new CheckpointFormatException(path, name, "header entry lacks 'data_offsets' [begin, end].");
+        }
+
+        if (!offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end) || begin < 0 || end < begin)
+        {
+            throw new CheckpointFormatException(path, name, $"data_offsets {offsets.GetRawText()} are invalid (need 0 <= begin <= end).");
+        }
+
+        if (end > dataLength)
+        {
+            throw new CheckpointFormatException(path, name, $"data_offsets [{begin}, {end}] run past the end of the data section ({dataLength} bytes; the file may be truncated).");
+        }
+
+        long elements;
+        try
+        {
+            elements = shape.Aggregate(1L, (a, d) => checked(a * d));
+            long expected = checked(elements * dtype.ElementSize());
+            if (expected != end - begin)
+            {
+                throw new CheckpointFormatException(path, name,
+                    $"byte size {end - begin} does not match shape [{string.Join(", ", shape)}] of {dtype} ({expected} bytes).");
+            }
+        }
+        catch (OverflowException ex)
+        {
+            throw new CheckpointFormatException(path, name, $"shape [{string.Join(", ", shape)}] is too large.", ex);
+        }
+
+        return new SafetensorsTensorInfo(name, dtype, shape, begin, end);
+    }
+
+    private static void CheckOverlaps(string path, IEnumerable<SafetensorsTensorInfo> tensors)
+    {
+        SafetensorsTensorInfo? previous = null;
+        foreach (var t in tensors.Where(t => t.ByteLength > 0).OrderBy(t => t.DataBegin))
+        {
+            if (previous is not null && t.DataBegin < previous.DataEnd)
+            {
+                throw new CheckpointFormatException(path, t.Name,
+                    $"data_offsets [{t.DataBegin}, {t.DataEnd}] overlap those of tensor '{previous.Name}' [{previous.DataBegin}, {previous.DataEnd}].");
+            }
+
+            previous = t;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using TorchSharp;
+
+namespace DiffusionChat.Checkpoints;
+
+/// <summary>
+/// Copies checkpoint tensors into a TorchSharp module whose parameter and buffer names equal the checkpoint keys
+/// (after an optional prefix), tensor by tensor, converting dtype and device on the way.
+/// </summary>
+public static class StateDictLoader
+{
+    /// <summary>Loads every parameter and persistent buffer of <paramref name="module"/> from the checkpoint.</summary>
+    /// <param name="module">The module; its tensors are overwritten in place and keep their dtype and device.</param>
+    /// <param name="checkpoint">The opened checkpoint.</param>
+    /// <param name="prefix">Prepended to each module name to form the checkpoint key (e.g. <c>backbone.</c>).</param>
+    /// <param name="ignoreUnexpected">
+    /// Checkpoint keys (full names) that may be present without a module counterpart; every other checkpoint key under
+    /// <paramref name="prefix"/> that the module lacks is an error.
+    /// </param>
+    /// <exception cref="CheckpointFormatException">A tensor is missing, unexpected, or has the wrong shape.</exception>
+    public static void Load(torch.nn.Module module, CheckpointFolder checkpoint, string prefix = "", IEnumerable<string>? ignoreUnexpected = null)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        var ignore = new HashSet<string>(ignoreUnexpected ?? [], StringComparer.Ordinal);
+        var expected = new HashSet<string>(StringComparer.Ordinal);
+
+        using (torch.no_grad())
+        {
+            foreach (var (name, target) in module.state_dict())
+            {
+                var key = prefix + name;
+                expected.Add(key);
+                if (!checkpoint.Contains(key))
+                {
+                    throw new CheckpointFormatException(checkpoint.Directory, key, $"is required by the model but missing from the checkpoint.");
+                }
+
+                var info = checkpoint.Info(key);
+                var want = target.shape;
+                if (!info.Shape.SequenceEqual(want))
+                {
+                    throw new CheckpointFormatException(checkpoint.Directory, key,
+                        $"has shape [{string.Join(", ", info.Shape)}] but the model built from config.json expects [{string.Join(", ", want)}].");
+                }
+
+                using var value = checkpoint.Load(key, target.dtype, target.device);
+                target.copy_(value);
+            }
+        }
+
+        var unexpected = checkpoint.TensorNames
+            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && !expected.Contains(n) && !ignore.Contains(n))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (unexpected.Count > 0)
+        {
+            throw new CheckpointFormatException(checkpoint.Directory, unexpected[0],
+                $"is not used by the model ({unexpected.Count} unexpected tensor(s): {string.Join(", ", unexpected.Take(5))}{(unexpected.Count > 5 ? ", ..." : "")}).");
+        }
+    }
+}

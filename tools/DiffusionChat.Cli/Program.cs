@@ -1,0 +1,3 @@
+using DiffusionChat.Cli;
+
+return await CommandLine.RunAsync(args).ConfigureAwait(false);
