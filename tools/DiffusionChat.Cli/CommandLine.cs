@@ -6,6 +6,7 @@ internal static class CommandLine
     private static readonly Dictionary<string, Func<string[], Task<int>>> Commands = new(StringComparer.Ordinal)
     {
         ["summary"] = SummaryCommand.RunAsync,
+        ["golden"] = GoldenCommand.RunAsync,
     };
 
     public static async Task<int> RunAsync(string[] args)
@@ -39,5 +40,6 @@ internal static class CommandLine
     {
         Console.WriteLine("usage: DiffusionChat.Cli <command> [arguments]");
         Console.WriteLine("  summary <checkpoint-folder>   load a checkpoint folder and print its config and tensors");
+        Console.WriteLine("  golden <fixture-folder>...   check fixture folders (shared/goldens layout) against this implementation");
     }
 }
