@@ -1,0 +1,33 @@
+namespace DiffusionChat.Generation;
+
+/// <summary>
+/// A loaded model plus its sampler: turns batches of prompt tokens into answer tokens. One implementation per model
+/// family; the chat client only talks to this.
+/// </summary>
+/// <remarks>
+/// Implementations run one batch at a time (the chat client serialises calls through its queue) and must honour the
+/// cancellation token between denoising steps by throwing <see cref="OperationCanceledException"/>.
+/// </remarks>
+public interface ITokenGenerator : IDisposable
+{
+    /// <summary>The model family.</summary>
+    ModelFamily Family { get; }
+
+    /// <summary>Longest prompt + answer the model accepts, in tokens.</summary>
+    int MaxSequenceLength { get; }
+
+    /// <summary>Diffusion defaults used for unset request knobs (empty for autoregressive models).</summary>
+    DiffusionGenerationOptions DefaultDiffusion { get; }
+
+    /// <summary>
+    /// A value that is equal for requests that can share one batch (e.g. same steps and block length). Requests with
+    /// different keys run in different batches.
+    /// </summary>
+    object BatchKey(GenerationRequest request);
+
+    /// <summary>Generates every request of the batch in shared forward passes.</summary>
+    /// <param name="batch">The requests; all have equal <see cref="BatchKey"/>.</param>
+    /// <param name="cancellationToken">Cancels the whole batch between steps.</param>
+    /// <returns>One result per request, in order.</returns>
+    Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> batch, CancellationToken cancellationToken);
+}
