@@ -4,18 +4,27 @@ namespace DiffusionChat.Chat;
 /// Turns the growing decoded answer into text that is safe to stream: it holds back any tail that could still become
 /// a stop sequence (so stop sequences are matched across block boundaries and never shown), and an incomplete UTF-8
 /// character (decoded as U+FFFD until its remaining bytes arrive). Once a stop sequence appears, the answer ends right
-/// before it.
+/// before it. Text from a withheld marker on (e.g. <c>&lt;tool_call&gt;</c>) is kept back from streaming without ending
+/// the answer; it is parsed at the end instead.
 /// </summary>
 internal sealed class StreamingTextAssembler
 {
     private const char Replacement = '\uFFFD';
     private readonly IReadOnlyList<string> stopSequences;
+    private readonly IReadOnlyList<string> withheldMarkers;
     private int emitted;
 
-    public StreamingTextAssembler(IEnumerable<string>? stopSequences)
+    public StreamingTextAssembler(IEnumerable<string>? stopSequences, IEnumerable<string>? withheldMarkers = null)
     {
-        this.stopSequences = stopSequences?.Where(s => !string.IsNullOrEmpty(s)).Distinct(StringComparer.Ordinal).ToList() ?? [];
+        this.stopSequences = Clean(stopSequences);
+        this.withheldMarkers = Clean(withheldMarkers);
     }
+
+    /// <summary>
+    /// Where the answer ends in the text last passed in: before the first stop sequence, else its full length. Text
+    /// after <see cref="Text"/> up to here was withheld (markers) and is part of the answer.
+    /// </summary>
+    public int AnswerLength { get; private set; }
 
     /// <summary>Whether a stop sequence has been found; nothing more will be emitted.</summary>
     public bool Stopped { get; private set; }
@@ -37,7 +46,7 @@ internal sealed class StreamingTextAssembler
         }
 
         int end = fullText.Length;
-        int stopAt = FirstStop(fullText);
+        int stopAt = FirstOf(stopSequences, fullText);
         if (stopAt >= 0)
         {
             Stopped = true;
@@ -45,7 +54,14 @@ internal sealed class StreamingTextAssembler
         }
         else if (!final)
         {
-            end -= HeldBackTail(fullText);
+            end -= HeldBackTail(fullText, stopSequences.Concat(withheldMarkers));
+        }
+
+        AnswerLength = Stopped ? stopAt : fullText.Length;
+        int withheldAt = FirstOf(withheldMarkers, fullText);
+        if (withheldAt >= 0 && withheldAt < end)
+        {
+            end = withheldAt;
         }
 
         // Emitted text is never revised; a decoding that no longer extends it is withheld until it does again.
@@ -60,10 +76,13 @@ internal sealed class StreamingTextAssembler
         return chunk;
     }
 
-    private int FirstStop(string text)
+    private static List<string> Clean(IEnumerable<string>? texts) =>
+        texts?.Where(s => !string.IsNullOrEmpty(s)).Distinct(StringComparer.Ordinal).ToList() ?? [];
+
+    private static int FirstOf(IReadOnlyList<string> markers, string text)
     {
         int first = -1;
-        foreach (var stop in stopSequences)
+        foreach (var stop in markers)
         {
             int at = text.IndexOf(stop, StringComparison.Ordinal);
             if (at >= 0 && (first < 0 || at < first))
@@ -75,7 +94,7 @@ internal sealed class StreamingTextAssembler
         return first;
     }
 
-    private int HeldBackTail(string text)
+    private static int HeldBackTail(string text, IEnumerable<string> markers)
     {
         int incomplete = 0;
         while (incomplete < text.Length && text[text.Length - 1 - incomplete] == Replacement)
@@ -84,7 +103,7 @@ internal sealed class StreamingTextAssembler
         }
 
         int partialStop = 0;
-        foreach (var stop in stopSequences)
+        foreach (var stop in markers)
         {
             for (int len = Math.Min(stop.Length - 1, text.Length); len > partialStop; len--)
             {

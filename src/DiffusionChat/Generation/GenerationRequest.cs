@@ -8,6 +8,12 @@ namespace DiffusionChat.Generation;
 public sealed record GenerationRequest(IReadOnlyList<int> PromptTokens, int MaxNewTokens, TokenSampling Sampling, DiffusionGenerationOptions Diffusion)
 {
     /// <summary>
+    /// Token ids that end the answer besides the model's own end-of-sequence id (e.g. the chat template's end-of-turn
+    /// token). The answer is cut before the first of them.
+    /// </summary>
+    public IReadOnlyList<int> StopTokenIds { get; init; } = [];
+
+    /// <summary>
     /// Called on the generation thread each time tokens become final (a committed block), in order. Keep it cheap and
     /// non-blocking; exceptions from it fail the request.
     /// </summary>
