@@ -22,10 +22,11 @@ public sealed class CheckpointFolder : IDisposable
     private readonly Dictionary<string, SafetensorsFile> fileByTensor;
     private readonly List<SafetensorsFile> files;
 
-    private CheckpointFolder(string directory, JsonElement config, List<SafetensorsFile> files, Dictionary<string, SafetensorsFile> fileByTensor)
+    private CheckpointFolder(string directory, JsonElement config, string weightsSource, List<SafetensorsFile> files, Dictionary<string, SafetensorsFile> fileByTensor)
     {
         Directory = directory;
         Config = config;
+        WeightsSource = weightsSource;
         this.files = files;
         this.fileByTensor = fileByTensor;
     }
@@ -35,6 +36,12 @@ public sealed class CheckpointFolder : IDisposable
 
     /// <summary>The parsed <c>config.json</c> (a detached copy; safe to keep).</summary>
     public JsonElement Config { get; }
+
+    /// <summary>
+    /// The file that lists the weights: <c>model.safetensors</c> for single-file weights, otherwise
+    /// <c>model.safetensors.index.json</c>. Errors about tensors the folder lacks name this file.
+    /// </summary>
+    public string WeightsSource { get; }
 
     /// <summary>Every tensor name across all weight files.</summary>
     public IReadOnlyCollection<string> TensorNames => fileByTensor.Keys;
@@ -63,7 +70,8 @@ public sealed class CheckpointFolder : IDisposable
         var byTensor = new Dictionary<string, SafetensorsFile>(StringComparer.Ordinal);
         try
         {
-            foreach (var weightsPath in WeightFiles(full, out var indexMap))
+            var index = ReadShardIndex(full);
+            foreach (var weightsPath in WeightFiles(full, index))
             {
                 var file = SafetensorsFile.Open(weightsPath);
                 files.Add(file);
@@ -78,8 +86,13 @@ public sealed class CheckpointFolder : IDisposable
                 }
             }
 
-            CheckIndexAgreesWithShards(full, byTensor, WeightFilesIndex(full));
-            return new CheckpointFolder(full, config, files, byTensor);
+            if (index is not null)
+            {
+                CheckIndexAgreesWithShards(full, byTensor, index);
+            }
+
+            var weightsSource = System.IO.Path.Combine(full, index is null ? SingleWeightsFile : ShardIndexFile);
+            return new CheckpointFolder(full, config, weightsSource, files, byTensor);
         }
         catch
         {
@@ -98,6 +111,10 @@ public sealed class CheckpointFolder : IDisposable
     /// <summary>The header entry of a tensor.</summary>
     /// <exception cref="KeyNotFoundException">No such tensor.</exception>
     public SafetensorsTensorInfo Info(string name) => FileOf(name).Tensors[name];
+
+    /// <summary>The path of the weight file that stores a tensor.</summary>
+    /// <exception cref="KeyNotFoundException">No such tensor.</exception>
+    public string PathOf(string name) => FileOf(name).Path;
 
     /// <summary>Loads one tensor, converted to <paramref name="dtype"/> on <paramref name="device"/>.</summary>
     /// <exception cref="KeyNotFoundException">No such tensor.</exception>
@@ -142,7 +159,7 @@ public sealed class CheckpointFolder : IDisposable
         }
     }
 
-    private static Dictionary<string, string>? WeightFilesIndex(string directory)
+    private static Dictionary<string, string>? ReadShardIndex(string directory)
     {
         var indexPath = System.IO.Path.Combine(directory, ShardIndexFile);
         if (!File.Exists(indexPath))
@@ -153,7 +170,8 @@ public sealed class CheckpointFolder : IDisposable
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(indexPath));
-            if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
+            if (doc.RootElement.ValueKind != JsonValueKind.Object ||
+                !doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
             {
                 throw new CheckpointFormatException(indexPath, null, "has no 'weight_map' object.");
             }
@@ -183,24 +201,26 @@ public sealed class CheckpointFolder : IDisposable
         }
     }
 
-    private static IEnumerable<string> WeightFiles(string directory, out Dictionary<string, string>? index)
+    private static List<string> WeightFiles(string directory, Dictionary<string, string>? index)
     {
-        index = WeightFilesIndex(directory);
         if (index is not null)
         {
             var indexPath = System.IO.Path.Combine(directory, ShardIndexFile);
-            var shards = index.Values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-            foreach (var shard in shards)
+            var shards = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (tensor, shard) in index)
             {
-                var shardPath = System.IO.Path.Combine(directory, shard);
-                if (!File.Exists(shardPath))
+                shards.TryAdd(shard, tensor);
+            }
+
+            foreach (var (shard, firstTensor) in shards)
+            {
+                if (!File.Exists(System.IO.Path.Combine(directory, shard)))
                 {
-                    var tensor = index.First(kv => kv.Value == shard).Key;
-                    throw new CheckpointFormatException(indexPath, tensor, $"shard '{shard}' listed in the index does not exist.");
+                    throw new CheckpointFormatException(indexPath, firstTensor, $"shard '{shard}' listed in the index does not exist.");
                 }
             }
 
-            return shards.Select(s => System.IO.Path.Combine(directory, s)).ToList();
+            return shards.Keys.Select(s => System.IO.Path.Combine(directory, s)).ToList();
         }
 
         var single = System.IO.Path.Combine(directory, SingleWeightsFile);
@@ -213,13 +233,8 @@ public sealed class CheckpointFolder : IDisposable
             $"no weights found: looked for '{SingleWeightsFile}' and '{ShardIndexFile}' in '{directory}'.");
     }
 
-    private static void CheckIndexAgreesWithShards(string directory, Dictionary<string, SafetensorsFile> byTensor, Dictionary<string, string>? index)
+    private static void CheckIndexAgreesWithShards(string directory, Dictionary<string, SafetensorsFile> byTensor, Dictionary<string, string> index)
     {
-        if (index is null)
-        {
-            return;
-        }
-
         var indexPath = System.IO.Path.Combine(directory, ShardIndexFile);
         foreach (var (tensor, shard) in index)
         {

@@ -82,7 +82,18 @@ public sealed class SafetensorsFile : IDisposable
         }
 
         long dataLength = fileLength - 8 - headerLength;
-        var (tensors, metadata) = ParseHeader(path, headerBytes, dataLength);
+        Dictionary<string, SafetensorsTensorInfo> tensors;
+        Dictionary<string, string> metadata;
+        try
+        {
+            (tensors, metadata) = ParseHeader(path, headerBytes, dataLength);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // System.Text.Json reports strings that are not valid UTF-8 only when they are read.
+            throw new CheckpointFormatException(path, null, $"header holds text that cannot be read ({ex.Message}).", ex);
+        }
+
         var map = dataLength > 0
             ? MemoryMappedFile.CreateFromFile(path, FileMode.Open, mapName: null, capacity: 0, MemoryMappedFileAccess.Read)
             : null;
@@ -112,16 +123,13 @@ public sealed class SafetensorsFile : IDisposable
             CopyToTensor(view, raw, info.ByteLength);
         }
 
-        var result = raw;
-        if (dtype is { } t && t != raw.dtype)
-        {
-            result = result.to_type(t);
-        }
-
-        if (device is { } d && d.type != DeviceType.CPU)
-        {
-            result = result.to(d);
-        }
+        // One conversion step straight to the target: dtype and device change together, so at most the stored-dtype
+        // staging tensor and the result exist at once (never a third intermediate copy).
+        var targetType = dtype ?? raw.dtype;
+        var targetDevice = device ?? torch.CPU;
+        var result = targetType == raw.dtype && targetDevice.type == DeviceType.CPU
+            ? raw
+            : raw.to(targetType, targetDevice);
 
         return result.MoveToOuterDisposeScope();
     }
@@ -251,7 +259,8 @@ public sealed class SafetensorsFile : IDisposable
             throw new CheckpointFormatException(path, name, "header entry lacks 'data_offsets' [begin, end].");
         }
 
-        if (!offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end) || begin < 0 || end < begin)
+        if (offsets[0].ValueKind != JsonValueKind.Number || offsets[1].ValueKind != JsonValueKind.Number ||
+            !offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end) || begin < 0 || end < begin)
         {
             throw new CheckpointFormatException(path, name, $"data_offsets {offsets.GetRawText()} are invalid (need 0 <= begin <= end).");
         }

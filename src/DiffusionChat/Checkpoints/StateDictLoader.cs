@@ -32,14 +32,14 @@ public static class StateDictLoader
                 expected.Add(key);
                 if (!checkpoint.Contains(key))
                 {
-                    throw new CheckpointFormatException(checkpoint.Directory, key, $"is required by the model but missing from the checkpoint.");
+                    throw new CheckpointFormatException(checkpoint.WeightsSource, key, "is required by the model but missing from the checkpoint.");
                 }
 
                 var info = checkpoint.Info(key);
                 var want = target.shape;
                 if (!info.Shape.SequenceEqual(want))
                 {
-                    throw new CheckpointFormatException(checkpoint.Directory, key,
+                    throw new CheckpointFormatException(checkpoint.PathOf(key), key,
                         $"has shape [{string.Join(", ", info.Shape)}] but the model built from config.json expects [{string.Join(", ", want)}].");
                 }
 
@@ -54,7 +54,7 @@ public static class StateDictLoader
             .ToList();
         if (unexpected.Count > 0)
         {
-            throw new CheckpointFormatException(checkpoint.Directory, unexpected[0],
+            throw new CheckpointFormatException(checkpoint.PathOf(unexpected[0]), unexpected[0],
                 $"is not used by the model ({unexpected.Count} unexpected tensor(s): {string.Join(", ", unexpected.Take(5))}{(unexpected.Count > 5 ? ", ..." : "")}).");
         }
     }
