@@ -1,0 +1,67 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Models.Llada;
+
+/// <summary>
+/// LLaDA's <c>model.transformer</c>: <c>wte</c> embedding, <c>blocks</c>, final <c>ln_f</c> RMSNorm and the untied
+/// <c>ff_out</c> output projection. State-dict names equal the checkpoint keys after <c>model.transformer.</c>.
+/// </summary>
+internal sealed class LladaTransformer : nn.Module
+{
+    private readonly Tensor inverseFrequencies;
+
+#pragma warning disable IDE1006, SA1300 // field names are the checkpoint's
+    private readonly Embedding wte;
+    private readonly ModuleList<LladaBlock> blocks;
+    private readonly RmsNorm ln_f;
+    private readonly Linear ff_out;
+#pragma warning restore IDE1006, SA1300
+
+    public LladaTransformer(LladaConfig config, Device device, ScalarType dtype) : base(nameof(LladaTransformer))
+    {
+        wte = nn.Embedding(config.EmbeddingSize, config.ModelDim, device: device, dtype: dtype);
+        blocks = nn.ModuleList(Enumerable.Range(0, config.Layers).Select(_ => new LladaBlock(config, device, dtype)).ToArray());
+        ln_f = new RmsNorm(config.ModelDim, config.RmsNormEps, device, dtype);
+        ff_out = nn.Linear(config.ModelDim, config.EmbeddingSize, hasBias: false, device: device, dtype: dtype);
+        RegisterComponents();
+
+        // rope_theta^(-2i/headDim) in float32 like the reference (not a checkpoint tensor, so not registered).
+        using var basis = tensor((float)config.RopeTheta, dtype: float32, device: device);
+        using var exponent = arange(0, config.HeadDim, 2, dtype: float32, device: device) / config.HeadDim;
+        inverseFrequencies = basis.pow(exponent).reciprocal();
+    }
+
+    /// <summary>Logits [B, W, V] for the window <paramref name="ids"/> [B, W] at <paramref name="positions"/> [B, W].</summary>
+    /// <param name="ids">Window token ids.</param>
+    /// <param name="positions">Absolute positions of the window tokens.</param>
+    /// <param name="allowed">Optional key mask [B, 1, 1, Lk].</param>
+    /// <param name="cache">Keys/values of the whole sequence, or null.</param>
+    /// <param name="start">Window start when <paramref name="cache"/> is given.</param>
+    /// <param name="fresh">When not null, receives each layer's fresh keys/values (caller owns them).</param>
+    public Tensor Run(Tensor ids, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh)
+    {
+        using var scope = NewDisposeScope();
+        var x = wte.forward(ids);
+        var (cos, sin) = RotaryPositions.Tables(inverseFrequencies, positions);
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            var (h, k, v) = blocks[i].Run(x, cos, sin, allowed, cache?.Layer(i), start);
+            x = h;
+            fresh?.Add((k.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope()));
+        }
+
+        return ff_out.forward(ln_f.forward(x)).MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inverseFrequencies.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

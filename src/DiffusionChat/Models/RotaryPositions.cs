@@ -1,0 +1,37 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Models;
+
+/// <summary>
+/// Rotary position embedding in the "rotate-half" layout (the two halves of a head, not interleaved pairs), as in
+/// MDLM's DiT and LLaDA: <c>x * cos + rotate_half(x) * sin</c> with angles <c>position * inv_freq</c> repeated for
+/// both halves.
+/// </summary>
+internal static class RotaryPositions
+{
+    /// <summary>The cos/sin tables [B, 1, L, headDim] for the given positions.</summary>
+    /// <param name="inverseFrequencies">float32 [headDim / 2].</param>
+    /// <param name="positions">int64 [B, L] or [L].</param>
+    public static (Tensor Cos, Tensor Sin) Tables(Tensor inverseFrequencies, Tensor positions)
+    {
+        using var scope = NewDisposeScope();
+        var pos = positions.dim() == 1 ? positions.unsqueeze(0) : positions;
+        // float32 like both references, even for a lower-precision model: angles at large positions need it.
+        var angles = pos.to(float32).unsqueeze(-1) * inverseFrequencies.to(float32).unsqueeze(0).unsqueeze(0);
+        var both = cat([angles, angles], -1).unsqueeze(1);
+        return (both.cos().MoveToOuterDisposeScope(), both.sin().MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Rotates <paramref name="x"/> [B, H, L, D] in float32 and returns it in its own dtype.</summary>
+    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
+    {
+        using var scope = NewDisposeScope();
+        var xf = x.to(float32);
+        var half = xf.shape[^1] / 2;
+        var x1 = xf[.., .., .., ..(int)half];
+        var x2 = xf[.., .., .., (int)half..];
+        var rotated = cat([x2.neg(), x1], -1);
+        return (xf * cos + rotated * sin).to(x.dtype).MoveToOuterDisposeScope();
+    }
+}
