@@ -1,0 +1,93 @@
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Sampling.Simplex;
+
+/// <summary>
+/// Maps predicted logits [B, L, V] back to almost-one-hot simplex logits with values +-K (SSD-LM's logits
+/// projection, Sec. 3.3). The nucleus is the top-p set of the softmax in descending order: tokens are kept while the
+/// cumulative probability before them is below p, so the token that crosses p is kept and the top token always is.
+/// </summary>
+public static class LogitsProjection
+{
+    /// <summary>Nucleus membership [B, L, V] (true = in the top-p set).</summary>
+    /// <param name="logits">Predicted logits [B, L, V].</param>
+    /// <param name="topP">Nucleus mass in (0, 1].</param>
+    /// <returns>A new bool tensor on the logits' device.</returns>
+    public static Tensor Nucleus(Tensor logits, double topP)
+    {
+        using var scope = NewDisposeScope();
+        var (sortedInNucleus, order) = SortedNucleus(logits, topP);
+        return zeros_like(sortedInNucleus).scatter(-1, order, sortedInNucleus).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>+K for every nucleus token, -K for the rest (the reference <c>logits_projection</c>).</summary>
+    /// <param name="logits">Predicted logits [B, L, V].</param>
+    /// <param name="topP">Nucleus mass in (0, 1].</param>
+    /// <param name="simplexValue">K.</param>
+    /// <returns>[B, L, V] in the logits' dtype, values exactly +-K.</returns>
+    public static Tensor MultiHot(Tensor logits, double topP, double simplexValue)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        using var scope = NewDisposeScope();
+        var inNucleus = Nucleus(logits, topP);
+        return PlusMinus(inNucleus, simplexValue, logits.dtype).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Samples one token per position from the softmax restricted to the nucleus (inverse CDF with the given uniforms)
+    /// and returns its one-hot vector mapped to +-K (the reference <c>logits_sampling_projection</c>).
+    /// </summary>
+    /// <param name="logits">Predicted logits [B, L, V].</param>
+    /// <param name="topP">Nucleus mass in (0, 1].</param>
+    /// <param name="simplexValue">K.</param>
+    /// <param name="uniforms">One draw in [0, 1) per position, [B, L].</param>
+    /// <returns>[B, L, V] in the logits' dtype, values exactly +-K, exactly one +K per position.</returns>
+    public static Tensor SampledOneHot(Tensor logits, double topP, double simplexValue, Tensor uniforms)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(uniforms);
+        using var scope = NewDisposeScope();
+        var (sortedInNucleus, order) = SortedNucleus(logits, topP);
+        var sortedProbs = nn.functional.softmax(logits.to_type(ScalarType.Float32), -1).gather(-1, order);
+        var kept = sortedProbs * sortedInNucleus.to_type(ScalarType.Float32);
+        var cdf = kept.cumsum(-1);
+        var target = uniforms.to_type(ScalarType.Float32).unsqueeze(-1) * cdf.narrow(-1, cdf.shape[^1] - 1, 1);
+
+        // Smallest sorted rank whose CDF exceeds the target; clamped into the nucleus against rounding at the top end.
+        var nucleusSize = sortedInNucleus.sum(-1, keepdim: true, type: ScalarType.Int64);
+        var rank = cdf.le(target).sum(-1, keepdim: true, type: ScalarType.Int64).minimum(nucleusSize - 1);
+        var token = order.gather(-1, rank);
+        var oneHot = zeros_like(sortedInNucleus).scatter(-1, token, ones_like(token, dtype: ScalarType.Bool));
+        return PlusMinus(oneHot, simplexValue, logits.dtype).MoveToOuterDisposeScope();
+    }
+
+    private static (Tensor SortedInNucleus, Tensor Order) SortedNucleus(Tensor logits, double topP)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        if (!(topP > 0 && topP <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(topP), topP, "topP must be in (0, 1].");
+        }
+
+        if (logits.dim() < 1 || logits.shape[^1] < 1)
+        {
+            throw new ArgumentException($"logits must have a non-empty last (vocabulary) dimension, got [{string.Join(", ", logits.shape)}].", nameof(logits));
+        }
+
+        var probs = nn.functional.softmax(logits, -1);
+        var (sorted, order) = probs.sort(-1, descending: true);
+        var before = sorted.cumsum(-1).lt(topP);
+
+        // Shift right by one: a token is kept when the mass strictly before it is below p; the first is always kept.
+        var first = ones_like(before.narrow(-1, 0, 1));
+        var sortedInNucleus = cat([first, before.narrow(-1, 0, before.shape[^1] - 1)], -1);
+        return (sortedInNucleus, order);
+    }
+
+    private static Tensor PlusMinus(Tensor selected, double simplexValue, ScalarType dtype)
+    {
+        using var plus = tensor(simplexValue, dtype, selected.device);
+        using var minus = tensor(-simplexValue, dtype, selected.device);
+        return where(selected, plus, minus);
+    }
+}

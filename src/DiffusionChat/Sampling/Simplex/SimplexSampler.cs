@@ -1,0 +1,261 @@
+using DiffusionChat.Models.Simplex;
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Sampling.Simplex;
+
+/// <summary>
+/// SSD-LM decoding (Han et al. 2023, Alg. 2; reference <c>decode()</c> in xhan77/ssd-lm <c>ssd_model_decode.py</c>):
+/// block by block, start from K * N(0, I) simplex logits, run T denoising steps (predict logits, project them to
+/// +-K, re-noise to the previous step of the cosine schedule), take the argmax of the last prediction and append the
+/// block to the context of the next block.
+/// </summary>
+/// <remarks>
+/// Prompts of different lengths are left-padded into one batch with an attention mask; a row decodes the same alone
+/// or in a batch (given the same noise per row, see <see cref="GeneratorNoiseSource"/>). Everything stays on the
+/// model's device; the only device-to-host copy is one read of each block's token ids (counted in
+/// <see cref="HostReads"/>). Rows that met the end-of-sequence token keep being computed with the batch until every
+/// row is done (so their noise stream and batch shape stay unchanged), but nothing more is reported for them.
+/// Thread-safe: calls share only the read-only model.
+/// </remarks>
+public sealed class SimplexSampler
+{
+    private readonly SsdLmDenoiser denoiser;
+    private readonly CosineAlphaBarSchedule schedule;
+    private long hostReads;
+
+    /// <summary>Creates a sampler over a loaded denoiser.</summary>
+    /// <param name="denoiser">The SSD-LM denoiser.</param>
+    /// <param name="options">Decoding settings; validated here.</param>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// An option is out of range, the end-of-sequence id is outside the vocabulary, or one block does not fit the
+    /// model's positions.
+    /// </exception>
+    public SimplexSampler(SsdLmDenoiser denoiser, SimplexSamplerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(denoiser);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (options.EndOfSequenceTokenId is { } eos && eos >= denoiser.Config.VocabSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), eos, $"EndOfSequenceTokenId {eos} is outside the vocabulary (0..{denoiser.Config.VocabSize - 1}).");
+        }
+
+        if (options.BlockLength > denoiser.Config.MaxSequenceLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.BlockLength,
+                $"BlockLength {options.BlockLength} exceeds the model's {denoiser.Config.MaxSequenceLength} positions.");
+        }
+
+        this.denoiser = denoiser;
+        Options = options;
+        schedule = new CosineAlphaBarSchedule(options.Steps);
+    }
+
+    /// <summary>The validated settings.</summary>
+    public SimplexSamplerOptions Options { get; }
+
+    /// <summary>
+    /// Device-to-host reads made so far by this sampler (all calls): one per decoded block. Exposed so tests can
+    /// hold the sampler to its transfer budget.
+    /// </summary>
+    public long HostReads => Interlocked.Read(ref hostReads);
+
+    /// <summary>Decodes a continuation for every prompt.</summary>
+    /// <param name="prompts">Token ids per row (each may be empty); ids must be in the vocabulary.</param>
+    /// <param name="noise">The randomness (seeded or replayed) for exactly <c>prompts.Count</c> rows.</param>
+    /// <param name="onBlockCommitted">Called after each block for every row still running, in row order.</param>
+    /// <param name="cancellationToken">Checked before every denoising step.</param>
+    /// <returns>Per row: the new tokens (cut at end-of-sequence) and whether it stopped there.</returns>
+    /// <exception cref="ArgumentException">No prompts, a token id outside the vocabulary, or prompt plus blocks longer than the model's positions.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled between steps.</exception>
+    public SimplexGeneration Generate(
+        IReadOnlyList<IReadOnlyList<int>> prompts,
+        INoiseSource noise,
+        Action<SimplexBlockCommitted>? onBlockCommitted = null,
+        CancellationToken cancellationToken = default) =>
+        Generate(prompts, noise, onBlockCommitted, observer: null, cancellationToken);
+
+    /// <inheritdoc cref="Generate(IReadOnlyList{IReadOnlyList{int}}, INoiseSource, Action{SimplexBlockCommitted}?, CancellationToken)"/>
+    internal SimplexGeneration Generate(
+        IReadOnlyList<IReadOnlyList<int>> prompts,
+        INoiseSource noise,
+        Action<SimplexBlockCommitted>? onBlockCommitted,
+        ISimplexStepObserver? observer,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(prompts);
+        ArgumentNullException.ThrowIfNull(noise);
+        ValidatePrompts(prompts);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        int rows = prompts.Count;
+        var tokens = Enumerable.Range(0, rows).Select(_ => new List<int>()).ToArray();
+        var finished = new bool[rows];
+        int blocks = 0;
+
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var (context, contextMask) = PaddedContext(prompts);
+        while (blocks < Options.MaxBlocks && finished.Contains(false))
+        {
+            var blockIds = DecodeBlock(blocks, context, contextMask, noise, observer, cancellationToken);
+            var hostIds = ReadBlockToHost(blockIds);
+            (context, contextMask) = Append(context, contextMask, blockIds);
+            Commit(blocks, hostIds, tokens, finished, onBlockCommitted);
+            blocks++;
+        }
+
+        var results = tokens.Select((t, row) => new SimplexRowResult(t, finished[row] && Options.EndOfSequenceTokenId is not null)).ToList();
+        return new SimplexGeneration(results, blocks);
+    }
+
+    /// <summary>One block: T denoising steps from pure noise, then the argmax of the last prediction [B, L].</summary>
+    private Tensor DecodeBlock(int block, Tensor context, Tensor? contextMask, INoiseSource noise, ISimplexStepObserver? observer, CancellationToken cancellationToken)
+    {
+        using var scope = NewDisposeScope();
+        int rows = (int)context.shape[0], length = Options.BlockLength, vocab = denoiser.Config.VocabSize;
+        double k = Options.SimplexValue, noiseScale = Options.NoiseScale * Options.SimplexValue;
+        var device = denoiser.Device;
+
+        Tensor? attentionMask = contextMask is null ? null : cat([contextMask, ones(rows, length, ScalarType.Int64, device)], 1);
+        var xt = Scaled(noise.NextNormal(rows, length, vocab, device), noiseScale);
+        Tensor? lastScore = null;
+        for (int t = Options.Steps; t >= 1; t--)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var stepScope = NewDisposeScope();
+
+            // Drawn every step, also at t = 1 where it is multiplied by 0, to keep the reference's draw order.
+            var zt = Scaled(noise.NextNormal(rows, length, vocab, device), noiseScale);
+            var timesteps = full(rows, (float)t, ScalarType.Float32, device);
+            var score = denoiser.EquivalentScore(context, xt, timesteps, Options.Steps, attentionMask);
+            var projected = Project(score, noise, k);
+            observer?.OnStep(block, t, score, projected);
+
+            // Re-noise the projected (clean) estimate to the previous step: x_{t-1} = sqrt(a) * proj + sqrt(1 - a) * z.
+            var alphaBar = schedule.AlphaBar(t - 1);
+            var next = projected * Math.Sqrt(alphaBar) + zt * Math.Sqrt(1 - alphaBar);
+            xt.Dispose();
+            xt = next.MoveToOuterDisposeScope();
+            if (t == 1)
+            {
+                lastScore = score.MoveToOuterDisposeScope();
+            }
+        }
+
+        return lastScore!.argmax(-1).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Project(Tensor score, INoiseSource noise, double k) => Options.Projection switch
+    {
+        SimplexProjection.TopPMultiHot => LogitsProjection.MultiHot(score, Options.TopP, k),
+        SimplexProjection.TopPSampledOneHot => LogitsProjection.SampledOneHot(
+            score, Options.TopP, k, noise.NextUniform((int)score.shape[0], (int)score.shape[1], denoiser.Device)),
+        _ => throw new InvalidOperationException($"Unknown projection {Options.Projection}."),
+    };
+
+    private Tensor Scaled(Tensor standardNormal, double scale)
+    {
+        using var draw = standardNormal;
+        return (draw.to_type(denoiser.DType) * scale);
+    }
+
+    /// <summary>The single device-to-host transfer of a block: its token ids [B, L].</summary>
+    private long[][] ReadBlockToHost(Tensor blockIds)
+    {
+        Interlocked.Increment(ref hostReads);
+        using var host = blockIds.cpu();
+        var flat = host.data<long>().ToArray();
+        int length = (int)blockIds.shape[1];
+        return Enumerable.Range(0, (int)blockIds.shape[0]).Select(r => flat.AsSpan(r * length, length).ToArray()).ToArray();
+    }
+
+    private void Commit(int block, long[][] hostIds, List<int>[] tokens, bool[] finished, Action<SimplexBlockCommitted>? onBlockCommitted)
+    {
+        for (int row = 0; row < hostIds.Length; row++)
+        {
+            if (finished[row])
+            {
+                continue;
+            }
+
+            var ids = hostIds[row].Select(id => (int)id).ToList();
+            var eosAt = Options.EndOfSequenceTokenId is { } eos ? ids.IndexOf(eos) : -1;
+            if (eosAt >= 0)
+            {
+                ids.RemoveRange(eosAt, ids.Count - eosAt);
+                finished[row] = true;
+            }
+
+            tokens[row].AddRange(ids);
+            onBlockCommitted?.Invoke(new SimplexBlockCommitted(row, block, ids, eosAt >= 0));
+        }
+    }
+
+    /// <summary>Left-pads the prompts to one length; the mask is null when no row is padded.</summary>
+    private (Tensor Context, Tensor? Mask) PaddedContext(IReadOnlyList<IReadOnlyList<int>> prompts)
+    {
+        int rows = prompts.Count, width = prompts.Max(p => p.Count);
+        var ids = new long[rows * width];
+        var mask = new long[rows * width];
+        Array.Fill(ids, denoiser.Config.PadTokenId);
+        for (int row = 0; row < rows; row++)
+        {
+            int offset = row * width + width - prompts[row].Count;
+            for (int i = 0; i < prompts[row].Count; i++)
+            {
+                ids[offset + i] = prompts[row][i];
+                mask[offset + i] = 1;
+            }
+        }
+
+        var context = tensor(ids, [rows, width], ScalarType.Int64, denoiser.Device);
+        var padded = prompts.Any(p => p.Count != width);
+        return (context, padded ? tensor(mask, [rows, width], ScalarType.Int64, denoiser.Device) : null);
+    }
+
+    private static (Tensor Context, Tensor? Mask) Append(Tensor context, Tensor? mask, Tensor blockIds)
+    {
+        var longer = cat([context, blockIds], 1);
+        context.Dispose();
+        if (mask is null)
+        {
+            return (longer, null);
+        }
+
+        using var blockMask = ones_like(blockIds);
+        var longerMask = cat([mask, blockMask], 1);
+        mask.Dispose();
+        return (longer, longerMask);
+    }
+
+    private void ValidatePrompts(IReadOnlyList<IReadOnlyList<int>> prompts)
+    {
+        if (prompts.Count == 0)
+        {
+            throw new ArgumentException("At least one prompt is required.", nameof(prompts));
+        }
+
+        int vocab = denoiser.Config.VocabSize;
+        for (int row = 0; row < prompts.Count; row++)
+        {
+            var prompt = prompts[row] ?? throw new ArgumentException($"Prompt {row} is null.", nameof(prompts));
+            for (int i = 0; i < prompt.Count; i++)
+            {
+                if (prompt[i] < 0 || prompt[i] >= vocab)
+                {
+                    throw new ArgumentException($"Prompt {row} has token id {prompt[i]} at position {i}; allowed ids are 0..{vocab - 1}.", nameof(prompts));
+                }
+            }
+        }
+
+        int longest = prompts.Max(p => p.Count);
+        long needed = (long)longest + (long)Options.MaxBlocks * Options.BlockLength;
+        if (needed > denoiser.Config.MaxSequenceLength)
+        {
+            throw new ArgumentException(
+                $"The longest prompt ({longest} tokens) plus MaxBlocks * BlockLength ({Options.MaxBlocks} * {Options.BlockLength}) needs {needed} positions; " +
+                $"the model has {denoiser.Config.MaxSequenceLength}. Shorten the prompt or lower MaxBlocks.", nameof(prompts));
+        }
+    }
+}
