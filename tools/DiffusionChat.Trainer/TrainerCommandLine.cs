@@ -6,6 +6,7 @@ internal static class TrainerCommandLine
     private static readonly Dictionary<string, Func<string[], CancellationToken, Task<int>>> Commands = new(StringComparer.Ordinal)
     {
         ["data"] = DataCommand.RunAsync,
+        ["tokenizer"] = TokenizerCommand.RunAsync,
     };
 
     public static async Task<int> RunAsync(string[] args)
@@ -52,5 +53,7 @@ internal static class TrainerCommandLine
         Console.WriteLine("usage: DiffusionChat.Trainer <command> [options]");
         Console.WriteLine("  data --out <folder> [--train N] [--heldout N] [--seed S] [--brown <package-folder>]");
         Console.WriteLine("      write the generated instruction set (and Brown sentences) as JSONL / text");
+        Console.WriteLine("  tokenizer --out <folder> [--vocab 3072] [--brown <package-folder>] [--chat 20000] [--seed S] [--context 256]");
+        Console.WriteLine("      train the byte-level BPE tokenizer and write vocab.json, merges.txt, tokenizer_config.json");
     }
 }
