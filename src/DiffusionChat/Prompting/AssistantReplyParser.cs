@@ -93,7 +93,7 @@ public static class AssistantReplyParser
                     throw new ToolCallFormatException($"Tool call {index} ('{name.GetString()}') has \"arguments\" of kind {args.ValueKind}; a JSON object is required: {body}") { CallText = body };
                 }
 
-                arguments = JsonSerializer.Serialize(args);
+                arguments = TemplateJson.Write(args);
             }
 
             return new ToolCall(name.GetString()!, arguments);

@@ -103,7 +103,7 @@ public static class ChatTemplate
 
             var arguments = call.CompactArguments();
             body.Append(ChatMarkers.ToolCallStart)
-                .Append("{\"name\":").Append(JsonSerializer.Serialize(call.Name))
+                .Append("{\"name\":").Append(TemplateJson.Write(call.Name))
                 .Append(",\"arguments\":").Append(arguments).Append('}')
                 .Append(ChatMarkers.ToolCallEnd);
         }
@@ -163,9 +163,9 @@ public static class ChatTemplate
                 throw new ArgumentException($"The parameters schema of tool '{tool.Name}' must be a JSON object, found {schema.RootElement.ValueKind}.", nameof(tool));
             }
 
-            return "{\"name\":" + JsonSerializer.Serialize(tool.Name)
-                + ",\"description\":" + JsonSerializer.Serialize(tool.Description ?? "")
-                + ",\"parameters\":" + JsonSerializer.Serialize(schema.RootElement) + "}";
+            return "{\"name\":" + TemplateJson.Write(tool.Name)
+                + ",\"description\":" + TemplateJson.Write(tool.Description ?? "")
+                + ",\"parameters\":" + TemplateJson.Write(schema.RootElement) + "}";
         }
         catch (JsonException ex)
         {

@@ -26,7 +26,7 @@ public sealed record ToolCall(string Name, string ArgumentsJson)
                     $"Arguments of tool call '{Name}' must be a JSON object, found {doc.RootElement.ValueKind}: {ArgumentsJson}", nameof(ArgumentsJson));
             }
 
-            return JsonSerializer.Serialize(doc.RootElement);
+            return TemplateJson.Write(doc.RootElement);
         }
         catch (JsonException ex)
         {

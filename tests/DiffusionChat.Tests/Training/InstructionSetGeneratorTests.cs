@@ -1,0 +1,102 @@
+using DiffusionChat.Prompting;
+using DiffusionChat.Trainer.Data;
+
+namespace DiffusionChat.Tests.Training;
+
+public sealed class InstructionSetGeneratorTests
+{
+    private static readonly IReadOnlyList<ChatExample> Train = new InstructionSetGenerator(DataSplit.Train, seed: 7).Generate(3000);
+    private static readonly IReadOnlyList<ChatExample> HeldOut = new InstructionSetGenerator(DataSplit.HeldOut, seed: 7).Generate(600);
+
+    [Fact]
+    public void Same_seed_gives_the_same_examples()
+    {
+        var again = new InstructionSetGenerator(DataSplit.Train, seed: 7).Generate(200);
+
+        Assert.Equal(Train.Take(200).Select(e => e.Render().Text), again.Select(e => e.Render().Text));
+    }
+
+    [Fact]
+    public void Different_seeds_give_different_examples()
+    {
+        var other = new InstructionSetGenerator(DataSplit.Train, seed: 8).Generate(200);
+
+        Assert.NotEqual(Train.Take(200).Select(e => e.Render().Text), other.Select(e => e.Render().Text));
+    }
+
+    [Fact]
+    public void Held_out_split_shares_no_content_atom_with_training()
+    {
+        var trainKeys = Train.SelectMany(e => e.ContentKeys).ToHashSet(StringComparer.Ordinal);
+
+        var shared = HeldOut.SelectMany(e => e.ContentKeys).Where(trainKeys.Contains).Distinct().ToList();
+
+        Assert.Empty(shared);
+    }
+
+    [Fact]
+    public void Held_out_place_names_never_appear_in_any_training_text()
+    {
+        var trainText = string.Join('\n', Train.Select(e => e.Render().Text));
+
+        var heldOutCities = HeldOut.Where(e => e.Category is "weather" or "time").Select(CalledCity).Distinct().ToList();
+
+        Assert.NotEmpty(heldOutCities);
+        Assert.All(heldOutCities, city => Assert.DoesNotContain(city, trainText, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Held_out_user_questions_are_all_unseen_in_training()
+    {
+        var trainQuestions = Train.Select(e => e.Turns[0].Text).ToHashSet(StringComparer.Ordinal);
+
+        Assert.All(HeldOut.Where(e => e.Category != "greeting"), e => Assert.DoesNotContain(e.Turns[0].Text, trainQuestions));
+    }
+
+    [Fact]
+    public void Every_category_occurs_in_both_splits()
+    {
+        string[] categories = ["weather", "time", "capital", "greeting", "sort", "reverse", "arithmetic"];
+
+        Assert.Equal(categories.Order(), Train.Select(e => e.Category).Distinct().Order());
+        Assert.Equal(categories.Order(), HeldOut.Select(e => e.Category).Distinct().Order());
+    }
+
+    [Fact]
+    public void Tool_calls_copy_the_place_from_the_question_and_answers_carry_the_returned_value()
+    {
+        foreach (var example in Train.Where(e => e.Category == "weather").Take(100))
+        {
+            var city = CalledCity(example);
+            Assert.Contains(city, example.Turns[0].Text, StringComparison.Ordinal);
+            var result = System.Text.Json.JsonDocument.Parse(example.Turns[2].ToolResults[0].Content).RootElement;
+            Assert.Contains(result.GetProperty("temperature_c").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture), example.Turns[3].Text, StringComparison.Ordinal);
+            Assert.Contains(result.GetProperty("conditions").GetString()!, example.Turns[3].Text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Reasoning_answers_are_correct()
+    {
+        foreach (var example in Train.Where(e => e.Category == "sort").Take(50))
+        {
+            var words = example.ContentKeys.Where(k => k.StartsWith("word:", StringComparison.Ordinal))
+                .Select(k => InstructionVocabulary.Words[int.Parse(k[5..], System.Globalization.CultureInfo.InvariantCulture)]);
+            Assert.Equal(string.Join(' ', words.Order(StringComparer.Ordinal)), example.Turns[1].Text);
+        }
+
+        foreach (var example in Train.Where(e => e.Category == "arithmetic").Take(50))
+        {
+            var parts = example.ContentKeys[0].Split(':');
+            var (a, b) = (int.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[3], System.Globalization.CultureInfo.InvariantCulture));
+            var value = parts[1] switch { "+" => a + b, "-" => a - b, _ => a * b };
+            Assert.Contains(value.ToString(System.Globalization.CultureInfo.InvariantCulture), example.Turns[1].Text, StringComparison.Ordinal);
+        }
+    }
+
+    private static string CalledCity(ChatExample example)
+    {
+        var reply = AssistantReplyParser.Parse(ChatTemplate.AssistantBody(example.Turns[1]));
+        return System.Text.Json.JsonDocument.Parse(reply.ToolCalls[0].ArgumentsJson).RootElement.GetProperty("city").GetString()!;
+    }
+}

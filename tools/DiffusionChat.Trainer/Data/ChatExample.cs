@@ -1,0 +1,17 @@
+using DiffusionChat.Prompting;
+
+namespace DiffusionChat.Trainer.Data;
+
+/// <summary>One generated conversation.</summary>
+/// <param name="Category">What it teaches (<c>weather</c>, <c>time</c>, <c>capital</c>, <c>greeting</c>, <c>sort</c>, <c>reverse</c>, <c>arithmetic</c>).</param>
+/// <param name="Turns">The turns, ending with an assistant turn.</param>
+/// <param name="Tools">The tools listed in the system turn (may be empty).</param>
+/// <param name="ContentKeys">
+/// The content atoms it was built from (<c>city:Oslo</c>, <c>phrasing:weather:3</c>, <c>operands:+:12:7</c> ...): the
+/// held-out split shares none with the train split, which tests check.
+/// </param>
+internal sealed record ChatExample(string Category, IReadOnlyList<ChatTurn> Turns, IReadOnlyList<ToolDefinition> Tools, IReadOnlyList<string> ContentKeys)
+{
+    /// <summary>The conversation rendered in the chat template, with its assistant spans.</summary>
+    public RenderedChat Render() => ChatTemplate.RenderWithSpans(Turns, Tools, addGenerationPrompt: false);
+}

@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Text.Json;
+using DiffusionChat.Prompting;
+using static DiffusionChat.Trainer.Data.InstructionVocabulary;
+
+namespace DiffusionChat.Trainer.Data;
+
+/// <summary>
+/// Generates the synthetic instruction set in the shipped chat template: tool use (weather, time), a capital fact
+/// table, small talk, and small reasoning (sorting, reversing words, one- and two-digit arithmetic).
+/// </summary>
+/// <remarks>
+/// Reproducible: the same seed and split give the same examples. The two splits are disjoint in place names, tool
+/// values, words, operands and phrasings (see <see cref="InstructionVocabulary"/>); the capital fact table is shared,
+/// held-out capital questions use held-out phrasings only. Cities that are also capitals in the fact table belong to
+/// the training split, because the fact table puts them in training text anyway.
+/// </remarks>
+internal sealed class InstructionSetGenerator
+{
+    /// <summary>The weather tool offered in tool-use examples.</summary>
+    public static readonly ToolDefinition WeatherTool = new(
+        "get_weather", "Get the current weather for a city.", """{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}""");
+
+    /// <summary>The clock tool offered in tool-use examples.</summary>
+    public static readonly ToolDefinition TimeTool = new(
+        "get_time", "Get the current local time in a city.", """{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}""");
+
+    private static readonly string[] Categories = ["weather", "weather", "time", "capital", "greeting", "sort", "reverse", "arithmetic", "arithmetic"];
+
+    private readonly DataSplit split;
+    private readonly Random random;
+    private readonly IReadOnlyList<(int Index, string Value)> cities;
+
+    /// <summary>Creates a generator for one split.</summary>
+    /// <param name="split">Which split to draw from.</param>
+    /// <param name="seed">The seed; the same seed gives the same sequence of examples.</param>
+    public InstructionSetGenerator(DataSplit split, int seed)
+    {
+        this.split = split;
+        random = new Random(seed);
+        var capitals = Capitals.Select(c => c.Capital).ToHashSet(StringComparer.Ordinal);
+        cities = Cities.Select((city, index) => (index, city))
+            .Where(c => (IsHeldOut(c.index) && !capitals.Contains(c.city)) == (split == DataSplit.HeldOut))
+            .ToList();
+    }
+
+    /// <summary>The next <paramref name="count"/> examples, categories mixed.</summary>
+    public IReadOnlyList<ChatExample> Generate(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        return Enumerable.Range(0, count).Select(_ => Next()).ToList();
+    }
+
+    /// <summary>The next example.</summary>
+    public ChatExample Next() => Pick(Categories) switch
+    {
+        "weather" => Weather(),
+        "time" => Time(),
+        "capital" => Capital(),
+        "greeting" => Greeting(),
+        "sort" => WordTask(sort: true),
+        "reverse" => WordTask(sort: false),
+        _ => Arithmetic(),
+    };
+
+    private ChatExample Weather()
+    {
+        var (cityIndex, city) = Pick(cities);
+        var (phrasing, question) = Pick(Of(WeatherQuestions, split));
+        var (answerIndex, answer) = Pick(Of(WeatherAnswers, split));
+        var (conditionIndex, condition) = Pick(Of(Conditions, split));
+        var temperature = Draw(-15, 40, t => t);
+        var result = JsonSerializer.Serialize<Dictionary<string, object>>(new() { ["city"] = city, ["temperature_c"] = temperature, ["conditions"] = condition });
+        return ToolExample("weather", WeatherTool, city, Format(question, city), result, Format(answer, city, temperature, condition),
+            [$"city:{cityIndex}", $"phrasing:weather:{phrasing}", $"answer:weather:{answerIndex}", $"condition:{conditionIndex}", $"temperature:{temperature}"]);
+    }
+
+    private ChatExample Time()
+    {
+        var (cityIndex, city) = Pick(cities);
+        var (phrasing, question) = Pick(Of(TimeQuestions, split));
+        var (answerIndex, answer) = Pick(Of(TimeAnswers, split));
+        var minutes = Draw(0, 24 * 60 - 1, m => m + 1000);
+        var clock = $"{minutes / 60:D2}:{minutes % 60:D2}";
+        var result = JsonSerializer.Serialize<Dictionary<string, object>>(new() { ["city"] = city, ["time"] = clock });
+        return ToolExample("time", TimeTool, city, Format(question, city), result, Format(answer, city, clock),
+            [$"city:{cityIndex}", $"phrasing:time:{phrasing}", $"answer:time:{answerIndex}", $"clock:{clock}"]);
+    }
+
+    private ChatExample ToolExample(string category, ToolDefinition tool, string city, string question, string result, string answer, string[] keys)
+    {
+        var arguments = JsonSerializer.Serialize<Dictionary<string, string>>(new() { ["city"] = city });
+        var turns = new[]
+        {
+            ChatTurn.User(question),
+            ChatTurn.Assistant("", new ToolCall(tool.Name, arguments)),
+            ChatTurn.Tool(new ToolResult(result)),
+            ChatTurn.Assistant(answer),
+        };
+        return new ChatExample(category, turns, [WeatherTool, TimeTool], keys);
+    }
+
+    private ChatExample Capital()
+    {
+        var (country, capital) = Pick(Capitals);
+        var (phrasing, question) = Pick(Of(CapitalQuestions, split));
+        var (answerIndex, answer) = Pick(Of(CapitalAnswers, split));
+        return Plain("capital", Format(question, country), Format(answer, country, capital), [$"phrasing:capital:{phrasing}", $"answer:capital:{answerIndex}"]);
+    }
+
+    private ChatExample Greeting()
+    {
+        var (index, (user, assistant)) = Pick(Of(SmallTalk, split));
+        return Plain("greeting", user, assistant, [$"smalltalk:{index}"]);
+    }
+
+    private ChatExample WordTask(bool sort)
+    {
+        var pool = Of(Words, split);
+        var count = random.Next(3, 6);
+        var chosen = pool.OrderBy(_ => random.Next()).Take(count).ToList();
+        var words = chosen.Select(w => w.Value).ToList();
+        var (phrasing, question) = Pick(Of(sort ? SortQuestions : ReverseQuestions, split));
+        var answer = string.Join(' ', sort ? words.Order(StringComparer.Ordinal) : Enumerable.Reverse(words));
+        var category = sort ? "sort" : "reverse";
+        var keys = chosen.Select(w => $"word:{w.Index}").Append($"phrasing:{category}:{phrasing}").ToArray();
+        return Plain(category, Format(question, string.Join(' ', words)), answer, keys);
+    }
+
+    private ChatExample Arithmetic()
+    {
+        var op = Pick((string[])["+", "-", "*"]);
+        int a, b;
+        do
+        {
+            a = random.Next(0, random.Next(2) == 0 ? 10 : 100);
+            b = random.Next(0, random.Next(2) == 0 ? 10 : 100);
+        }
+        while (IsHeldOutNumber(a * 1000 + b * 3 + op[0]) != (split == DataSplit.HeldOut));
+
+        var value = op switch { "+" => a + b, "-" => a - b, _ => a * b };
+        var (phrasing, question) = Pick(Of(ArithmeticQuestions, split));
+        var (answerIndex, answer) = Pick(Of(ArithmeticAnswers, split));
+        return Plain("arithmetic", Format(question, a, op, b), Format(answer, a, op, b, value),
+            [$"operands:{op}:{a}:{b}", $"phrasing:arithmetic:{phrasing}", $"answer:arithmetic:{answerIndex}"]);
+    }
+
+    private ChatExample Plain(string category, string question, string answer, string[] keys)
+    {
+        // Half of the plain examples still list the tools, so the model learns not to call them when they do not apply.
+        IReadOnlyList<ToolDefinition> tools = random.Next(2) == 0 ? [WeatherTool, TimeTool] : [];
+        return new ChatExample(category, [ChatTurn.User(question), ChatTurn.Assistant(answer)], tools, keys);
+    }
+
+    private int Draw(int min, int max, Func<int, long> atom)
+    {
+        int value;
+        do
+        {
+            value = random.Next(min, max + 1);
+        }
+        while (IsHeldOutNumber(atom(value)) != (split == DataSplit.HeldOut));
+
+        return value;
+    }
+
+    private T Pick<T>(IReadOnlyList<T> items) => items[random.Next(items.Count)];
+
+    private static string Format(string template, params object[] values) => string.Format(CultureInfo.InvariantCulture, template, values);
+}

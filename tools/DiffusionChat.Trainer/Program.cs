@@ -1,0 +1,3 @@
+using DiffusionChat.Trainer;
+
+return await TrainerCommandLine.RunAsync(args).ConfigureAwait(false);
