@@ -11,7 +11,7 @@ namespace DiffusionChat.Tokenization;
 /// that). Special tokens written in the text (e.g. <c>&lt;|im_start|&gt;</c>) encode to their single id. Instances
 /// are immutable and safe to share between threads.
 /// </remarks>
-public sealed class DiffusionTokenizer
+public sealed class DiffusionTokenizer : ITextTokenizer
 {
     private readonly HashSet<int> specialIds;
 
@@ -71,4 +71,13 @@ public sealed class DiffusionTokenizer
 
         return Tokenizer.Decode(kept);
     }
+
+    /// <inheritdoc />
+    IReadOnlyList<int> ITextTokenizer.Encode(string text) => Encode(text);
+
+    /// <inheritdoc />
+    string ITextTokenizer.Decode(IReadOnlyList<int> ids) => Decode(ids is int[] array ? array : [.. ids]);
+
+    /// <inheritdoc />
+    bool ITextTokenizer.TryGetSpecialTokenId(string token, out int id) => SpecialTokens.TryGetId(token, out id);
 }

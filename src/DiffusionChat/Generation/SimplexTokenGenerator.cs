@@ -1,0 +1,146 @@
+using DiffusionChat.Models.Simplex;
+using DiffusionChat.Sampling.Simplex;
+
+namespace DiffusionChat.Generation;
+
+/// <summary>
+/// <see cref="ITokenGenerator"/> over an SSD-LM denoiser and the block-wise <see cref="SimplexSampler"/>.
+/// </summary>
+/// <remarks>
+/// Mapping of request knobs: <c>Steps</c> = decode steps per block, <c>BlockLength</c> = block length,
+/// <c>TopP</c> = the projection nucleus (SSD-LM's own top-p; default 0.2 as in the paper's decoding), a temperature
+/// above 0 selects the sampled one-hot projection (SSD-LM's sampling variant) instead of the multi-hot one. Remasking,
+/// threshold and cache knobs are masked-diffusion concepts and are ignored here. Each row draws its noise from its own
+/// generator seeded by the request, so a row's answer does not depend on what it is batched with. Stop requests take
+/// effect at the end of the batch (the sampler has no per-row early exit); the answer is cut at the first stop token.
+/// </remarks>
+public sealed class SimplexTokenGenerator : ITokenGenerator
+{
+    private readonly SsdLmDenoiser denoiser;
+
+    /// <summary>Creates the generator; it owns <paramref name="denoiser"/>.</summary>
+    /// <param name="denoiser">The loaded denoiser.</param>
+    /// <param name="defaults">Defaults for unset knobs (steps, block length); validated.</param>
+    /// <param name="endOfSequenceTokenId">The model's end-of-sequence id, if it has one.</param>
+    public SimplexTokenGenerator(SsdLmDenoiser denoiser, DiffusionGenerationOptions defaults, int? endOfSequenceTokenId)
+    {
+        ArgumentNullException.ThrowIfNull(denoiser);
+        ArgumentNullException.ThrowIfNull(defaults);
+        defaults.Validate();
+        this.denoiser = denoiser;
+        DefaultDiffusion = new DiffusionGenerationOptions { Steps = defaults.Steps ?? 50, BlockLength = defaults.BlockLength ?? 25 };
+        EndOfSequenceTokenId = endOfSequenceTokenId;
+    }
+
+    /// <summary>The model's end-of-sequence id, if any.</summary>
+    public int? EndOfSequenceTokenId { get; }
+
+    /// <inheritdoc />
+    public ModelFamily Family => ModelFamily.SimplexDiffusion;
+
+    /// <inheritdoc />
+    public int MaxSequenceLength => denoiser.Config.MaxSequenceLength;
+
+    /// <inheritdoc />
+    public DiffusionGenerationOptions DefaultDiffusion { get; }
+
+    /// <inheritdoc />
+    public object BatchKey(GenerationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var knobs = DefaultDiffusion.With(request.Diffusion);
+        return (knobs.Steps, knobs.BlockLength, request.Sampling.Temperature > 0, request.Sampling.TopP);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<GenerationResult>>([]);
+        }
+
+        var first = batch[0];
+        var knobs = DefaultDiffusion.With(first.Diffusion);
+        int blockLength = knobs.BlockLength!.Value;
+        var stopIds = new HashSet<int>(first.StopTokenIds);
+        if (EndOfSequenceTokenId is { } eos)
+        {
+            stopIds.Add(eos);
+        }
+
+        var options = new SimplexSamplerOptions
+        {
+            Steps = knobs.Steps!.Value,
+            BlockLength = blockLength,
+            MaxBlocks = batch.Max(r => (r.MaxNewTokens + blockLength - 1) / blockLength),
+            TopP = first.Sampling.TopP ?? new SimplexSamplerOptions().TopP,
+            Projection = first.Sampling.Temperature > 0 ? SimplexProjection.TopPSampledOneHot : SimplexProjection.TopPMultiHot,
+            EndOfSequenceTokenId = first.StopTokenIds.Count > 0 ? first.StopTokenIds[0] : EndOfSequenceTokenId,
+        };
+        var sampler = new SimplexSampler(denoiser, options);
+        var answers = batch.Select(_ => new RowAnswer()).ToArray();
+        using var noise = new GeneratorNoiseSource(denoiser.Device, batch.Select(r => unchecked((ulong)r.Sampling.Seed)).ToList());
+        var generation = sampler.Generate(
+            batch.Select(r => r.PromptTokens).ToList(),
+            noise,
+            block => answers[block.Row].Accept(block, batch[block.Row], stopIds),
+            cancellationToken);
+
+        var results = answers.Select((a, row) => a.Result(batch[row], generation.BlocksDecoded * options.Steps)).ToList();
+        return Task.FromResult<IReadOnlyList<GenerationResult>>(results);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => denoiser.Dispose();
+
+    /// <summary>One row's answer as blocks arrive: cut at the first stop token and at the row's budget.</summary>
+    private sealed class RowAnswer
+    {
+        private readonly List<int> tokens = [];
+        private bool ended;
+        private bool stopped;
+
+        public void Accept(SimplexBlockCommitted block, GenerationRequest request, HashSet<int> stopIds)
+        {
+            if (ended)
+            {
+                return;
+            }
+
+            var piece = new List<int>();
+            foreach (var id in block.TokenIds)
+            {
+                if (stopIds.Contains(id))
+                {
+                    ended = true;
+                    break;
+                }
+
+                if (tokens.Count + piece.Count >= request.MaxNewTokens)
+                {
+                    break;
+                }
+
+                piece.Add(id);
+            }
+
+            tokens.AddRange(piece);
+            request.OnUpdate?.Invoke(new GenerationUpdate(block.BlockIndex, piece));
+            if (!ended && request.StopRequested?.Invoke() == true)
+            {
+                stopped = true;
+                ended = true;
+            }
+        }
+
+        public GenerationResult Result(GenerationRequest request, int forwardPasses)
+        {
+            var reason = stopped ? GenerationFinishReason.Stopped
+                : ended ? GenerationFinishReason.EndOfSequence
+                : GenerationFinishReason.Length;
+            return new GenerationResult(tokens, reason, forwardPasses);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using DiffusionChat.Checkpoints;
+using DiffusionChat.Devices;
+using DiffusionChat.Generation;
+using DiffusionChat.Models.Simplex;
+using DiffusionChat.Prompting;
+using DiffusionChat.Tokenization;
+using TorchSharp;
+
+namespace DiffusionChat.Hosting;
+
+/// <summary>
+/// Loads a chat model from a Hugging Face-layout checkpoint folder: picks the model family from <c>config.json</c>,
+/// loads weights on the requested device and dtype, the tokenizer from the folder's own files, the chat format from
+/// its <c>tokenizer_config.json</c>, and the generation defaults from <c>config.json</c>.
+/// </summary>
+public sealed class CheckpointChatModelLoader : IChatModelLoader
+{
+    /// <inheritdoc />
+    /// <exception cref="NotSupportedException">The folder holds a model type DiffusionChat cannot run (the message lists the supported ones).</exception>
+    /// <exception cref="CheckpointFormatException">Config, weights or tokenizer files are missing or malformed.</exception>
+    public ChatModel Load(DiffusionChatHostingOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        cancellationToken.ThrowIfCancellationRequested();
+        var device = ComputeDevice.Resolve(options.Device);
+        var dtype = ParseDType(options.DType);
+        using var checkpoint = CheckpointFolder.Open(options.ModelPath);
+        var tokenizer = TokenizerLoader.Load(checkpoint);
+        var format = PromptFormatSelector.Select(checkpoint.Directory);
+        var defaults = GenerationDefaults.Read(checkpoint);
+        int? eos = tokenizer.SpecialTokens.Eos?.Id;
+        cancellationToken.ThrowIfCancellationRequested();
+
+        ITokenGenerator generator = ModelTypes(checkpoint) switch
+        {
+            var t when t.Contains("roberta", StringComparer.OrdinalIgnoreCase) && checkpoint.Contains("embed_sum_layer.weight") =>
+                new SimplexTokenGenerator(SsdLmDenoiser.Load(checkpoint, device, dtype), defaults, eos),
+            var t => throw new NotSupportedException(
+                $"Checkpoint '{checkpoint.Directory}' declares model type {Describe(t)}; supported: roberta with SSD-LM layers (simplex diffusion)."),
+        };
+
+        var modelId = string.IsNullOrWhiteSpace(options.ModelId) ? Path.GetFileName(checkpoint.Directory.TrimEnd(Path.DirectorySeparatorChar)) : options.ModelId;
+        return new ChatModel(modelId, generator, tokenizer, format, checkpoint.Directory);
+    }
+
+    /// <summary>Parses a dtype name.</summary>
+    /// <exception cref="ArgumentException">Not one of float32, float16, bfloat16.</exception>
+    public static torch.ScalarType ParseDType(string? name) => (name ?? "float32").Trim().ToLowerInvariant() switch
+    {
+        "float32" or "fp32" or "f32" => torch.ScalarType.Float32,
+        "float16" or "fp16" or "f16" or "half" => torch.ScalarType.Float16,
+        "bfloat16" or "bf16" => torch.ScalarType.BFloat16,
+        _ => throw new ArgumentException($"DType '{name}' is not valid. Allowed: float32, float16, bfloat16.", nameof(name)),
+    };
+
+    private static List<string> ModelTypes(CheckpointFolder checkpoint)
+    {
+        var names = new List<string>();
+        if (checkpoint.Config.TryGetProperty("model_type", out var type) && type.ValueKind == System.Text.Json.JsonValueKind.String)
+        {
+            names.Add(type.GetString()!);
+        }
+
+        if (checkpoint.Config.TryGetProperty("architectures", out var archs) && archs.ValueKind == System.Text.Json.JsonValueKind.Array)
+        {
+            names.AddRange(archs.EnumerateArray().Where(a => a.ValueKind == System.Text.Json.JsonValueKind.String).Select(a => a.GetString()!));
+        }
+
+        return names;
+    }
+
+    private static string Describe(List<string> types) =>
+        types.Count == 0 ? "(none: config.json has no model_type or architectures)" : string.Join(" / ", types.Select(t => $"'{t}'"));
+}
