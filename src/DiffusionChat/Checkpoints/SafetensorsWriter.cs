@@ -22,8 +22,6 @@ public static class SafetensorsWriter
     /// <summary>Header key of the free-form string metadata.</summary>
     public const string MetadataKey = "__metadata__";
 
-    private const int CopyChunkBytes = 64 << 20;
-
     /// <summary>Writes <paramref name="tensors"/> and <paramref name="metadata"/> to <paramref name="path"/>.</summary>
     /// <param name="path">The file to create or replace.</param>
     /// <param name="tensors">Tensors by name, of any supported dtype (<see cref="SafetensorsDTypes.AllowedNames"/>) on any device.</param>
@@ -174,16 +172,8 @@ public static class SafetensorsWriter
         }
 
         using var scope = torch.NewDisposeScope();
-        // detach: the bytes are read outside autograd; contiguous + flat: the data is one row-major run of elements.
-        var flat = tensor.detach().to(torch.CPU).contiguous().reshape(-1);
-        long elementSize = flat.ElementSize;
-        long chunkElements = Math.Max(1, CopyChunkBytes / elementSize);
-        for (long start = 0; start < flat.numel(); start += chunkElements)
-        {
-            long count = Math.Min(chunkElements, flat.numel() - start);
-            using var part = flat.narrow(0, start, count);
-            stream.Write(part.bytes);
-        }
+        // detach: the bytes are read outside autograd; contiguous: the data is one row-major run of elements.
+        TensorBytes.WriteTo(stream, tensor.detach().to(torch.CPU).contiguous());
     }
 
     private static void TryDelete(string path)

@@ -1,10 +1,11 @@
 using System.Text.Json;
 using DiffusionChat.Checkpoints;
 using TorchSharp;
+using Xunit.Abstractions;
 
 namespace DiffusionChat.Tests.Checkpoints;
 
-public class CheckpointFolderTests
+public class CheckpointFolderTests(ITestOutputHelper output)
 {
     private static Dictionary<string, torch.Tensor> SmallStateDict(torch.Generator generator) => new(StringComparer.Ordinal)
     {
@@ -183,6 +184,7 @@ public class CheckpointFolderTests
         }
 
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        output.WriteLine($"managed bytes allocated while loading 32 MiB of float32 weights as bfloat16: {allocated}");
 
         // 32 MiB of float32 weights: reading through the memory map must not stage them in managed arrays.
         Assert.True(allocated < 1 << 20, $"allocated {allocated} managed bytes while loading 32 MiB of weights");
