@@ -65,7 +65,7 @@ internal static class TokenPrediction
             var cumulative = sorted.softmax(-1).cumsum(-1);
             // Drop a token when the mass before it already reaches top-p, so the token crossing top-p is kept.
             var dropSorted = (cumulative - sorted.softmax(-1)).ge(topP);
-            var drop = zeros_like(dropSorted).scatter(-1, order, dropSorted.to(float64)).to(@bool);
+            var drop = zeros_like(sorted).scatter(-1, order, dropSorted.to(float64)).to(@bool);
             result = result.masked_fill(drop, double.NegativeInfinity);
         }
 
