@@ -12,12 +12,16 @@ public sealed class KeyValueCache : IDisposable
 {
     private readonly List<(torch.Tensor Keys, torch.Tensor Values)> layers;
 
-    /// <summary>Creates a cache from per-layer (keys, values), each [B, kvHeads, L, headDim]; takes ownership.</summary>
+    /// <summary>
+    /// Creates a cache from per-layer (keys, values), each [B, kvHeads, L, headDim]; takes ownership (the tensors leave
+    /// any dispose scope).
+    /// </summary>
     /// <param name="layers">The per-layer tensors, in layer order.</param>
     public KeyValueCache(IEnumerable<(torch.Tensor Keys, torch.Tensor Values)> layers)
     {
         ArgumentNullException.ThrowIfNull(layers);
-        this.layers = layers.ToList();
+        // The cache outlives the dispose scope of the call that built it; it disposes its tensors itself.
+        this.layers = layers.Select(l => (l.Keys.DetachFromDisposeScope(), l.Values.DetachFromDisposeScope())).ToList();
         if (this.layers.Count == 0)
         {
             throw new ArgumentException("A key/value cache needs at least one layer.", nameof(layers));

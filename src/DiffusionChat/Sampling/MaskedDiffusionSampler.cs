@@ -1,0 +1,254 @@
+using DiffusionChat.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Sampling;
+
+/// <summary>
+/// Block-wise ("semi-autoregressive") masked-diffusion sampling for any <see cref="IMaskedDenoiser"/>, after LLaDA
+/// (Nie et al. 2025, "Large Language Diffusion Models"; ML-GSAI/LLaDA <c>generate.py</c> <c>generate</c>) with
+/// Fast-dLLM v1's threshold decoding and key/value caches (NVlabs/Fast-dLLM <c>llada/generate.py</c>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// The answer starts fully masked and is produced block by block, left to right. Within a block each step predicts
+/// every masked position, ranks the predictions with the <see cref="RemaskingStrategy"/>, and commits the
+/// <see cref="TransferSchedule"/>'s share (or, with a threshold, every confident one); the rest stay masked.
+/// Ranking ties go to the lowest position. The mask token is never predicted.
+/// </para>
+/// <para>
+/// Rows of a batch are left-padded to a common prompt length (padding hidden by an attention mask, positions counted
+/// without it) and finish independently: a row stops after the block in which it commits the end-of-sequence token.
+/// All random draws come from one generator per request, seeded by the request, on the model's device.
+/// </para>
+/// <para>
+/// The sampler stays on the device: a fixed schedule reads the block's tokens back once per block; threshold
+/// decoding reads the block once per step (its step count depends on the data). Reads are counted in the result.
+/// Thread-safe: the sampler holds no per-request state; the model is only read.
+/// </para>
+/// </remarks>
+public sealed class MaskedDiffusionSampler
+{
+    private readonly IMaskedDenoiser model;
+
+    /// <summary>Creates a sampler over <paramref name="model"/> (not owned).</summary>
+    /// <param name="model">The denoiser.</param>
+    public MaskedDiffusionSampler(IMaskedDenoiser model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        this.model = model;
+    }
+
+    /// <summary>Generates an answer for every prompt of the request.</summary>
+    /// <param name="request">Prompts, options and seed (validated here; not modified).</param>
+    /// <param name="onEvent">Optional progress callback, called on the sampling thread.</param>
+    /// <param name="cancellationToken">Checked before every denoiser call.</param>
+    /// <returns>The answers, finish reasons and call counts.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="request"/> or a prompt is null.</exception>
+    /// <exception cref="ArgumentException">A prompt is empty or holds an id outside the vocabulary or the mask id.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is outside its range.</exception>
+    /// <exception cref="NotSupportedException">A cache was asked for but the model has none.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled between steps.</exception>
+    public Task<MaskedGenerationResult> GenerateAsync(MaskedGenerationRequest request, Action<MaskedSamplerEvent>? onEvent = null, CancellationToken cancellationToken = default)
+    {
+        Validate(request);
+        return Task.Run(() => Generate(request, onEvent, null, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>The synchronous core; <paramref name="trace"/> sees every denoiser call (parity checks).</summary>
+    internal MaskedGenerationResult Generate(MaskedGenerationRequest request, Action<MaskedSamplerEvent>? onEvent, Action<SamplerCallTrace>? trace, CancellationToken cancellationToken)
+    {
+        Validate(request);
+        var options = request.Options;
+        int rows = request.Prompts.Count, blockLength = options.BlockLength;
+        long mask = model.MaskTokenId;
+        var reads = new HostReads();
+        var answers = Enumerable.Range(0, rows).Select(_ => new List<int>()).ToArray();
+        var reasons = Enumerable.Repeat(MaskedFinishReason.Length, rows).ToArray();
+        var active = Enumerable.Repeat(true, rows).ToArray();
+        int forwardPasses = 0;
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var generator = new Generator(request.Seed, model.Device);
+        var batch = PaddedBatch.Create(request.Prompts, options.AnswerLength, mask, model.EosTokenId ?? 0, model.Device);
+        var x = batch.Ids;
+        long total = x.shape[1];
+        var activeRows = ones(rows, 1, dtype: @bool, device: model.Device);
+
+        for (int block = 0; block < options.BlockCount && active.Any(a => a); block++)
+        {
+            long start = batch.PromptLength + ((long)block * blockLength), end = start + blockLength;
+            var schedule = TransferSchedule.Linear(blockLength, options.StepsPerBlock);
+            long[]? blockTokens = null;
+            KeyValueCache? cache = null;
+            try
+            {
+                for (int inner = 0; ; inner++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    using var stepScope = NewDisposeScope();
+                    var (kind, windowEnd, logits, blockLogits) = Call(x, batch, start, end, total, inner, options.Cache, ref cache);
+                    forwardPasses++;
+
+                    var current = x[.., (int)start..(int)end];
+                    var candidates = current.eq(mask).logical_and(activeRows);
+                    var (tokens, probability, score) = TokenPrediction.Predict(blockLogits, mask, options, generator);
+                    int count = inner < schedule.Length ? schedule[inner] : 0;
+                    var transfer = TransferSelection.Select(score, probability, candidates, count, options.ConfidenceThreshold);
+                    var updated = where(transfer, tokens, current);
+                    x.index_put_(updated, TensorIndex.Colon, TensorIndex.Slice(start, end));
+                    trace?.Invoke(new SamplerCallTrace(block, inner, kind, kind is SamplerCallKind.Full or SamplerCallKind.BuildCache ? 0 : start, windowEnd, start,
+                        logits, candidates, tokens, probability, transfer, x, options.ConfidenceThreshold is null ? count : 0));
+                    if (options.ReportSteps && onEvent is not null)
+                    {
+                        ReportStep(onEvent, reads, transfer, updated, block, inner, blockLength, active);
+                    }
+
+                    bool complete;
+                    if (options.ConfidenceThreshold is null)
+                    {
+                        complete = inner + 1 >= options.StepsPerBlock;
+                    }
+                    else
+                    {
+                        blockTokens = reads.ToArray(updated);
+                        complete = !Enumerable.Range(0, rows).Any(r => active[r] && blockTokens.AsSpan(r * blockLength, blockLength).Contains(mask));
+                    }
+
+                    // Fast-dLLM's cache loops always make at least one cached call after the cache-building one.
+                    bool extraCall = options.FastDllmExtraCachedCall && options.Cache != KeyValueCacheMode.None && inner == 0;
+                    if (complete && !extraCall)
+                    {
+                        break;
+                    }
+                }
+            }
+            finally
+            {
+                cache?.Dispose();
+            }
+
+            blockTokens ??= reads.ToArray(x[.., (int)start..(int)end]);
+            if (FinishBlock(blockTokens, block, blockLength, options, active, answers, reasons, onEvent, model.EosTokenId))
+            {
+                activeRows.Dispose();
+                activeRows = tensor(active, device: model.Device).unsqueeze(1);
+            }
+        }
+
+        return new MaskedGenerationResult(answers, reasons, forwardPasses, reads.Count);
+    }
+
+    /// <summary>Makes the step's denoiser call; returns the window logits and the block's slice of them.</summary>
+    private (SamplerCallKind Kind, long WindowEnd, Tensor Logits, Tensor BlockLogits) Call(Tensor x, PaddedBatch batch, long start, long end, long total, int inner, KeyValueCacheMode mode, ref KeyValueCache? cache)
+    {
+        if (mode == KeyValueCacheMode.None)
+        {
+            var full = model.Forward(x, batch.AttentionMask, batch.PositionIds);
+            return (SamplerCallKind.Full, total, full, full[.., (int)start..(int)end]);
+        }
+
+        if (inner == 0)
+        {
+            // The cache is built from x before this call's commit and never refreshed inside the block (Fast-dLLM).
+            var full = model.ForwardWithCache(x, batch.AttentionMask, batch.PositionIds, out var built);
+            cache = built;
+            return (SamplerCallKind.BuildCache, total, full, full[.., (int)start..(int)end]);
+        }
+
+        long windowEnd = mode == KeyValueCacheMode.Prefix ? total : end;
+        var window = model.ForwardWindow(x[.., (int)start..(int)windowEnd], start, cache!, batch.AttentionMask, batch.PositionIds);
+        var kind = mode == KeyValueCacheMode.Prefix ? SamplerCallKind.PrefixCached : SamplerCallKind.DualCached;
+        return (kind, windowEnd, window, window[.., ..(int)(end - start)]);
+    }
+
+    /// <summary>Records a finished block per active row; returns whether some row finished.</summary>
+    private static bool FinishBlock(long[] blockTokens, int block, int blockLength, MaskedSamplerOptions options, bool[] active, List<int>[] answers, MaskedFinishReason[] reasons, Action<MaskedSamplerEvent>? onEvent, long? eos)
+    {
+        bool changed = false;
+        for (int r = 0; r < active.Length; r++)
+        {
+            if (!active[r])
+            {
+                continue;
+            }
+
+            var row = blockTokens.AsSpan(r * blockLength, blockLength);
+            int cut = options.StopAtEndOfSequence && eos is { } e ? row.IndexOf(e) : -1;
+            var kept = (cut < 0 ? row : row[..cut]).ToArray().Select(t => (int)t).ToList();
+            answers[r].AddRange(kept);
+            if (cut >= 0)
+            {
+                active[r] = false;
+                reasons[r] = MaskedFinishReason.EndOfSequence;
+                changed = true;
+            }
+
+            onEvent?.Invoke(new BlockCommittedEvent(r, block, kept, cut >= 0));
+        }
+
+        return changed;
+    }
+
+    private static void ReportStep(Action<MaskedSamplerEvent> onEvent, HostReads reads, Tensor transfer, Tensor updated, int block, int step, int blockLength, bool[] active)
+    {
+        using var packed = stack([transfer.to(int64), updated], 0);
+        var values = reads.ToArray(packed);
+        int rows = active.Length, plane = rows * blockLength;
+        for (int r = 0; r < rows; r++)
+        {
+            if (!active[r])
+            {
+                continue;
+            }
+
+            var positions = new List<int>();
+            var tokens = new List<int>();
+            for (int j = 0; j < blockLength; j++)
+            {
+                if (values[(r * blockLength) + j] != 0)
+                {
+                    positions.Add((block * blockLength) + j);
+                    tokens.Add((int)values[plane + (r * blockLength) + j]);
+                }
+            }
+
+            onEvent(new StepCommittedEvent(r, block, step, positions, tokens));
+        }
+    }
+
+    private void Validate(MaskedGenerationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(request.Prompts, nameof(request));
+        ArgumentNullException.ThrowIfNull(request.Options, nameof(request));
+        request.Options.Validate();
+        if (request.Prompts.Count == 0)
+        {
+            throw new ArgumentException("The request has no prompts; give at least one row.", nameof(request));
+        }
+
+        for (int r = 0; r < request.Prompts.Count; r++)
+        {
+            var prompt = request.Prompts[r] ?? throw new ArgumentNullException(nameof(request), $"Prompt {r} is null.");
+            if (prompt.Count == 0)
+            {
+                throw new ArgumentException($"Prompt {r} is empty; every row needs at least one token.", nameof(request));
+            }
+
+            foreach (var id in prompt)
+            {
+                if (id < 0 || id >= model.VocabSize || id == model.MaskTokenId)
+                {
+                    throw new ArgumentException($"Prompt {r} holds token id {id}; ids must be in [0, {model.VocabSize}) and not the mask id {model.MaskTokenId}.", nameof(request));
+                }
+            }
+        }
+
+        if (request.Options.Cache != KeyValueCacheMode.None && !model.SupportsKeyValueCache)
+        {
+            throw new NotSupportedException($"Cache {request.Options.Cache} was requested but the model has no key/value cache; use KeyValueCacheMode.None.");
+        }
+    }
+}

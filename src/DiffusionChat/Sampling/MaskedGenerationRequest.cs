@@ -1,0 +1,7 @@
+namespace DiffusionChat.Sampling;
+
+/// <summary>One batched generation: a prompt per row, the sampler settings, and the seed of all random draws.</summary>
+/// <param name="Prompts">Prompt token ids per row (each non-empty, without mask ids); rows may differ in length.</param>
+/// <param name="Options">Sampler settings.</param>
+/// <param name="Seed">Seed of the request's generator; the same request and seed give the same tokens.</param>
+public sealed record MaskedGenerationRequest(IReadOnlyList<IReadOnlyList<int>> Prompts, MaskedSamplerOptions Options, ulong Seed = 0);

@@ -1,0 +1,42 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Sampling;
+
+/// <summary>
+/// Prompts of different lengths laid out as one [B, T] sequence: left-padded so that every row's answer starts at the
+/// same column (then the blocks line up across rows), followed by the all-mask answer. Padding is hidden from
+/// attention and positions count only real tokens, so a padded row computes what it would alone.
+/// </summary>
+internal sealed record PaddedBatch(Tensor Ids, Tensor? AttentionMask, Tensor? PositionIds, int PromptLength)
+{
+    /// <summary>Builds the batch on <paramref name="device"/>; no mask or positions when no row needs padding.</summary>
+    public static PaddedBatch Create(IReadOnlyList<IReadOnlyList<int>> prompts, int answerLength, long maskTokenId, long padTokenId, Device device)
+    {
+        int promptLength = prompts.Max(p => p.Count);
+        int rows = prompts.Count, total = promptLength + answerLength;
+        var ids = new long[rows * total];
+        var keep = new long[rows * total];
+        for (int r = 0; r < rows; r++)
+        {
+            int pad = promptLength - prompts[r].Count;
+            for (int j = 0; j < total; j++)
+            {
+                int at = (r * total) + j;
+                ids[at] = j < pad ? padTokenId : j < promptLength ? prompts[r][j - pad] : maskTokenId;
+                keep[at] = j < pad ? 0 : 1;
+            }
+        }
+
+        var x = tensor(ids, [rows, total], dtype: int64, device: device);
+        if (prompts.All(p => p.Count == promptLength))
+        {
+            return new PaddedBatch(x, null, null, promptLength);
+        }
+
+        var mask = tensor(keep, [rows, total], dtype: int64, device: device);
+        using var counted = mask.cumsum(1);
+        var positions = (counted - 1).clamp_min(0);
+        return new PaddedBatch(x, mask.to(@bool), positions, promptLength);
+    }
+}

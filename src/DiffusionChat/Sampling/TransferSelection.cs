@@ -1,0 +1,30 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Sampling;
+
+/// <summary>
+/// Which candidate positions a step commits: the k best-ranked (fixed schedule), or the best-ranked one plus every
+/// candidate whose probability reaches the threshold (Fast-dLLM's parallel decoding). Ties in the ranking go to the
+/// lowest position (stable sort), so results do not depend on the backend's top-k order.
+/// </summary>
+internal static class TransferSelection
+{
+    /// <summary>Positions to commit [B, W] bool.</summary>
+    /// <param name="score">Ranking score [B, W] (higher first).</param>
+    /// <param name="probability">Probability of the predicted token [B, W] (for the threshold).</param>
+    /// <param name="candidates">Masked positions that may be committed [B, W] bool.</param>
+    /// <param name="count">Fixed number to commit per row (ignored with a threshold).</param>
+    /// <param name="threshold">Confidence threshold, or null for the fixed count.</param>
+    public static Tensor Select(Tensor score, Tensor probability, Tensor candidates, int count, double? threshold)
+    {
+        using var scope = NewDisposeScope();
+        var ranked = score.masked_fill(candidates.logical_not(), double.NegativeInfinity);
+        var (_, order) = ranked.sort(-1, descending: true, stable: true);
+        var rank = order.argsort(-1);
+        var chosen = threshold is { } t
+            ? rank.eq(0).logical_or(probability.ge(t))
+            : rank.lt(count);
+        return chosen.logical_and(candidates).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,44 @@
+using DiffusionChat.Models;
+using DiffusionChat.Sampling;
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Tests.Masked;
+
+public class BatchingEquivalenceTests
+{
+    [Theory]
+    [InlineData(KeyValueCacheMode.None, null)]
+    [InlineData(KeyValueCacheMode.Dual, 0.7)]
+    [InlineData(KeyValueCacheMode.Prefix, null)]
+    public async Task A_row_in_a_padded_batch_gets_the_answer_it_gets_alone(KeyValueCacheMode cache, double? threshold)
+    {
+        using var model = DiffusionModel.Load(GoldenPaths.Folder("llada"), CPU);
+        var sampler = new MaskedDiffusionSampler(model);
+        var options = new MaskedSamplerOptions
+        {
+            AnswerLength = 8, BlockLength = 4, StepsPerBlock = 2, Cache = cache, ConfidenceThreshold = threshold, StopAtEndOfSequence = false,
+        };
+        IReadOnlyList<int> shortPrompt = [117, 130, 95, 13, 112];
+        IReadOnlyList<int> longPrompt = [123, 118, 5, 125, 16, 103, 65, 122];
+
+        var batch = await sampler.GenerateAsync(new MaskedGenerationRequest([shortPrompt, longPrompt], options));
+        var aloneShort = await sampler.GenerateAsync(new MaskedGenerationRequest([shortPrompt], options));
+        var aloneLong = await sampler.GenerateAsync(new MaskedGenerationRequest([longPrompt], options));
+
+        Assert.Equal(aloneShort.Answers[0], batch.Answers[0]);
+        Assert.Equal(aloneLong.Answers[0], batch.Answers[1]);
+    }
+
+    [Fact]
+    public async Task The_sampler_drives_an_mdlm_denoiser_to_a_fully_unmasked_answer()
+    {
+        using var model = DiffusionModel.Load(GoldenPaths.Folder("mdlm-dit"), CPU);
+        var options = new MaskedSamplerOptions { AnswerLength = 8, BlockLength = 4, StepsPerBlock = 2, Temperature = 1.0 };
+
+        var result = await new MaskedDiffusionSampler(model).GenerateAsync(new MaskedGenerationRequest([[1, 2, 3]], options, 9));
+
+        Assert.Equal(8, result.Answers[0].Count);
+        Assert.DoesNotContain(127, result.Answers[0]);
+        Assert.Equal(4, result.ForwardPasses);
+    }
+}
