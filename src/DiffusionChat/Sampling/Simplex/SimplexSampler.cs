@@ -66,7 +66,10 @@ public sealed class SimplexSampler
     /// <param name="onBlockCommitted">Called after each block for every row still running, in row order.</param>
     /// <param name="cancellationToken">Checked before every denoising step.</param>
     /// <returns>Per row: the new tokens (cut at end-of-sequence) and whether it stopped there.</returns>
-    /// <exception cref="ArgumentException">No prompts, a token id outside the vocabulary, or prompt plus blocks longer than the model's positions.</exception>
+    /// <exception cref="ArgumentException">
+    /// No prompts, a token id outside the vocabulary, or (under <see cref="SimplexContextOverflow.Reject"/>) prompt plus
+    /// blocks longer than the model's positions.
+    /// </exception>
     /// <exception cref="OperationCanceledException">Cancelled between steps.</exception>
     public SimplexGeneration Generate(
         IReadOnlyList<IReadOnlyList<int>> prompts,
@@ -98,6 +101,7 @@ public sealed class SimplexSampler
         var (context, contextMask) = PaddedContext(prompts);
         while (blocks < Options.MaxBlocks && finished.Contains(false))
         {
+            (context, contextMask) = FitContext(context, contextMask);
             var blockIds = DecodeBlock(blocks, context, contextMask, noise, observer, cancellationToken);
             var hostIds = ReadBlockToHost(blockIds);
             (context, contextMask) = Append(context, contextMask, blockIds);
@@ -214,6 +218,29 @@ public sealed class SimplexSampler
         return (context, padded ? tensor(mask, [rows, width], ScalarType.Int64, denoiser.Device) : null);
     }
 
+    /// <summary>Under <see cref="SimplexContextOverflow.DropOldest"/>, keeps the latest columns that fit beside one block.</summary>
+    private (Tensor Context, Tensor? Mask) FitContext(Tensor context, Tensor? mask)
+    {
+        long room = denoiser.Config.MaxSequenceLength - Options.BlockLength;
+        long width = context.shape[1];
+        if (Options.ContextOverflow != SimplexContextOverflow.DropOldest || width <= room)
+        {
+            return (context, mask);
+        }
+
+        // Left padding sits in the oldest columns, so every row keeps exactly its own latest tokens.
+        var kept = context.narrow(1, width - room, room).contiguous();
+        context.Dispose();
+        if (mask is null)
+        {
+            return (kept, null);
+        }
+
+        var keptMask = mask.narrow(1, width - room, room).contiguous();
+        mask.Dispose();
+        return (kept, keptMask);
+    }
+
     private static (Tensor Context, Tensor? Mask) Append(Tensor context, Tensor? mask, Tensor blockIds)
     {
         var longer = cat([context, blockIds], 1);
@@ -249,13 +276,18 @@ public sealed class SimplexSampler
             }
         }
 
+        if (Options.ContextOverflow == SimplexContextOverflow.DropOldest)
+        {
+            return;
+        }
+
         int longest = prompts.Max(p => p.Count);
         long needed = (long)longest + (long)Options.MaxBlocks * Options.BlockLength;
         if (needed > denoiser.Config.MaxSequenceLength)
         {
             throw new ArgumentException(
                 $"The longest prompt ({longest} tokens) plus MaxBlocks * BlockLength ({Options.MaxBlocks} * {Options.BlockLength}) needs {needed} positions; " +
-                $"the model has {denoiser.Config.MaxSequenceLength}. Shorten the prompt or lower MaxBlocks.", nameof(prompts));
+                $"the model has {denoiser.Config.MaxSequenceLength}. Shorten the prompt, lower MaxBlocks or set ContextOverflow = DropOldest.", nameof(prompts));
         }
     }
 }
