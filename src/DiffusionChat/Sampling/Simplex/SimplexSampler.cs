@@ -109,7 +109,7 @@ public sealed class SimplexSampler
             blocks++;
         }
 
-        var results = tokens.Select((t, row) => new SimplexRowResult(t, finished[row] && Options.EndOfSequenceTokenId is not null)).ToList();
+        var results = tokens.Select((t, row) => new SimplexRowResult(t, finished[row])).ToList();
         return new SimplexGeneration(results, blocks);
     }
 
@@ -122,7 +122,7 @@ public sealed class SimplexSampler
         var device = denoiser.Device;
 
         Tensor? attentionMask = contextMask is null ? null : cat([contextMask, ones(rows, length, ScalarType.Int64, device)], 1);
-        var xt = Scaled(noise.NextNormal(rows, length, vocab, device), noiseScale);
+        var xt = Scaled(noise.NextNormal(rows, length, vocab, device), [rows, length, vocab], noiseScale);
         Tensor? lastScore = null;
         for (int t = Options.Steps; t >= 1; t--)
         {
@@ -130,7 +130,7 @@ public sealed class SimplexSampler
             using var stepScope = NewDisposeScope();
 
             // Drawn every step, also at t = 1 where it is multiplied by 0, to keep the reference's draw order.
-            var zt = Scaled(noise.NextNormal(rows, length, vocab, device), noiseScale);
+            var zt = Scaled(noise.NextNormal(rows, length, vocab, device), [rows, length, vocab], noiseScale);
             var timesteps = full(rows, (float)t, ScalarType.Float32, device);
             var score = denoiser.EquivalentScore(context, xt, timesteps, Options.Steps, attentionMask);
             var projected = Project(score, noise, k);
@@ -150,18 +150,36 @@ public sealed class SimplexSampler
         return lastScore!.argmax(-1).MoveToOuterDisposeScope();
     }
 
-    private Tensor Project(Tensor score, INoiseSource noise, double k) => Options.Projection switch
+    private Tensor Project(Tensor score, INoiseSource noise, double k)
     {
-        SimplexProjection.TopPMultiHot => LogitsProjection.MultiHot(score, Options.TopP, k),
-        SimplexProjection.TopPSampledOneHot => LogitsProjection.SampledOneHot(
-            score, Options.TopP, k, noise.NextUniform((int)score.shape[0], (int)score.shape[1], denoiser.Device)),
-        _ => throw new InvalidOperationException($"Unknown projection {Options.Projection}."),
-    };
+        if (Options.Projection == SimplexProjection.TopPMultiHot)
+        {
+            return LogitsProjection.MultiHot(score, Options.TopP, k);
+        }
 
-    private Tensor Scaled(Tensor standardNormal, double scale)
+        int rows = (int)score.shape[0], length = (int)score.shape[1];
+        using var uniforms = CheckedDraw(noise.NextUniform(rows, length, denoiser.Device), [rows, length]);
+        return LogitsProjection.SampledOneHot(score, Options.TopP, k, uniforms);
+    }
+
+    private Tensor Scaled(Tensor standardNormal, long[] shape, double scale)
     {
-        using var draw = standardNormal;
-        return (draw.to_type(denoiser.DType) * scale);
+        using var draw = CheckedDraw(standardNormal, shape);
+        return draw.to_type(denoiser.DType) * scale;
+    }
+
+    /// <summary>Guards against a custom <see cref="INoiseSource"/> whose draw would silently broadcast.</summary>
+    private static Tensor CheckedDraw(Tensor draw, long[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(draw);
+        if (!draw.shape.SequenceEqual(shape))
+        {
+            var got = string.Join(", ", draw.shape);
+            draw.Dispose();
+            throw new InvalidOperationException($"The noise source returned a [{got}] draw where [{string.Join(", ", shape)}] was requested.");
+        }
+
+        return draw;
     }
 
     /// <summary>The single device-to-host transfer of a block: its token ids [B, L].</summary>
