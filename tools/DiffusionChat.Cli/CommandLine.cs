@@ -7,6 +7,7 @@ internal static class CommandLine
     {
         ["summary"] = SummaryCommand.RunAsync,
         ["golden"] = GoldenCommand.RunAsync,
+        ["convert-ssdlm"] = ConvertSsdLmCommand.RunAsync,
     };
 
     public static async Task<int> RunAsync(string[] args)
@@ -41,5 +42,6 @@ internal static class CommandLine
         Console.WriteLine("usage: DiffusionChat.Cli <command> [arguments]");
         Console.WriteLine("  summary <checkpoint-folder>   load a checkpoint folder and print its config and tensors");
         Console.WriteLine("  golden <fixture-folder>...   check fixture folders (shared/goldens layout) against this implementation");
+        Console.WriteLine("  convert-ssdlm <folder> [--force]   write model.safetensors from a released SSD-LM folder's PyTorch pickles");
     }
 }

@@ -26,6 +26,7 @@ public class SimplexSamplerOptionsTests
         { new SimplexSamplerOptions { SimplexValue = double.PositiveInfinity }, nameof(SimplexSamplerOptions.SimplexValue) },
         { new SimplexSamplerOptions { NoiseScale = -1 }, nameof(SimplexSamplerOptions.NoiseScale) },
         { new SimplexSamplerOptions { Projection = (SimplexProjection)9 }, nameof(SimplexSamplerOptions.Projection) },
+        { new SimplexSamplerOptions { ContextOverflow = (SimplexContextOverflow)4 }, nameof(SimplexSamplerOptions.ContextOverflow) },
         { new SimplexSamplerOptions { EndOfSequenceTokenId = -2 }, nameof(SimplexSamplerOptions.EndOfSequenceTokenId) },
     };
 

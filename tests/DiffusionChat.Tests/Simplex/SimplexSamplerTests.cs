@@ -139,6 +139,20 @@ public class SimplexSamplerTests(TinySsdLm tiny) : IClassFixture<TinySsdLm>
     }
 
     [Fact]
+    public void Sampler_with_drop_oldest_decodes_an_overlong_prompt_from_its_latest_tokens()
+    {
+        var options = TinySsdLm.FastOptions with { ContextOverflow = SimplexContextOverflow.DropOldest };
+        var longPrompt = Enumerable.Range(0, 45).Select(i => 3 + (i * 7 % 90)).ToArray();
+        var latest = longPrompt[^34..]; // 38 positions minus one block of 4
+
+        var batch = Run(options, [longPrompt, Prompts[1]], [5, 6]);
+        var fromLatest = Run(options, [latest], [5]);
+
+        Assert.Equal(fromLatest.Rows[0].TokenIds, batch.Rows[0].TokenIds);
+        Assert.Equal(Run(options, [Prompts[1]], [6]).Rows[0].TokenIds, batch.Rows[1].TokenIds);
+    }
+
+    [Fact]
     public void Sampler_rejects_an_empty_batch_and_a_noise_source_for_other_rows()
     {
         Assert.Throws<ArgumentException>(() => Run(TinySsdLm.FastOptions, [], [1]));

@@ -121,6 +121,7 @@ public sealed class SsdLmDenoiser : nn.Module
     {
         Validate(contextIds, simplexLogits, timesteps, totalSteps, attentionMask: null);
         using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
         long batch = simplexLogits.shape[0], length = simplexLogits.shape[1];
         var simplex = nn.functional.softmax(simplexLogits.to_type(DType), -1);
         var progress = (timesteps.to_type(DType) / totalSteps).view(batch, 1, 1).expand(batch, length, 1);

@@ -66,7 +66,10 @@ public sealed class SimplexSampler
     /// <param name="onBlockCommitted">Called after each block for every row still running, in row order.</param>
     /// <param name="cancellationToken">Checked before every denoising step.</param>
     /// <returns>Per row: the new tokens (cut at end-of-sequence) and whether it stopped there.</returns>
-    /// <exception cref="ArgumentException">No prompts, a token id outside the vocabulary, or prompt plus blocks longer than the model's positions.</exception>
+    /// <exception cref="ArgumentException">
+    /// No prompts, a token id outside the vocabulary, or (under <see cref="SimplexContextOverflow.Reject"/>) prompt plus
+    /// blocks longer than the model's positions.
+    /// </exception>
     /// <exception cref="OperationCanceledException">Cancelled between steps.</exception>
     public SimplexGeneration Generate(
         IReadOnlyList<IReadOnlyList<int>> prompts,
@@ -98,6 +101,7 @@ public sealed class SimplexSampler
         var (context, contextMask) = PaddedContext(prompts);
         while (blocks < Options.MaxBlocks && finished.Contains(false))
         {
+            (context, contextMask) = FitContext(context, contextMask);
             var blockIds = DecodeBlock(blocks, context, contextMask, noise, observer, cancellationToken);
             var hostIds = ReadBlockToHost(blockIds);
             (context, contextMask) = Append(context, contextMask, blockIds);
@@ -105,7 +109,7 @@ public sealed class SimplexSampler
             blocks++;
         }
 
-        var results = tokens.Select((t, row) => new SimplexRowResult(t, finished[row] && Options.EndOfSequenceTokenId is not null)).ToList();
+        var results = tokens.Select((t, row) => new SimplexRowResult(t, finished[row])).ToList();
         return new SimplexGeneration(results, blocks);
     }
 
@@ -118,7 +122,7 @@ public sealed class SimplexSampler
         var device = denoiser.Device;
 
         Tensor? attentionMask = contextMask is null ? null : cat([contextMask, ones(rows, length, ScalarType.Int64, device)], 1);
-        var xt = Scaled(noise.NextNormal(rows, length, vocab, device), noiseScale);
+        var xt = Scaled(noise.NextNormal(rows, length, vocab, device), [rows, length, vocab], noiseScale);
         Tensor? lastScore = null;
         for (int t = Options.Steps; t >= 1; t--)
         {
@@ -126,7 +130,7 @@ public sealed class SimplexSampler
             using var stepScope = NewDisposeScope();
 
             // Drawn every step, also at t = 1 where it is multiplied by 0, to keep the reference's draw order.
-            var zt = Scaled(noise.NextNormal(rows, length, vocab, device), noiseScale);
+            var zt = Scaled(noise.NextNormal(rows, length, vocab, device), [rows, length, vocab], noiseScale);
             var timesteps = full(rows, (float)t, ScalarType.Float32, device);
             var score = denoiser.EquivalentScore(context, xt, timesteps, Options.Steps, attentionMask);
             var projected = Project(score, noise, k);
@@ -146,18 +150,36 @@ public sealed class SimplexSampler
         return lastScore!.argmax(-1).MoveToOuterDisposeScope();
     }
 
-    private Tensor Project(Tensor score, INoiseSource noise, double k) => Options.Projection switch
+    private Tensor Project(Tensor score, INoiseSource noise, double k)
     {
-        SimplexProjection.TopPMultiHot => LogitsProjection.MultiHot(score, Options.TopP, k),
-        SimplexProjection.TopPSampledOneHot => LogitsProjection.SampledOneHot(
-            score, Options.TopP, k, noise.NextUniform((int)score.shape[0], (int)score.shape[1], denoiser.Device)),
-        _ => throw new InvalidOperationException($"Unknown projection {Options.Projection}."),
-    };
+        if (Options.Projection == SimplexProjection.TopPMultiHot)
+        {
+            return LogitsProjection.MultiHot(score, Options.TopP, k);
+        }
 
-    private Tensor Scaled(Tensor standardNormal, double scale)
+        int rows = (int)score.shape[0], length = (int)score.shape[1];
+        using var uniforms = CheckedDraw(noise.NextUniform(rows, length, denoiser.Device), [rows, length]);
+        return LogitsProjection.SampledOneHot(score, Options.TopP, k, uniforms);
+    }
+
+    private Tensor Scaled(Tensor standardNormal, long[] shape, double scale)
     {
-        using var draw = standardNormal;
-        return (draw.to_type(denoiser.DType) * scale);
+        using var draw = CheckedDraw(standardNormal, shape);
+        return draw.to_type(denoiser.DType) * scale;
+    }
+
+    /// <summary>Guards against a custom <see cref="INoiseSource"/> whose draw would silently broadcast.</summary>
+    private static Tensor CheckedDraw(Tensor draw, long[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(draw);
+        if (!draw.shape.SequenceEqual(shape))
+        {
+            var got = string.Join(", ", draw.shape);
+            draw.Dispose();
+            throw new InvalidOperationException($"The noise source returned a [{got}] draw where [{string.Join(", ", shape)}] was requested.");
+        }
+
+        return draw;
     }
 
     /// <summary>The single device-to-host transfer of a block: its token ids [B, L].</summary>
@@ -214,6 +236,29 @@ public sealed class SimplexSampler
         return (context, padded ? tensor(mask, [rows, width], ScalarType.Int64, denoiser.Device) : null);
     }
 
+    /// <summary>Under <see cref="SimplexContextOverflow.DropOldest"/>, keeps the latest columns that fit beside one block.</summary>
+    private (Tensor Context, Tensor? Mask) FitContext(Tensor context, Tensor? mask)
+    {
+        long room = denoiser.Config.MaxSequenceLength - Options.BlockLength;
+        long width = context.shape[1];
+        if (Options.ContextOverflow != SimplexContextOverflow.DropOldest || width <= room)
+        {
+            return (context, mask);
+        }
+
+        // Left padding sits in the oldest columns, so every row keeps exactly its own latest tokens.
+        var kept = context.narrow(1, width - room, room).contiguous();
+        context.Dispose();
+        if (mask is null)
+        {
+            return (kept, null);
+        }
+
+        var keptMask = mask.narrow(1, width - room, room).contiguous();
+        mask.Dispose();
+        return (kept, keptMask);
+    }
+
     private static (Tensor Context, Tensor? Mask) Append(Tensor context, Tensor? mask, Tensor blockIds)
     {
         var longer = cat([context, blockIds], 1);
@@ -249,13 +294,18 @@ public sealed class SimplexSampler
             }
         }
 
+        if (Options.ContextOverflow == SimplexContextOverflow.DropOldest)
+        {
+            return;
+        }
+
         int longest = prompts.Max(p => p.Count);
         long needed = (long)longest + (long)Options.MaxBlocks * Options.BlockLength;
         if (needed > denoiser.Config.MaxSequenceLength)
         {
             throw new ArgumentException(
                 $"The longest prompt ({longest} tokens) plus MaxBlocks * BlockLength ({Options.MaxBlocks} * {Options.BlockLength}) needs {needed} positions; " +
-                $"the model has {denoiser.Config.MaxSequenceLength}. Shorten the prompt or lower MaxBlocks.", nameof(prompts));
+                $"the model has {denoiser.Config.MaxSequenceLength}. Shorten the prompt, lower MaxBlocks or set ContextOverflow = DropOldest.", nameof(prompts));
         }
     }
 }

@@ -28,6 +28,9 @@ public sealed record SimplexSamplerOptions
     /// <summary>How predicted logits are projected back to the simplex at each step.</summary>
     public SimplexProjection Projection { get; init; } = SimplexProjection.TopPMultiHot;
 
+    /// <summary>What happens when context plus the next block no longer fit the model's positions.</summary>
+    public SimplexContextOverflow ContextOverflow { get; init; } = SimplexContextOverflow.Reject;
+
     /// <summary>
     /// Token that ends a row: decoding of that row stops after the block in which it appears and nothing from it on
     /// is returned. Null disables stopping (every row runs <see cref="MaxBlocks"/> blocks).
@@ -59,6 +62,11 @@ public sealed record SimplexSamplerOptions
         if (!Enum.IsDefined(Projection))
         {
             throw new ArgumentOutOfRangeException(nameof(Projection), Projection, $"Projection must be one of {string.Join(", ", Enum.GetNames<SimplexProjection>())}.");
+        }
+
+        if (!Enum.IsDefined(ContextOverflow))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ContextOverflow), ContextOverflow, $"ContextOverflow must be one of {string.Join(", ", Enum.GetNames<SimplexContextOverflow>())}.");
         }
 
         if (EndOfSequenceTokenId is < 0)
