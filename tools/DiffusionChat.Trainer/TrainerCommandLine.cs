@@ -7,6 +7,7 @@ internal static class TrainerCommandLine
     {
         ["data"] = DataCommand.RunAsync,
         ["tokenizer"] = TokenizerCommand.RunAsync,
+        ["train"] = TrainCommand.RunAsync,
     };
 
     public static async Task<int> RunAsync(string[] args)
@@ -55,5 +56,7 @@ internal static class TrainerCommandLine
         Console.WriteLine("      write the generated instruction set (and Brown sentences) as JSONL / text");
         Console.WriteLine("  tokenizer --out <folder> [--vocab 3072] [--brown <package-folder>] [--chat 20000] [--seed S] [--context 256]");
         Console.WriteLine("      train the byte-level BPE tokenizer and write vocab.json, merges.txt, tokenizer_config.json");
+        Console.WriteLine(TrainCommand.Usage);
+        Console.WriteLine("      train a model (resumable) and write a Hugging Face-layout folder with a model card");
     }
 }

@@ -1,0 +1,115 @@
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Models.Autoregressive;
+
+/// <summary>
+/// KV-cached left-to-right decoding of a batch of prompts of different lengths (left-padded), greedy or sampled.
+/// </summary>
+/// <remarks>
+/// One forward pass over the prompts fills the <see cref="KeyValueCache"/>; each step then feeds one token per
+/// sequence. The loop reads one boolean per step back to the host (have all sequences stopped?) and the tokens once
+/// at the end. Thread-safe as long as the model is not trained concurrently.
+/// </remarks>
+public static class CausalDecoder
+{
+    /// <summary>Continues each prompt.</summary>
+    /// <param name="model">The model (its device is used for every tensor).</param>
+    /// <param name="prompts">Token ids per prompt; each non-empty and shorter than the context.</param>
+    /// <param name="options">Sampling and stopping.</param>
+    /// <param name="cancellationToken">Checked before every step.</param>
+    /// <returns>One result per prompt, in order.</returns>
+    /// <exception cref="ArgumentException">A prompt is empty, has an id outside the vocabulary, or leaves no room in the context.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public static IReadOnlyList<DecodedSequence> Generate(LlamaForCausalLM model, IReadOnlyList<IReadOnlyList<int>> prompts, DecodingOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(prompts);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate(model.Config.VocabSize);
+        CheckPrompts(prompts, model.Config, options.MaxNewTokens);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (prompts.Count == 0)
+        {
+            return [];
+        }
+
+        var device = model.model.embed_tokens.weight!.device;
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        using var cache = new KeyValueCache(model.Config.NumHiddenLayers);
+        using var generator = new Generator((ulong)options.Seed, device);
+
+        var (inputIds, valid) = LeftPad(prompts, options.PadTokenId, device);
+        var stopIds = tensor(options.StopTokenIds.Select(i => (long)i).ToArray(), ScalarType.Int64, device);
+        var finished = zeros(prompts.Count, ScalarType.Bool, device);
+        var steps = new List<Tensor>();
+        var logits = model.Forward(inputIds, valid, cache)[TensorIndex.Colon, -1]; // [B, V]
+        for (var step = 0; step < options.MaxNewTokens; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var next = TokenSampler.Sample(logits, options, generator);
+            next = where(finished, options.PadTokenId, next); // [B]
+            steps.Add(next);
+            finished = finished.logical_or(isin(next, stopIds));
+            if (step + 1 == options.MaxNewTokens || finished.all().item<bool>())
+            {
+                break;
+            }
+
+            using var stepScope = NewDisposeScope();
+            valid = cat([valid, ones(prompts.Count, 1, ScalarType.Bool, device)], 1).MoveToOuterDisposeScope();
+            logits = model.Forward(next.unsqueeze(1), valid, cache)[TensorIndex.Colon, -1].MoveToOuterDisposeScope();
+        }
+
+        var all = stack(steps, 1).cpu().data<long>().ToArray(); // one read at the end: [B, steps]
+        var stopSet = options.StopTokenIds.ToHashSet();
+        return Enumerable.Range(0, prompts.Count).Select(b =>
+        {
+            var row = all.Skip(b * steps.Count).Take(steps.Count).Select(t => (int)t).ToList();
+            var stop = row.FindIndex(stopSet.Contains);
+            return stop < 0 ? new DecodedSequence(row, false) : new DecodedSequence(row[..stop], true);
+        }).ToList();
+    }
+
+    private static (Tensor Ids, Tensor Valid) LeftPad(IReadOnlyList<IReadOnlyList<int>> prompts, int pad, Device device)
+    {
+        var width = prompts.Max(p => p.Count);
+        var ids = new long[prompts.Count * width];
+        var valid = new bool[prompts.Count * width];
+        for (var b = 0; b < prompts.Count; b++)
+        {
+            var offset = width - prompts[b].Count;
+            for (var i = 0; i < width; i++)
+            {
+                ids[(b * width) + i] = i < offset ? pad : prompts[b][i - offset];
+                valid[(b * width) + i] = i >= offset;
+            }
+        }
+
+        return (tensor(ids, [prompts.Count, width], ScalarType.Int64, device), tensor(valid, [prompts.Count, width], ScalarType.Bool, device));
+    }
+
+    private static void CheckPrompts(IReadOnlyList<IReadOnlyList<int>> prompts, LlamaConfig config, int maxNewTokens)
+    {
+        for (var b = 0; b < prompts.Count; b++)
+        {
+            var prompt = prompts[b] ?? throw new ArgumentException($"Prompt {b} is null.", nameof(prompts));
+            if (prompt.Count == 0)
+            {
+                throw new ArgumentException($"Prompt {b} is empty; every prompt needs at least one token.", nameof(prompts));
+            }
+
+            if (prompt.Count + maxNewTokens > config.MaxPositionEmbeddings)
+            {
+                throw new ArgumentException(
+                    $"Prompt {b} has {prompt.Count} tokens; with MaxNewTokens {maxNewTokens} that exceeds the context of {config.MaxPositionEmbeddings}.", nameof(prompts));
+            }
+
+            var bad = prompt.FirstOrDefault(id => id < 0 || id >= config.VocabSize, -1);
+            if (prompt.Any(id => id < 0 || id >= config.VocabSize))
+            {
+                throw new ArgumentException($"Prompt {b} has token id {bad}; ids must be in [0, {config.VocabSize}).", nameof(prompts));
+            }
+        }
+    }
+}

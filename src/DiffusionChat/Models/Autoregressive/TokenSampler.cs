@@ -1,0 +1,43 @@
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Models.Autoregressive;
+
+/// <summary>Picks the next token from logits: greedy, or temperature, top-k, top-p (Holtzman et al. 2020) sampling.</summary>
+/// <remarks>Stays on the logits' device; draws only from the given generator (no global RNG).</remarks>
+public static class TokenSampler
+{
+    /// <summary>One token id per row.</summary>
+    /// <param name="logits">[batch, vocab].</param>
+    /// <param name="options">Temperature, top-k, top-p.</param>
+    /// <param name="generator">The random source (unused when greedy).</param>
+    /// <returns>[batch] int64.</returns>
+    public static Tensor Sample(Tensor logits, DecodingOptions options, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(options);
+        using var scope = NewDisposeScope();
+        if (options.Temperature == 0)
+        {
+            return logits.argmax(-1).MoveToOuterDisposeScope();
+        }
+
+        var scaled = logits.to(ScalarType.Float32) / options.Temperature;
+        if (options.TopK is { } k)
+        {
+            var kth = scaled.topk(k, dim: -1).values[TensorIndex.Ellipsis, TensorIndex.Slice(k - 1, k)]; // [B, 1]
+            scaled = scaled.masked_fill(scaled.lt(kth), double.NegativeInfinity);
+        }
+
+        if (options.TopP is { } p && p < 1)
+        {
+            var (sorted, order) = scaled.sort(-1, descending: true);
+            var probabilities = sorted.softmax(-1);
+            // Drop a token when the more likely ones already reach p; the most likely token always stays.
+            var drop = (probabilities.cumsum(-1) - probabilities).gt(p);
+            var kept = sorted.masked_fill(drop, double.NegativeInfinity);
+            scaled = full_like(scaled, double.NegativeInfinity).scatter(-1, order, kept);
+        }
+
+        return multinomial(scaled.softmax(-1), 1, generator: generator).squeeze(-1).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,113 @@
+using DiffusionChat.Devices;
+using DiffusionChat.Models.Autoregressive;
+using DiffusionChat.Prompting;
+using DiffusionChat.Trainer.Checkpoints;
+using DiffusionChat.Trainer.Data;
+using DiffusionChat.Trainer.Tokenization;
+using DiffusionChat.Trainer.Training;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Trainer;
+
+/// <summary><c>train</c>: trains one objective and writes a Hugging Face-layout model folder with a model card.</summary>
+internal static class TrainCommand
+{
+    public const string Usage =
+        "  train --objective ar|masked|simplex --out <folder> --tokenizer <folder> [--brown <package-folder>] [--text-fraction 0.25]\n"
+        + "        [--steps 1000] [--batch 16] [--context 256] [--lr 3e-3] [--min-lr 3e-4] [--warmup 50] [--weight-decay 0.1] [--clip 1]\n"
+        + "        [--hidden 256] [--layers 4] [--heads 4] [--kv-heads 2] [--intermediate 768] [--chat 20000] [--heldout 500]\n"
+        + "        [--seed 1234] [--checkpoint-every 100] [--eval-every 50] [--time-limit-minutes 0] [--resume] [--device cpu]";
+
+    public static Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    {
+        var parsed = CommandOptions.Parse(args);
+        var options = new TrainingOptions
+        {
+            Objective = parsed.RequiredString("objective"),
+            OutputFolder = parsed.RequiredString("out"),
+            TokenizerFolder = parsed.RequiredString("tokenizer"),
+            BrownFolder = parsed.String("brown"),
+            TextFraction = parsed.Double("text-fraction", 0.25, 0, 1),
+            Steps = parsed.Int("steps", 1000, 1),
+            BatchSize = parsed.Int("batch", 16, 1),
+            Context = parsed.Int("context", 256, 16, 8192),
+            PeakLearningRate = parsed.Double("lr", 3e-3, 0, 1),
+            MinLearningRate = parsed.Double("min-lr", 3e-4, 0, 1),
+            WarmupSteps = parsed.Int("warmup", 50, 1),
+            WeightDecay = parsed.Double("weight-decay", 0.1, 0, 1),
+            GradientClip = parsed.Double("clip", 1.0, 1e-6),
+            Hidden = parsed.Int("hidden", 256, 8),
+            Layers = parsed.Int("layers", 4, 1),
+            Heads = parsed.Int("heads", 4, 1),
+            KeyValueHeads = parsed.Int("kv-heads", 2, 1),
+            Intermediate = parsed.Int("intermediate", 768, 8),
+            ChatExamples = parsed.Int("chat", 20000, 0),
+            HeldOutExamples = parsed.Int("heldout", 500, 1),
+            Seed = parsed.Int("seed", 1234, 0),
+            CheckpointEvery = parsed.Int("checkpoint-every", 100, 1),
+            EvalEvery = parsed.Int("eval-every", 50, 1),
+            TimeLimitMinutes = parsed.Double("time-limit-minutes", 0, 0),
+            Resume = parsed.Flag("resume"),
+            CommandLine = "dotnet run --project tools/DiffusionChat.Trainer -c Release -- train " + string.Join(' ', args),
+        };
+        var device = ComputeDevice.Resolve(parsed.String("device") ?? "cpu");
+        parsed.RejectUnknown();
+
+        var (tokenizer, special) = TrainedTokenizer.Load(options.TokenizerFolder);
+        var vocabularySize = special.Values.Max() + 1;
+        Directory.CreateDirectory(options.OutputFolder);
+
+        using var initGenerator = new Generator((ulong)options.Seed);
+        using var objective = CreateObjective(options, vocabularySize, special, device, initGenerator);
+        var parameters = objective.Model.parameters().Sum(p => p.numel());
+        AnsiConsole.MarkupLine($"[grey]{objective.Name}: {parameters:N0} parameters ({parameters * 4 / 1e6:F1} MB float32) on {device}[/]");
+
+        var train = new TokenizedCorpus(tokenizer, special, new InstructionSetGenerator(DataSplit.Train, options.Seed).Generate(options.ChatExamples),
+            options.BrownFolder is null ? [] : BrownCorpusReader.ReadSentences(options.BrownFolder), options.Context, options.TextFraction);
+        var heldOutExamples = new InstructionSetGenerator(DataSplit.HeldOut, options.Seed).Generate(options.HeldOutExamples);
+        var heldOut = new TokenizedCorpus(tokenizer, special, heldOutExamples, [], options.Context, 0);
+        AnsiConsole.MarkupLine($"[grey]data: {train.ChatRows} chats (mean {train.ChatLengths.Average():F0} tokens, {train.TruncatedChats} cut at {options.Context}), {train.TextTokens:N0} Brown tokens; held-out {heldOut.ChatRows} chats[/]");
+
+        var (history, finished) = new TrainingRun(options, objective, train, heldOut, device).Run(cancellationToken);
+
+        var samples = Samples(objective, tokenizer, heldOutExamples, cancellationToken);
+        var card = ModelCard.Write(options, objective.ModelConfig, parameters, history, finished, samples);
+        PretrainedFolderWriter.Write(options.OutputFolder, objective.ModelConfig, objective.Model, options.TokenizerFolder, card);
+        AnsiConsole.MarkupLine($"[green]{(finished ? "finished" : "stopped (resume with --resume)")}: model folder {options.OutputFolder}[/]");
+        foreach (var (prompt, completion) in samples)
+        {
+            Console.WriteLine($"  {prompt} -> {completion.Replace("\n", "\\n", StringComparison.Ordinal)}");
+        }
+
+        return Task.FromResult(0);
+    }
+
+    private static ITrainingObjective CreateObjective(TrainingOptions options, int vocabularySize, IReadOnlyDictionary<string, int> special, Device device, Generator initGenerator)
+    {
+        switch (options.Objective)
+        {
+            case "ar":
+                var config = new LlamaConfig(vocabularySize, options.Hidden, options.Intermediate, options.Layers, options.Heads, options.KeyValueHeads, options.Context)
+                {
+                    EosTokenId = special[ChatMarkers.TurnEnd],
+                    PadTokenId = special[ChatMarkers.Pad],
+                    TieWordEmbeddings = true,
+                }.Validate();
+                return new AutoregressiveObjective(config, device, special[ChatMarkers.TurnEnd], special[ChatMarkers.Pad], initGenerator);
+            case "masked" or "simplex":
+                throw new NotSupportedException(
+                    $"Objective '{options.Objective}' plugs into ITrainingObjective once the engine's {(options.Objective == "masked" ? "masked-diffusion denoiser" : "SSD-LM")} model class lands; see docs/training.md. Available now: ar.");
+            default:
+                throw new ArgumentException($"Unknown --objective '{options.Objective}'. Allowed: ar, masked, simplex.");
+        }
+    }
+
+    private static List<(string Prompt, string Completion)> Samples(ITrainingObjective objective, Microsoft.ML.Tokenizers.Tokenizer tokenizer, IReadOnlyList<ChatExample> heldOut, CancellationToken cancellationToken)
+    {
+        var picks = heldOut.GroupBy(e => e.Category).Select(g => g.First()).ToList();
+        var prompts = picks.Select(e => ChatTemplate.Render([e.Turns[0]], e.Tools)).ToList();
+        var completions = objective.Complete(prompts.Select(p => (IReadOnlyList<int>)tokenizer.EncodeToIds(p).ToList()).ToList(), 48, cancellationToken);
+        return picks.Zip(completions, (e, c) => (e.Turns[0].Text, tokenizer.Decode(c))).ToList();
+    }
+}

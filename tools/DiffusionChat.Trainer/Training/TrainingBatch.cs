@@ -1,0 +1,24 @@
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Trainer.Training;
+
+/// <summary>One batch of token rows on the model's device.</summary>
+/// <param name="InputIds">Token ids [batch, context] (int64), padded on the right with the pad id.</param>
+/// <param name="LossMask">
+/// Bool [batch, context]: the tokens the objective is trained on — the answer tokens of chat rows (assistant spans,
+/// including <c>&lt;|im_end|&gt;</c>), every real token of plain-text rows. Masked diffusion only masks these.
+/// </param>
+/// <param name="Valid">Bool [batch, context]: false on padding.</param>
+internal sealed record TrainingBatch(Tensor InputIds, Tensor LossMask, Tensor Valid) : IDisposable
+{
+    /// <summary>Number of trained-on tokens (host count, computed when the batch is built).</summary>
+    public long TrainedTokens { get; init; }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        InputIds.Dispose();
+        LossMask.Dispose();
+        Valid.Dispose();
+    }
+}

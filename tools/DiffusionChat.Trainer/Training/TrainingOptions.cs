@@ -1,0 +1,63 @@
+namespace DiffusionChat.Trainer.Training;
+
+/// <summary>Everything a training run depends on; recorded in the checkpoint and the model card.</summary>
+internal sealed record TrainingOptions
+{
+    public required string Objective { get; init; }
+
+    public required string OutputFolder { get; init; }
+
+    public required string TokenizerFolder { get; init; }
+
+    public string? BrownFolder { get; init; }
+
+    /// <summary>Share of rows drawn from Brown text (when given).</summary>
+    public double TextFraction { get; init; } = 0.25;
+
+    public int ChatExamples { get; init; } = 20000;
+
+    public int HeldOutExamples { get; init; } = 500;
+
+    public int Steps { get; init; } = 1000;
+
+    public int BatchSize { get; init; } = 16;
+
+    public int Context { get; init; } = 256;
+
+    public double PeakLearningRate { get; init; } = 3e-3;
+
+    public double MinLearningRate { get; init; } = 3e-4;
+
+    public int WarmupSteps { get; init; } = 50;
+
+    public double WeightDecay { get; init; } = 0.1;
+
+    public double GradientClip { get; init; } = 1.0;
+
+    public int Seed { get; init; } = 1234;
+
+    public int Hidden { get; init; } = 256;
+
+    public int Layers { get; init; } = 4;
+
+    public int Heads { get; init; } = 4;
+
+    public int KeyValueHeads { get; init; } = 2;
+
+    public int Intermediate { get; init; } = 768;
+
+    public int CheckpointEvery { get; init; } = 100;
+
+    public int EvalEvery { get; init; } = 50;
+
+    /// <summary>Stop (with a checkpoint) after this many minutes, to share the machine; 0 = no limit.</summary>
+    public double TimeLimitMinutes { get; init; }
+
+    public bool Resume { get; init; }
+
+    /// <summary>The exact command line, for the model card.</summary>
+    public string CommandLine { get; init; } = "";
+
+    /// <summary>The resumable checkpoint folder.</summary>
+    public string CheckpointFolder => Path.Combine(OutputFolder, "checkpoint");
+}
