@@ -1,3 +1,4 @@
+using DiffusionChat.Sampling;
 using DiffusionChat.Generation;
 using Microsoft.Extensions.AI;
 
@@ -92,7 +93,7 @@ internal static class ChatOptionsReader
             BlockLength = AdditionalPropertyValues.Int32(p, DiffusionPropertyNames.BlockLength),
             Remasking = AdditionalPropertyValues.Enum<RemaskingStrategy>(p, DiffusionPropertyNames.Remasking),
             ConfidenceThreshold = AdditionalPropertyValues.Double(p, DiffusionPropertyNames.ConfidenceThreshold),
-            Cache = AdditionalPropertyValues.Enum<DiffusionCacheMode>(p, DiffusionPropertyNames.Cache),
+            Cache = AdditionalPropertyValues.Enum<KeyValueCacheMode>(p, DiffusionPropertyNames.Cache),
         };
     }
 }

@@ -1,3 +1,5 @@
+using DiffusionChat.Sampling;
+
 namespace DiffusionChat.Generation;
 
 /// <summary>
@@ -26,7 +28,7 @@ public sealed record DiffusionGenerationOptions
     public double? ConfidenceThreshold { get; init; }
 
     /// <summary>Masked models: key/value cache mode.</summary>
-    public DiffusionCacheMode? Cache { get; init; }
+    public KeyValueCacheMode? Cache { get; init; }
 
     /// <summary>Throws when a set value is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is outside its allowed range (the message names it).</exception>
@@ -54,7 +56,7 @@ public sealed record DiffusionGenerationOptions
 
         if (Cache is { } c && !Enum.IsDefined(c))
         {
-            throw new ArgumentOutOfRangeException(nameof(Cache), c, $"Cache '{c}' is not one of {string.Join(", ", Enum.GetNames<DiffusionCacheMode>())}.");
+            throw new ArgumentOutOfRangeException(nameof(Cache), c, $"Cache '{c}' is not one of {string.Join(", ", Enum.GetNames<KeyValueCacheMode>())}.");
         }
     }
 

@@ -1,3 +1,4 @@
+using DiffusionChat.Sampling;
 using System.Text.Json;
 using DiffusionChat.Checkpoints;
 
@@ -32,7 +33,7 @@ public static class GenerationDefaults
                 BlockLength = Int(d, "block_length"),
                 Remasking = Enum<RemaskingStrategy>(d, "remasking"),
                 ConfidenceThreshold = d.TryGetProperty("confidence_threshold", out var t) && t.ValueKind != JsonValueKind.Null ? t.GetDouble() : null,
-                Cache = Enum<DiffusionCacheMode>(d, "cache"),
+                Cache = Enum<KeyValueCacheMode>(d, "cache"),
             };
             options.Validate();
             return options;

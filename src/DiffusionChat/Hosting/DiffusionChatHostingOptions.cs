@@ -1,3 +1,4 @@
+using DiffusionChat.Sampling;
 using System.ComponentModel.DataAnnotations;
 using DiffusionChat.Generation;
 
@@ -70,7 +71,7 @@ public sealed class DiffusionKnobSettings
     public double? ConfidenceThreshold { get; set; }
 
     /// <summary>Cache mode.</summary>
-    public DiffusionCacheMode? Cache { get; set; }
+    public KeyValueCacheMode? Cache { get; set; }
 
     /// <summary>The typed options record.</summary>
     public DiffusionGenerationOptions ToOptions() => new()

@@ -1,3 +1,4 @@
+using DiffusionChat.Sampling;
 using System.Text.Json;
 using DiffusionChat.Chat;
 using DiffusionChat.Generation;
@@ -26,8 +27,8 @@ public class AdditionalPropertyValuesTests
     [Fact]
     public void Enum_names_are_case_insensitive_and_numbers_are_refused()
     {
-        Assert.Equal(DiffusionCacheMode.Dual, AdditionalPropertyValues.Enum<DiffusionCacheMode>(Props("k", "dual"), "k"));
-        var ex = Assert.Throws<ArgumentException>(() => AdditionalPropertyValues.Enum<DiffusionCacheMode>(Props("k", "7"), "k"));
+        Assert.Equal(KeyValueCacheMode.Dual, AdditionalPropertyValues.Enum<KeyValueCacheMode>(Props("k", "dual"), "k"));
+        var ex = Assert.Throws<ArgumentException>(() => AdditionalPropertyValues.Enum<KeyValueCacheMode>(Props("k", "7"), "k"));
         Assert.Contains("'7'", ex.Message, StringComparison.Ordinal);
         Assert.Contains("None, Prefix, Dual", ex.Message, StringComparison.Ordinal);
     }

@@ -1,3 +1,4 @@
+using DiffusionChat.Sampling;
 using System.Text.Json;
 using DiffusionChat.Chat;
 using DiffusionChat.Generation;
@@ -72,7 +73,7 @@ public class ChatOptionsReaderTests
 
         var settings = Read(options);
 
-        Assert.Equal(new DiffusionGenerationOptions { Steps = 4, BlockLength = 8, Cache = DiffusionCacheMode.Dual, ConfidenceThreshold = 0.9 }, settings.Diffusion);
+        Assert.Equal(new DiffusionGenerationOptions { Steps = 4, BlockLength = 8, Cache = KeyValueCacheMode.Dual, ConfidenceThreshold = 0.9 }, settings.Diffusion);
     }
 
     [Fact]

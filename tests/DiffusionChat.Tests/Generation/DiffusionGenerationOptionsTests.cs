@@ -1,3 +1,4 @@
+using DiffusionChat.Sampling;
 using DiffusionChat.Generation;
 
 namespace DiffusionChat.Tests.Generation;
@@ -22,11 +23,11 @@ public class DiffusionGenerationOptionsTests
     [Fact]
     public void With_takes_only_the_values_the_override_sets()
     {
-        var defaults = new DiffusionGenerationOptions { Steps = 32, BlockLength = 16, Cache = DiffusionCacheMode.Prefix };
+        var defaults = new DiffusionGenerationOptions { Steps = 32, BlockLength = 16, Cache = KeyValueCacheMode.Prefix };
 
         var merged = defaults.With(new DiffusionGenerationOptions { Steps = 8 });
 
-        Assert.Equal(new DiffusionGenerationOptions { Steps = 8, BlockLength = 16, Cache = DiffusionCacheMode.Prefix }, merged);
+        Assert.Equal(new DiffusionGenerationOptions { Steps = 8, BlockLength = 16, Cache = KeyValueCacheMode.Prefix }, merged);
         Assert.Equal(32, defaults.Steps);
     }
 }

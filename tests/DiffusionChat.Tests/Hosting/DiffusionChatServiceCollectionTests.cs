@@ -1,3 +1,4 @@
+using DiffusionChat.Sampling;
 using DiffusionChat.Hosting;
 using DiffusionChat.Prompting;
 using DiffusionChat.Tests.Client;
@@ -83,7 +84,7 @@ public class DiffusionChatServiceCollectionTests
         Assert.Equal("cpu", options.Device);
         Assert.Equal(32, options.DefaultMaxOutputTokens);
         Assert.Equal(6, options.Diffusion.Steps);
-        Assert.Equal(DiffusionChat.Generation.DiffusionCacheMode.Dual, options.Diffusion.Cache);
+        Assert.Equal(DiffusionChat.Sampling.KeyValueCacheMode.Dual, options.Diffusion.Cache);
     }
 
     [Theory]

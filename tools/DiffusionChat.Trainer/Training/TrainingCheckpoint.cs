@@ -1,3 +1,4 @@
+using SafetensorsWriter = DiffusionChat.Trainer.Checkpoints.SafetensorsWriter;
 using System.Text.Json;
 using DiffusionChat.Checkpoints;
 using DiffusionChat.Trainer.Checkpoints;
