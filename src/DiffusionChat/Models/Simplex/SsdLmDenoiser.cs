@@ -144,9 +144,35 @@ public sealed class SsdLmDenoiser : nn.Module
     /// <returns>Logits [B, C + L, V], owned by the caller.</returns>
     public Tensor Logits(Tensor contextIds, Tensor simplexLogits, Tensor timesteps, int totalSteps, Tensor? attentionMask = null)
     {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var hidden = Hidden(contextIds, simplexLogits, timesteps, totalSteps, attentionMask);
+        return lm_head.call(hidden, roberta.Embeddings.WordEmbeddingWeight).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The block's predicted logits ("equivalent score" in the reference): <see cref="Logits"/> without the context
+    /// positions, [B, L, V].
+    /// </summary>
+    /// <remarks>
+    /// The vocabulary projection runs on the block positions only, which saves (C / (C + L)) of the LM head's work
+    /// (the largest matrix for long contexts: V x H per position).
+    /// </remarks>
+    /// <inheritdoc cref="Logits"/>
+    public Tensor EquivalentScore(Tensor contextIds, Tensor simplexLogits, Tensor timesteps, int totalSteps, Tensor? attentionMask = null)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var hidden = Hidden(contextIds, simplexLogits, timesteps, totalSteps, attentionMask);
+        var block = hidden.narrow(1, contextIds.shape[1], simplexLogits.shape[1]);
+        return lm_head.call(block, roberta.Embeddings.WordEmbeddingWeight).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>RoBERTa's last hidden states over context and block, [B, C + L, H].</summary>
+    private Tensor Hidden(Tensor contextIds, Tensor simplexLogits, Tensor timesteps, int totalSteps, Tensor? attentionMask)
+    {
         Validate(contextIds, simplexLogits, timesteps, totalSteps, attentionMask);
         using var scope = NewDisposeScope();
-        using var _ = no_grad();
         var embeds = InputsEmbeds(contextIds, simplexLogits, timesteps, totalSteps);
         long batch = embeds.shape[0], length = embeds.shape[1];
 
@@ -164,20 +190,7 @@ public sealed class SsdLmDenoiser : nn.Module
                 .masked_fill(keep.eq(0).view(batch, 1, 1, length), finfo(DType).min);
         }
 
-        var hidden = roberta.call(embeds, positions, additiveMask);
-        return lm_head.call(hidden, roberta.Embeddings.WordEmbeddingWeight).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>
-    /// The block's predicted logits ("equivalent score" in the reference): <see cref="Logits"/> without the context
-    /// positions, [B, L, V].
-    /// </summary>
-    /// <inheritdoc cref="Logits"/>
-    public Tensor EquivalentScore(Tensor contextIds, Tensor simplexLogits, Tensor timesteps, int totalSteps, Tensor? attentionMask = null)
-    {
-        using var scope = NewDisposeScope();
-        var logits = Logits(contextIds, simplexLogits, timesteps, totalSteps, attentionMask);
-        return logits.narrow(1, contextIds.shape[1], simplexLogits.shape[1]).contiguous().MoveToOuterDisposeScope();
+        return roberta.call(embeds, positions, additiveMask).MoveToOuterDisposeScope();
     }
 
     private void Validate(Tensor contextIds, Tensor simplexLogits, Tensor timesteps, int totalSteps, Tensor? attentionMask)

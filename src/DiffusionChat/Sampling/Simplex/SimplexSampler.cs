@@ -98,13 +98,17 @@ public sealed class SimplexSampler
 
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var (context, contextMask) = PaddedContext(prompts);
+        using var context = BlockContext.FromPrompts(prompts, denoiser.Config.PadTokenId, denoiser.Device);
         while (blocks < Options.MaxBlocks && finished.Contains(false))
         {
-            (context, contextMask) = FitContext(context, contextMask);
-            var blockIds = DecodeBlock(blocks, context, contextMask, noise, observer, cancellationToken);
+            if (Options.ContextOverflow == SimplexContextOverflow.DropOldest)
+            {
+                context.KeepLatest(denoiser.Config.MaxSequenceLength - Options.BlockLength);
+            }
+
+            using var blockIds = DecodeBlock(blocks, context, noise, observer, cancellationToken);
             var hostIds = ReadBlockToHost(blockIds);
-            (context, contextMask) = Append(context, contextMask, blockIds);
+            context.Append(blockIds);
             Commit(blocks, hostIds, tokens, finished, onBlockCommitted);
             blocks++;
         }
@@ -114,14 +118,14 @@ public sealed class SimplexSampler
     }
 
     /// <summary>One block: T denoising steps from pure noise, then the argmax of the last prediction [B, L].</summary>
-    private Tensor DecodeBlock(int block, Tensor context, Tensor? contextMask, INoiseSource noise, ISimplexStepObserver? observer, CancellationToken cancellationToken)
+    private Tensor DecodeBlock(int block, BlockContext context, INoiseSource noise, ISimplexStepObserver? observer, CancellationToken cancellationToken)
     {
         using var scope = NewDisposeScope();
-        int rows = (int)context.shape[0], length = Options.BlockLength, vocab = denoiser.Config.VocabSize;
+        int rows = (int)context.Ids.shape[0], length = Options.BlockLength, vocab = denoiser.Config.VocabSize;
         double k = Options.SimplexValue, noiseScale = Options.NoiseScale * Options.SimplexValue;
         var device = denoiser.Device;
 
-        Tensor? attentionMask = contextMask is null ? null : cat([contextMask, ones(rows, length, ScalarType.Int64, device)], 1);
+        var attentionMask = context.AttentionMaskWithBlock(length);
         var xt = Scaled(noise.NextNormal(rows, length, vocab, device), [rows, length, vocab], noiseScale);
         Tensor? lastScore = null;
         for (int t = Options.Steps; t >= 1; t--)
@@ -132,7 +136,7 @@ public sealed class SimplexSampler
             // Drawn every step, also at t = 1 where it is multiplied by 0, to keep the reference's draw order.
             var zt = Scaled(noise.NextNormal(rows, length, vocab, device), [rows, length, vocab], noiseScale);
             var timesteps = full(rows, (float)t, ScalarType.Float32, device);
-            var score = denoiser.EquivalentScore(context, xt, timesteps, Options.Steps, attentionMask);
+            var score = denoiser.EquivalentScore(context.Ids, xt, timesteps, Options.Steps, attentionMask);
             var projected = Project(score, noise, k);
             observer?.OnStep(block, t, score, projected);
 
@@ -212,66 +216,6 @@ public sealed class SimplexSampler
             tokens[row].AddRange(ids);
             onBlockCommitted?.Invoke(new SimplexBlockCommitted(row, block, ids, eosAt >= 0));
         }
-    }
-
-    /// <summary>Left-pads the prompts to one length; the mask is null when no row is padded.</summary>
-    private (Tensor Context, Tensor? Mask) PaddedContext(IReadOnlyList<IReadOnlyList<int>> prompts)
-    {
-        int rows = prompts.Count, width = prompts.Max(p => p.Count);
-        var ids = new long[rows * width];
-        var mask = new long[rows * width];
-        Array.Fill(ids, denoiser.Config.PadTokenId);
-        for (int row = 0; row < rows; row++)
-        {
-            int offset = row * width + width - prompts[row].Count;
-            for (int i = 0; i < prompts[row].Count; i++)
-            {
-                ids[offset + i] = prompts[row][i];
-                mask[offset + i] = 1;
-            }
-        }
-
-        var context = tensor(ids, [rows, width], ScalarType.Int64, denoiser.Device);
-        var padded = prompts.Any(p => p.Count != width);
-        return (context, padded ? tensor(mask, [rows, width], ScalarType.Int64, denoiser.Device) : null);
-    }
-
-    /// <summary>Under <see cref="SimplexContextOverflow.DropOldest"/>, keeps the latest columns that fit beside one block.</summary>
-    private (Tensor Context, Tensor? Mask) FitContext(Tensor context, Tensor? mask)
-    {
-        long room = denoiser.Config.MaxSequenceLength - Options.BlockLength;
-        long width = context.shape[1];
-        if (Options.ContextOverflow != SimplexContextOverflow.DropOldest || width <= room)
-        {
-            return (context, mask);
-        }
-
-        // Left padding sits in the oldest columns, so every row keeps exactly its own latest tokens.
-        var kept = context.narrow(1, width - room, room).contiguous();
-        context.Dispose();
-        if (mask is null)
-        {
-            return (kept, null);
-        }
-
-        var keptMask = mask.narrow(1, width - room, room).contiguous();
-        mask.Dispose();
-        return (kept, keptMask);
-    }
-
-    private static (Tensor Context, Tensor? Mask) Append(Tensor context, Tensor? mask, Tensor blockIds)
-    {
-        var longer = cat([context, blockIds], 1);
-        context.Dispose();
-        if (mask is null)
-        {
-            return (longer, null);
-        }
-
-        using var blockMask = ones_like(blockIds);
-        var longerMask = cat([mask, blockMask], 1);
-        mask.Dispose();
-        return (longer, longerMask);
     }
 
     private void ValidatePrompts(IReadOnlyList<IReadOnlyList<int>> prompts)
