@@ -1,6 +1,8 @@
 using DiffusionChat.Checkpoints;
 using DiffusionChat.Devices;
 using DiffusionChat.Generation;
+using DiffusionChat.Models;
+using DiffusionChat.Models.Autoregressive;
 using DiffusionChat.Models.Simplex;
 using DiffusionChat.Prompting;
 using DiffusionChat.Tokenization;
@@ -31,12 +33,19 @@ public sealed class CheckpointChatModelLoader : IChatModelLoader
         int? eos = tokenizer.SpecialTokens.Eos?.Id;
         cancellationToken.ThrowIfCancellationRequested();
 
-        ITokenGenerator generator = ModelTypes(checkpoint) switch
+        var types = ModelTypes(checkpoint);
+        ITokenGenerator generator = types switch
         {
-            var t when t.Contains("roberta", StringComparer.OrdinalIgnoreCase) && checkpoint.Contains("embed_sum_layer.weight") =>
+            _ when types.Any(t => DiffusionModel.SupportedTypes.Contains(t, StringComparer.OrdinalIgnoreCase)) =>
+                new MaskedTokenGenerator(DiffusionModel.Load(checkpoint, device, dtype), defaults, MaxSequenceLength(checkpoint)),
+            _ when types.Contains("roberta", StringComparer.OrdinalIgnoreCase) && checkpoint.Contains("embed_sum_layer.weight") =>
                 new SimplexTokenGenerator(SsdLmDenoiser.Load(checkpoint, device, dtype), defaults, eos),
-            var t => throw new NotSupportedException(
-                $"Checkpoint '{checkpoint.Directory}' declares model type {Describe(t)}; supported: roberta with SSD-LM layers (simplex diffusion)."),
+            _ when types.Contains("llama", StringComparer.OrdinalIgnoreCase) =>
+                new AutoregressiveTokenGenerator(LoadDecoder(checkpoint, device, dtype), tokenizer.SpecialTokens.Pad?.Id ?? eos ?? 0),
+            _ => throw new NotSupportedException(
+                $"Checkpoint '{checkpoint.Directory}' declares model type {Describe(types)}; supported: " +
+                $"masked diffusion ({string.Join(", ", DiffusionModel.SupportedTypes.Distinct(StringComparer.OrdinalIgnoreCase))}), " +
+                "simplex diffusion (roberta with SSD-LM layers), autoregressive baseline (llama)."),
         };
 
         var modelId = string.IsNullOrWhiteSpace(options.ModelId) ? Path.GetFileName(checkpoint.Directory.TrimEnd(Path.DirectorySeparatorChar)) : options.ModelId;
@@ -52,6 +61,31 @@ public sealed class CheckpointChatModelLoader : IChatModelLoader
         "bfloat16" or "bf16" => torch.ScalarType.BFloat16,
         _ => throw new ArgumentException($"DType '{name}' is not valid. Allowed: float32, float16, bfloat16.", nameof(name)),
     };
+
+    // The trained context: LLaDA's max_sequence_length, MDLM's model_length, HF's max_position_embeddings.
+    private static int MaxSequenceLength(CheckpointFolder checkpoint)
+    {
+        foreach (var key in new[] { "max_sequence_length", "model_length", "max_position_embeddings" })
+        {
+            if (checkpoint.Config.TryGetProperty(key, out var value) && value.ValueKind == System.Text.Json.JsonValueKind.Number && value.TryGetInt32(out int n) && n > 1)
+            {
+                return n;
+            }
+        }
+
+        return 4096;
+    }
+
+    private static LlamaForCausalLM LoadDecoder(CheckpointFolder checkpoint, torch.Device device, torch.ScalarType dtype)
+    {
+        var model = LlamaForCausalLM.FromCheckpoint(checkpoint, device);
+        if (dtype != torch.ScalarType.Float32)
+        {
+            model.to(dtype);
+        }
+
+        return model;
+    }
 
     private static List<string> ModelTypes(CheckpointFolder checkpoint)
     {

@@ -1,0 +1,88 @@
+using DiffusionChat.Models.Autoregressive;
+
+namespace DiffusionChat.Generation;
+
+/// <summary>
+/// <see cref="ITokenGenerator"/> over the autoregressive LLaMA-style baseline and its KV-cached decoder, so the
+/// diffusion models and the baseline are compared through one chat client code path.
+/// </summary>
+/// <remarks>
+/// Diffusion knobs do not apply and are ignored. Requests batch together when they share the budget and sampling
+/// settings; requests that sample (temperature above 0) run alone, as the decoder has one random generator per batch.
+/// The decoder reports the answer when the batch ends, so streaming delivers it as one update.
+/// </remarks>
+public sealed class AutoregressiveTokenGenerator : ITokenGenerator
+{
+    private readonly LlamaForCausalLM model;
+    private readonly int padTokenId;
+
+    /// <summary>Creates the generator; it owns <paramref name="model"/>.</summary>
+    /// <param name="model">The loaded decoder.</param>
+    /// <param name="padTokenId">Id used to pad shorter prompts (never attended to).</param>
+    public AutoregressiveTokenGenerator(LlamaForCausalLM model, int padTokenId)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        this.model = model;
+        this.padTokenId = padTokenId;
+    }
+
+    /// <inheritdoc />
+    public ModelFamily Family => ModelFamily.Autoregressive;
+
+    /// <inheritdoc />
+    public int MaxSequenceLength => model.Config.MaxPositionEmbeddings;
+
+    /// <inheritdoc />
+    public DiffusionGenerationOptions DefaultDiffusion { get; } = new();
+
+    /// <inheritdoc />
+    public object BatchKey(GenerationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Sampling.Temperature > 0
+            ? new object()
+            : (request.MaxNewTokens, request.Sampling.TopK, request.Sampling.TopP, string.Join(",", request.StopTokenIds));
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<GenerationResult>>([]);
+        }
+
+        var first = batch[0];
+        var stops = first.StopTokenIds.ToList();
+        if (model.Config.EosTokenId is { } eos && !stops.Contains(eos))
+        {
+            stops.Add(eos);
+        }
+
+        var options = new DecodingOptions(first.MaxNewTokens, stops, padTokenId)
+        {
+            Temperature = first.Sampling.Temperature,
+            TopK = first.Sampling.TopK,
+            TopP = first.Sampling.TopP,
+            Seed = first.Sampling.Seed,
+        }.Validate(model.Config.VocabSize);
+
+        var decoded = CausalDecoder.Generate(model, batch.Select(r => r.PromptTokens).ToList(), options, cancellationToken);
+        // One pass per generated position (the prefill yields the first token).
+        int forwardPasses = Math.Max(1, decoded.Max(d => d.Tokens.Count));
+        var results = new List<GenerationResult>(batch.Count);
+        for (int i = 0; i < batch.Count; i++)
+        {
+            var tokens = decoded[i].Tokens.TakeWhile(t => !stops.Contains(t)).ToList();
+            batch[i].OnUpdate?.Invoke(new GenerationUpdate(0, tokens));
+            var reason = decoded[i].Stopped ? GenerationFinishReason.EndOfSequence : GenerationFinishReason.Length;
+            results.Add(new GenerationResult(tokens, reason, forwardPasses));
+        }
+
+        return Task.FromResult<IReadOnlyList<GenerationResult>>(results);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => model.Dispose();
+}

@@ -1,0 +1,160 @@
+using DiffusionChat.Models;
+using DiffusionChat.Sampling;
+
+namespace DiffusionChat.Generation;
+
+/// <summary>
+/// <see cref="ITokenGenerator"/> over a masked-diffusion denoiser (MDLM/BD3-LM DiT, LLaDA) and the block-wise
+/// <see cref="MaskedDiffusionSampler"/>.
+/// </summary>
+/// <remarks>
+/// The answer length is the request's token budget rounded up to whole blocks; rows are cut at the model's EOS and at
+/// the request's stop tokens (e.g. the chat template's end of turn) and at the budget. Requests batch together when
+/// they share every knob and the rounded answer length. Requests that draw random numbers (temperature above 0 or
+/// random remasking) run alone, because the sampler has one random generator per batch: this keeps an answer a pure
+/// function of its prompt, settings and seed, whatever else is in flight. Stop requests take effect at the end of the
+/// batch.
+/// </remarks>
+public sealed class MaskedTokenGenerator : ITokenGenerator
+{
+    private readonly IMaskedDenoiser denoiser;
+    private readonly MaskedDiffusionSampler sampler;
+
+    /// <summary>Creates the generator; it owns <paramref name="denoiser"/>.</summary>
+    /// <param name="denoiser">The loaded denoiser.</param>
+    /// <param name="defaults">Defaults for unset knobs; validated. Missing values: block length 32, steps = block length, low-confidence remasking, no threshold, no cache.</param>
+    /// <param name="maxSequenceLength">The longest prompt + answer the model was trained for.</param>
+    public MaskedTokenGenerator(IMaskedDenoiser denoiser, DiffusionGenerationOptions defaults, int maxSequenceLength)
+    {
+        ArgumentNullException.ThrowIfNull(denoiser);
+        ArgumentNullException.ThrowIfNull(defaults);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSequenceLength, 2);
+        defaults.Validate();
+        this.denoiser = denoiser;
+        sampler = new MaskedDiffusionSampler(denoiser);
+        MaxSequenceLength = maxSequenceLength;
+        int blockLength = defaults.BlockLength ?? 32;
+        DefaultDiffusion = new DiffusionGenerationOptions
+        {
+            BlockLength = blockLength,
+            Steps = defaults.Steps ?? blockLength,
+            Remasking = defaults.Remasking ?? RemaskingStrategy.LowConfidence,
+            ConfidenceThreshold = defaults.ConfidenceThreshold,
+            Cache = defaults.Cache ?? KeyValueCacheMode.None,
+        };
+    }
+
+    /// <summary>The denoiser.</summary>
+    public IMaskedDenoiser Denoiser => denoiser;
+
+    /// <inheritdoc />
+    public ModelFamily Family => ModelFamily.MaskedDiffusion;
+
+    /// <inheritdoc />
+    public int MaxSequenceLength { get; }
+
+    /// <inheritdoc />
+    public DiffusionGenerationOptions DefaultDiffusion { get; }
+
+    /// <inheritdoc />
+    public object BatchKey(GenerationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var options = SamplerOptions(request);
+        bool random = options.Temperature > 0 || options.Remasking == RemaskingStrategy.Random;
+        return random ? new object() : options;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Count == 0)
+        {
+            return [];
+        }
+
+        var options = SamplerOptions(batch[0]);
+        var answers = batch.Select(r => new RowAnswer(r)).ToArray();
+        var request = new MaskedGenerationRequest(batch.Select(r => r.PromptTokens).ToList(), options, unchecked((ulong)batch[0].Sampling.Seed));
+        var result = await sampler.GenerateAsync(
+            request,
+            e =>
+            {
+                if (e is BlockCommittedEvent block)
+                {
+                    answers[block.Row].Accept(block);
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        return answers.Select((a, row) => a.Result(result.FinishReasons[row], result.ForwardPasses)).ToList();
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => denoiser.Dispose();
+
+    private MaskedSamplerOptions SamplerOptions(GenerationRequest request)
+    {
+        var knobs = DefaultDiffusion.With(request.Diffusion);
+        int blockLength = knobs.BlockLength!.Value;
+        int blocks = (request.MaxNewTokens + blockLength - 1) / blockLength;
+        return new MaskedSamplerOptions
+        {
+            AnswerLength = blocks * blockLength,
+            BlockLength = blockLength,
+            StepsPerBlock = knobs.Steps!.Value,
+            Remasking = knobs.Remasking!.Value,
+            ConfidenceThreshold = knobs.ConfidenceThreshold,
+            Cache = knobs.Cache!.Value,
+            Temperature = request.Sampling.Temperature,
+            TopK = request.Sampling.TopK,
+            TopP = request.Sampling.TopP,
+        };
+    }
+
+    /// <summary>One row's answer as blocks arrive: cut at stop tokens and the budget.</summary>
+    private sealed class RowAnswer(GenerationRequest request)
+    {
+        private readonly List<int> tokens = [];
+        private bool stoppedByToken;
+        private bool stopRequested;
+
+        public void Accept(BlockCommittedEvent block)
+        {
+            if (stoppedByToken || stopRequested)
+            {
+                return;
+            }
+
+            var piece = new List<int>();
+            foreach (var id in block.Tokens)
+            {
+                if (request.StopTokenIds.Contains(id))
+                {
+                    stoppedByToken = true;
+                    break;
+                }
+
+                if (tokens.Count + piece.Count >= request.MaxNewTokens)
+                {
+                    break;
+                }
+
+                piece.Add(id);
+            }
+
+            tokens.AddRange(piece);
+            request.OnUpdate?.Invoke(new GenerationUpdate(block.Block, piece));
+            stopRequested = !stoppedByToken && request.StopRequested?.Invoke() == true;
+        }
+
+        public GenerationResult Result(MaskedFinishReason samplerReason, int forwardPasses)
+        {
+            var reason = stopRequested ? GenerationFinishReason.Stopped
+                : stoppedByToken || samplerReason == MaskedFinishReason.EndOfSequence ? GenerationFinishReason.EndOfSequence
+                : GenerationFinishReason.Length;
+            return new GenerationResult(tokens, reason, forwardPasses);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using System.Text.Json.Nodes;
+using DiffusionChat.Generation;
+using DiffusionChat.Hosting;
+using DiffusionChat.Prompting;
+using DiffusionChat.Tokenization;
+using Microsoft.Extensions.AI;
+
+namespace DiffusionChat.Tests.Client;
+
+/// <summary>The real path: checkpoint folder -> loader -> template -> tokenizer -> masked sampler -> text.</summary>
+public sealed class EndToEndChatTests : IDisposable
+{
+    private readonly TinyChatCheckpoint checkpoint = new(new JsonObject { ["steps"] = 4, ["block_length"] = 4 });
+
+    public void Dispose() => checkpoint.Dispose();
+
+    private DiffusionChatClient Load() =>
+        new(new CheckpointChatModelLoader().Load(new DiffusionChatHostingOptions { ModelPath = checkpoint.Directory, Device = "cpu" }));
+
+    [Fact]
+    public void Loader_picks_the_masked_family_tokenizer_format_and_config_defaults()
+    {
+        using var client = Load();
+
+        var generator = client.GetService<ITokenGenerator>()!;
+        Assert.Equal(ModelFamily.MaskedDiffusion, generator.Family);
+        Assert.Equal(256, generator.MaxSequenceLength);
+        Assert.Equal(4, generator.DefaultDiffusion.Steps);
+        Assert.IsType<ChatMlPromptFormat>(client.GetService<IChatPromptFormat>());
+        Assert.IsType<DiffusionTokenizer>(client.GetService<ITextTokenizer>());
+        Assert.Equal(Path.GetFileName(checkpoint.Directory), client.GetService<ChatClientMetadata>()!.DefaultModelId);
+    }
+
+    [Fact]
+    public async Task Greedy_answers_are_deterministic_and_report_usage_and_forward_passes()
+    {
+        using var client = Load();
+        var options = new ChatOptions { MaxOutputTokens = 8, Seed = 1 };
+
+        var first = await client.GetResponseAsync([new(ChatRole.User, "Hello there")], options);
+        var second = await client.GetResponseAsync([new(ChatRole.User, "Hello there")], options);
+
+        Assert.Equal(first.Text, second.Text);
+        Assert.NotNull(first.FinishReason);
+        Assert.InRange(first.Usage!.OutputTokenCount!.Value, 0, 8);
+        // Two blocks of 4 with 4 steps each, unless EOS ended it after the first block.
+        Assert.Contains(first.Usage.AdditionalCounts![DiffusionChatClient.ForwardPassesCountName], new long[] { 4, 8 });
+    }
+
+    [Fact]
+    public async Task Threshold_and_cache_knobs_reach_the_sampler_through_additional_properties()
+    {
+        using var client = Load();
+        var options = new ChatOptions
+        {
+            MaxOutputTokens = 8,
+            AdditionalProperties = new() { [DiffusionPropertyNames.ConfidenceThreshold] = 0.01, [DiffusionPropertyNames.Cache] = "Prefix" },
+        };
+
+        var response = await client.GetResponseAsync([new(ChatRole.User, "Hello there")], options);
+
+        // A threshold this low commits every position in one pass per block (prefix cache: plus one cached call).
+        Assert.True(response.Usage!.AdditionalCounts![DiffusionChatClient.ForwardPassesCountName] <= 4);
+    }
+
+    [Fact]
+    public void Folder_without_weights_fails_with_a_checkpoint_error_naming_what_was_looked_for()
+    {
+        File.Delete(Path.Combine(checkpoint.Directory, "model.safetensors"));
+
+        var ex = Assert.Throws<DiffusionChat.Checkpoints.CheckpointFormatException>(() => Load());
+
+        Assert.Contains("model.safetensors", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unknown_model_type_lists_the_supported_ones()
+    {
+        var configPath = Path.Combine(checkpoint.Directory, "config.json");
+        var config = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
+        config["model_type"] = "mamba";
+        config["architectures"] = new JsonArray("MambaForCausalLM");
+        File.WriteAllText(configPath, config.ToJsonString());
+
+        var ex = Assert.Throws<NotSupportedException>(() => Load());
+
+        Assert.Contains("'mamba'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("llada", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("llama", ex.Message, StringComparison.Ordinal);
+    }
+}
