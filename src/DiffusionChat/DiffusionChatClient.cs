@@ -204,6 +204,7 @@ public sealed class DiffusionChatClient : IChatClient
         var settings = ChatOptionsReader.Read(chatOptions, this, model.ModelId, options.DefaultMaxOutputTokens, model.Generator.DefaultDiffusion.With(options.Diffusion));
         var prompt = model.Format.Render(turns, tools) + forcedPrefix;
         var promptTokens = model.Tokenizer.Encode(prompt);
+        model.Generator.ValidatePrompt(promptTokens);
         int context = model.Generator.MaxSequenceLength;
         if (promptTokens.Count >= context)
         {

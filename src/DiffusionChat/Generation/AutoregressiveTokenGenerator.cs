@@ -36,6 +36,10 @@ public sealed class AutoregressiveTokenGenerator : ITokenGenerator
     public DiffusionGenerationOptions DefaultDiffusion { get; } = new();
 
     /// <inheritdoc />
+    public void ValidatePrompt(IReadOnlyList<int> promptTokens) =>
+        PromptIds.Check(promptTokens, model.Config.VocabSize, reserved: null, reservedName: null);
+
+    /// <inheritdoc />
     public object BatchKey(GenerationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);

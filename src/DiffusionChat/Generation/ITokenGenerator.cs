@@ -25,6 +25,13 @@ public interface ITokenGenerator : IDisposable
     /// </summary>
     object BatchKey(GenerationRequest request);
 
+    /// <summary>
+    /// Checks a prompt before it joins a batch (token ids inside the model's vocabulary, no reserved ids such as the
+    /// mask token), so one bad request fails alone instead of failing the batch it would have shared.
+    /// </summary>
+    /// <exception cref="ArgumentException">The prompt holds an id the model cannot take (the message names it).</exception>
+    void ValidatePrompt(IReadOnlyList<int> promptTokens);
+
     /// <summary>Generates every request of the batch in shared forward passes.</summary>
     /// <param name="batch">The requests; all have equal <see cref="BatchKey"/>.</param>
     /// <param name="cancellationToken">Cancels the whole batch between steps.</param>

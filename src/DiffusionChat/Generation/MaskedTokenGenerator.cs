@@ -57,6 +57,10 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
     public DiffusionGenerationOptions DefaultDiffusion { get; }
 
     /// <inheritdoc />
+    public void ValidatePrompt(IReadOnlyList<int> promptTokens) =>
+        PromptIds.Check(promptTokens, denoiser.VocabSize, denoiser.MaskTokenId, "the mask token");
+
+    /// <inheritdoc />
     public object BatchKey(GenerationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -45,6 +45,10 @@ public sealed class SimplexTokenGenerator : ITokenGenerator
     public DiffusionGenerationOptions DefaultDiffusion { get; }
 
     /// <inheritdoc />
+    public void ValidatePrompt(IReadOnlyList<int> promptTokens) =>
+        PromptIds.Check(promptTokens, denoiser.Config.VocabSize, reserved: null, reservedName: null);
+
+    /// <inheritdoc />
     public object BatchKey(GenerationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -88,4 +88,14 @@ public sealed class EndToEndChatTests : IDisposable
         Assert.Contains("llada", ex.Message, StringComparison.Ordinal);
         Assert.Contains("llama", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Mask_token_written_in_a_message_is_rejected_before_it_reaches_a_batch()
+    {
+        using var client = Load();
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync([new(ChatRole.User, "fill <|mask|> in")]));
+
+        Assert.Contains("mask token", ex.Message, StringComparison.Ordinal);
+    }
 }

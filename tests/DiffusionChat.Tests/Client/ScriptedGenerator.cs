@@ -29,6 +29,10 @@ internal sealed class ScriptedGenerator(Func<string, long, string> answer, CharT
 
     public object BatchKey(GenerationRequest request) => request.Diffusion;
 
+    public void ValidatePrompt(IReadOnlyList<int> promptTokens)
+    {
+    }
+
     public async Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> batch, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref batches);
