@@ -39,6 +39,9 @@ public sealed class DiffusionTokenizer : ITextTokenizer
     /// <summary>Where the vocabulary came from (a file path or the built-in encoding), for diagnostics.</summary>
     public string Source { get; }
 
+    /// <summary>Whether <paramref name="id"/> is a special or added token (mask, EOS, chat markers, ...).</summary>
+    public bool IsSpecial(int id) => specialIds.Contains(id);
+
     /// <summary>Encodes text to token ids.</summary>
     /// <param name="text">The text; may contain special tokens.</param>
     /// <returns>A new array of ids.</returns>

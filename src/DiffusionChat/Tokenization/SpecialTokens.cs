@@ -28,9 +28,6 @@ public sealed record SpecialTokens(
     IReadOnlyList<int> StopTokenIds,
     IReadOnlyDictionary<string, int> ByText)
 {
-    /// <summary>Whether <paramref name="id"/> is one of the special or added tokens.</summary>
-    public bool IsSpecial(int id) => ByText.Values.Contains(id);
-
     /// <summary>Looks up a special or added token (e.g. a chat marker) by its text.</summary>
     /// <param name="text">The token text, e.g. <c>&lt;|im_start|&gt;</c>.</param>
     /// <param name="id">The token id when found.</param>

@@ -60,7 +60,7 @@ internal sealed class SpecialTokensReader
         }
 
         if (roles["mask"] is null && config is { } c && c.TryGetProperty("vocab_size", out var vocabSize) &&
-            vocabSize.TryGetInt32(out int size) && size == definition.VocabularySize + 1)
+            vocabSize.ValueKind == JsonValueKind.Number && vocabSize.TryGetInt32(out int size) && size == definition.VocabularySize + 1)
         {
             // MDLM's convention when the tokenizer has no mask token: the mask is appended as the last id.
             roles["mask"] = Register(Synthesize("mask"), definition.VocabularySize);

@@ -68,7 +68,8 @@ public static class TokenizerLoader
         var tokenizerConfig = TokenizerJson.ReadOptional(Path.Combine(full, TokenizerConfigFile));
         var definition = ReadDefinition(full, config, tokenizerConfig, fallbackEncoding);
         var special = SpecialTokensReader.Read(full, definition, config, tokenizerConfig);
-        return new DiffusionTokenizer(definition.Build(special.ByText), special, Math.Max(definition.VocabularySize, special.ByText.Values.DefaultIfEmpty(-1).Max() + 1), definition.Source);
+        int vocabularySize = Math.Max(definition.VocabularySize, special.ByText.Values.DefaultIfEmpty(-1).Max() + 1);
+        return new DiffusionTokenizer(Build(definition, special), special, vocabularySize, definition.Source);
     }
 
     /// <summary>Loads the tokenizer of an opened checkpoint folder.</summary>
@@ -107,6 +108,19 @@ public static class TokenizerLoader
             $"No tokenizer found in checkpoint folder '{directory}'. Looked for: {TokenizerJsonFile}; {VocabFile} + {MergesFile}; " +
             $"'{EncodingHintKey}': '{Gpt2Encoding}' in {ConfigFile} or {TokenizerConfigFile}.{unsupportedHint}",
             tokenizerJson);
+    }
+
+    private static Microsoft.ML.Tokenizers.Tokenizer Build(TokenizerDefinition definition, SpecialTokens special)
+    {
+        try
+        {
+            return definition.Build(special.ByText);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or KeyNotFoundException)
+        {
+            // Microsoft.ML.Tokenizers validates vocabulary and merges itself; report its findings against the file.
+            throw new CheckpointFormatException(definition.Source, null, $"cannot be built into a tokenizer ({ex.Message}).", ex);
+        }
     }
 
     private static string? Hint(string directory, string file, JsonElement? json) =>

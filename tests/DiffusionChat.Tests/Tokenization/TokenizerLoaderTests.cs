@@ -218,4 +218,17 @@ public class TokenizerLoaderTests
 
         Assert.Throws<DirectoryNotFoundException>(() => TokenizerLoader.Load(folder.File("absent")));
     }
+
+    [Fact]
+    public void Merge_of_tokens_missing_from_the_vocabulary_is_a_format_error_naming_the_file()
+    {
+        using var folder = new TempFolder();
+        TinyTokenizerFiles.WriteVocabAndMerges(folder.Path);
+        File.AppendAllLines(folder.File("merges.txt"), ["Ω≈ ç√"]);
+
+        var ex = Assert.Throws<CheckpointFormatException>(() => TokenizerLoader.Load(folder.Path));
+
+        Assert.Equal(folder.File("vocab.json"), ex.FilePath);
+        Assert.Contains("'Ω≈'", ex.Message, StringComparison.Ordinal);
+    }
 }
