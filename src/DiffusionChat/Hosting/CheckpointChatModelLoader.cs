@@ -27,13 +27,15 @@ public sealed class CheckpointChatModelLoader : IChatModelLoader
         var device = ComputeDevice.Resolve(options.Device);
         var dtype = ParseDType(options.DType);
         using var checkpoint = CheckpointFolder.Open(options.ModelPath);
-        var tokenizer = TokenizerLoader.Load(checkpoint);
+        var types = ModelTypes(checkpoint);
+        // Released MDLM/BD3-LM folders ship no tokenizer files: they use GPT-2 with the mask appended.
+        var fallback = types.Any(t => t is "mdlm" or "MDLM" or "bd3lm" or "BD3LM") ? TokenizerLoader.Gpt2Encoding : null;
+        var tokenizer = TokenizerLoader.Load(checkpoint, fallback);
         var format = PromptFormatSelector.Select(checkpoint.Directory);
         var defaults = GenerationDefaults.Read(checkpoint);
         int? eos = tokenizer.SpecialTokens.Eos?.Id;
         cancellationToken.ThrowIfCancellationRequested();
 
-        var types = ModelTypes(checkpoint);
         ITokenGenerator generator = types switch
         {
             _ when types.Any(t => DiffusionModel.SupportedTypes.Contains(t, StringComparer.OrdinalIgnoreCase)) =>

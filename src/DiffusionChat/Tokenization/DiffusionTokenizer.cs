@@ -79,7 +79,11 @@ public sealed class DiffusionTokenizer : ITextTokenizer
     IReadOnlyList<int> ITextTokenizer.Encode(string text) => Encode(text);
 
     /// <inheritdoc />
-    string ITextTokenizer.Decode(IReadOnlyList<int> ids) => Decode(ids is int[] array ? array : [.. ids]);
+    /// <remarks>
+    /// Ids at or above <see cref="VocabularySize"/> are model-side padding rows of the embedding table (LLaDA's
+    /// embedding is larger than its tokenizer); they have no text and render as nothing here.
+    /// </remarks>
+    string ITextTokenizer.Decode(IReadOnlyList<int> ids) => Decode(ids.Where(id => id >= 0 && id < VocabularySize).ToArray());
 
     /// <inheritdoc />
     bool ITextTokenizer.TryGetSpecialTokenId(string token, out int id) => SpecialTokens.TryGetId(token, out id);
