@@ -79,7 +79,7 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
         }
 
         var options = SamplerOptions(batch[0]);
-        var answers = batch.Select(r => new RowAnswer(r)).ToArray();
+        var answers = batch.Select(r => new AnswerAccumulator(r, r.StopTokenIds.ToHashSet())).ToArray();
         var request = new MaskedGenerationRequest(batch.Select(r => r.PromptTokens).ToList(), options, unchecked((ulong)batch[0].Sampling.Seed));
         var result = await sampler.GenerateAsync(
             request,
@@ -87,12 +87,12 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
             {
                 if (e is BlockCommittedEvent block)
                 {
-                    answers[block.Row].Accept(block);
+                    answers[block.Row].Accept(block.Block, block.Tokens);
                 }
             },
             cancellationToken).ConfigureAwait(false);
 
-        return answers.Select((a, row) => a.Result(result.FinishReasons[row], result.ForwardPasses)).ToList();
+        return answers.Select((a, row) => a.Result(result.FinishReasons[row] == MaskedFinishReason.EndOfSequence, result.ForwardPasses)).ToList();
     }
 
     /// <inheritdoc />
@@ -115,50 +115,5 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
             TopK = request.Sampling.TopK,
             TopP = request.Sampling.TopP,
         };
-    }
-
-    /// <summary>One row's answer as blocks arrive: cut at stop tokens and the budget.</summary>
-    private sealed class RowAnswer(GenerationRequest request)
-    {
-        private readonly List<int> tokens = [];
-        private bool stoppedByToken;
-        private bool stopRequested;
-
-        public void Accept(BlockCommittedEvent block)
-        {
-            if (stoppedByToken || stopRequested)
-            {
-                return;
-            }
-
-            var piece = new List<int>();
-            foreach (var id in block.Tokens)
-            {
-                if (request.StopTokenIds.Contains(id))
-                {
-                    stoppedByToken = true;
-                    break;
-                }
-
-                if (tokens.Count + piece.Count >= request.MaxNewTokens)
-                {
-                    break;
-                }
-
-                piece.Add(id);
-            }
-
-            tokens.AddRange(piece);
-            request.OnUpdate?.Invoke(new GenerationUpdate(block.Block, piece));
-            stopRequested = !stoppedByToken && request.StopRequested?.Invoke() == true;
-        }
-
-        public GenerationResult Result(MaskedFinishReason samplerReason, int forwardPasses)
-        {
-            var reason = stopRequested ? GenerationFinishReason.Stopped
-                : stoppedByToken || samplerReason == MaskedFinishReason.EndOfSequence ? GenerationFinishReason.EndOfSequence
-                : GenerationFinishReason.Length;
-            return new GenerationResult(tokens, reason, forwardPasses);
-        }
     }
 }
