@@ -5,9 +5,16 @@ using DiffusionChat.Models;
 using DiffusionChat.Sampling;
 using static TorchSharp.torch;
 
+if (args is ["memory", ..])
+{
+    await MemoryCheck.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2000);
+    return;
+}
+
 // Measures the effect of Fast-dLLM's caches and threshold decoding on forward passes, wall time and agreement with
 // exact (uncached) decoding, on a random LLaDA-architecture model. Usage:
 //   dotnet run -c Release --project tools/DiffusionChat.MaskedBench [-- <d_model> <layers> <answer> <repeats>]
+//   dotnet run -c Release --project tools/DiffusionChat.MaskedBench -- memory [<requests>]   (resident memory over many requests)
 int dModel = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 256;
 int layers = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 4;
 int answer = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 32;
