@@ -121,6 +121,28 @@ public class DenoiserTests
         }
     }
 
+    [Theory]
+    [InlineData("llada")]
+    [InlineData("mdlm-dit")]
+    public void Denoisers_load_in_float64_and_bfloat16(string folder)
+    {
+        using var scope = NewDisposeScope();
+        var ids = randint(0, 100, [2, 8], generator: new Generator(1, CPU), dtype: int64);
+        using var f32 = DiffusionModel.Load(GoldenPaths.Folder(folder), CPU);
+        using var f64 = DiffusionModel.Load(GoldenPaths.Folder(folder), CPU, ScalarType.Float64);
+        using var bf16 = DiffusionModel.Load(GoldenPaths.Folder(folder), CPU, ScalarType.BFloat16);
+
+        var reference = f32.Forward(ids);
+        var wide = f64.Forward(ids);
+        var narrow = bf16.Forward(ids);
+
+        Assert.Equal(ScalarType.Float64, wide.dtype);
+        Assert.Equal(ScalarType.BFloat16, narrow.dtype);
+        Assert.True(MaxAbs(reference, wide.to(ScalarType.Float32)) < 1e-4);
+        Assert.Equal(reference.shape, narrow.shape);
+        Assert.True(narrow.to(ScalarType.Float32).isfinite().all().item<bool>());
+    }
+
     [Fact]
     public void Forward_rejects_ids_of_the_wrong_shape_or_dtype()
     {
