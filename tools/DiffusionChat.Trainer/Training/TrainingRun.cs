@@ -45,6 +45,7 @@ internal sealed class TrainingRun
             AnsiConsole.MarkupLine($"[grey]resumed from step {state.Step} ({options.CheckpointFolder})[/]");
         }
 
+        Directory.CreateDirectory(options.OutputFolder);
         var logPath = Path.Combine(options.OutputFolder, "train-log.csv");
         if (state.Step == 0)
         {
@@ -54,6 +55,7 @@ internal sealed class TrainingRun
         var clock = Stopwatch.StartNew();
         var elapsedBefore = state.History.LastOrDefault()?.ElapsedSeconds ?? 0;
         var step = state.Step;
+        var startStep = step;
         var lossSum = 0.0;
         var lossCount = 0;
         var lastLogTime = 0.0;
@@ -75,7 +77,9 @@ internal sealed class TrainingRun
                 task.Value = step;
                 while (step < options.Steps)
                 {
-                    if (cancellationToken.IsCancellationRequested || (options.TimeLimitMinutes > 0 && clock.Elapsed.TotalMinutes >= options.TimeLimitMinutes))
+                    if (cancellationToken.IsCancellationRequested
+                        || (options.TimeLimitMinutes > 0 && clock.Elapsed.TotalMinutes >= options.TimeLimitMinutes)
+                        || (options.MaxStepsThisRun > 0 && step - startStep >= options.MaxStepsThisRun))
                     {
                         break;
                     }
