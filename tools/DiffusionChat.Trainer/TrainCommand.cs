@@ -96,9 +96,16 @@ internal static class TrainCommand
                     TieWordEmbeddings = true,
                 }.Validate();
                 return new AutoregressiveObjective(config, device, special[ChatMarkers.TurnEnd], special[ChatMarkers.Pad], initGenerator);
-            case "masked" or "simplex":
+            case "masked":
+                var maskedConfig = new LlamaConfig(vocabularySize, options.Hidden, options.Intermediate, options.Layers, options.Heads, options.KeyValueHeads, options.Context)
+                {
+                    EosTokenId = special[ChatMarkers.TurnEnd],
+                    PadTokenId = special[ChatMarkers.Pad],
+                }.Validate();
+                return new Training.Masked.MaskedDiffusionObjective(maskedConfig, device, special[ChatMarkers.Mask], initGenerator);
+            case "simplex":
                 throw new NotSupportedException(
-                    $"Objective '{options.Objective}' plugs into ITrainingObjective once the engine's {(options.Objective == "masked" ? "masked-diffusion denoiser" : "SSD-LM")} model class lands; see docs/training.md. Available now: ar.");
+                    "Objective 'simplex' plugs into ITrainingObjective once the engine's SSD-LM model class lands; see docs/training.md. Available now: ar, masked.");
             default:
                 throw new ArgumentException($"Unknown --objective '{options.Objective}'. Allowed: ar, masked, simplex.");
         }

@@ -42,6 +42,13 @@ internal sealed class TinyTrainingSetup : IDisposable
         return new AutoregressiveObjective(config, CPU, SpecialIds[ChatMarkers.TurnEnd], SpecialIds[ChatMarkers.Pad], generator);
     }
 
+    public Trainer.Training.Masked.MaskedDiffusionObjective CreateMaskedObjective(int seed = 1)
+    {
+        var config = new LlamaConfig(400, 32, 64, 2, 4, 2, Context);
+        using var generator = new Generator((ulong)seed);
+        return new Trainer.Training.Masked.MaskedDiffusionObjective(config, CPU, SpecialIds[ChatMarkers.Mask], generator);
+    }
+
     public TrainingOptions Options(string output, int steps) => new()
     {
         Objective = "ar",
@@ -55,6 +62,10 @@ internal sealed class TinyTrainingSetup : IDisposable
         CheckpointEvery = 2,
         Seed = 9,
     };
+
+    /// <summary>A console of its own per run (Spectre allows one live display per console) that prints nowhere.</summary>
+    public static Spectre.Console.IAnsiConsole QuietConsole() =>
+        Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(TextWriter.Null) });
 
     public void Dispose() => Folder.Delete(recursive: true);
 }

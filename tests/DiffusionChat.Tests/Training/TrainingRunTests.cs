@@ -16,7 +16,7 @@ public sealed class TrainingRunTests : IDisposable
         using var objective = setup.CreateObjective();
         var options = setup.Options(Path.Combine(setup.Folder.FullName, "run"), steps: 30) with { PeakLearningRate = 1e-2, EvalEvery = 10 };
 
-        var (history, finished) = new TrainingRun(options, objective, setup.Train, setup.HeldOut, CPU).Run(CancellationToken.None);
+        var (history, finished) = new TrainingRun(options, objective, setup.Train, setup.HeldOut, CPU, TinyTrainingSetup.QuietConsole()).Run(CancellationToken.None);
 
         Assert.True(finished);
         Assert.True(history[^1].TrainLoss < history[0].TrainLoss - 0.5, $"train loss {history[0].TrainLoss} -> {history[^1].TrainLoss}");
@@ -30,21 +30,21 @@ public sealed class TrainingRunTests : IDisposable
         var resumedFolder = Path.Combine(setup.Folder.FullName, "resumed");
         using (var objective = setup.CreateObjective())
         {
-            new TrainingRun(setup.Options(straightFolder, 6), objective, setup.Train, setup.HeldOut, CPU).Run(CancellationToken.None);
+            new TrainingRun(setup.Options(straightFolder, 6), objective, setup.Train, setup.HeldOut, CPU, TinyTrainingSetup.QuietConsole()).Run(CancellationToken.None);
         }
 
         using (var objective = setup.CreateObjective())
         {
-            var (_, finished) = new TrainingRun(setup.Options(resumedFolder, 6) with { MaxStepsThisRun = 3 }, objective, setup.Train, setup.HeldOut, CPU).Run(CancellationToken.None);
+            var (_, finished) = new TrainingRun(setup.Options(resumedFolder, 6) with { MaxStepsThisRun = 3 }, objective, setup.Train, setup.HeldOut, CPU, TinyTrainingSetup.QuietConsole()).Run(CancellationToken.None);
             Assert.False(finished);
         }
 
         using (var objective = setup.CreateObjective(seed: 2))
         {
             // A differently initialised model: every weight must come from the checkpoint.
-            var (history, finished) = new TrainingRun(setup.Options(resumedFolder, 6) with { Resume = true }, objective, setup.Train, setup.HeldOut, CPU).Run(CancellationToken.None);
+            var (history, finished) = new TrainingRun(setup.Options(resumedFolder, 6) with { Resume = true }, objective, setup.Train, setup.HeldOut, CPU, TinyTrainingSetup.QuietConsole()).Run(CancellationToken.None);
             Assert.True(finished);
-            Assert.Equal([2L, 4L, 6L], history.Select(h => h.Step));
+            Assert.Equal([2L, 3L, 4L, 6L], history.Select(h => h.Step)); // 3: where the first process stopped
         }
 
         using var straight = CheckpointFolder.Open(Path.Combine(straightFolder, "checkpoint"));
@@ -64,12 +64,12 @@ public sealed class TrainingRunTests : IDisposable
         var folder = Path.Combine(setup.Folder.FullName, "seeded");
         using (var objective = setup.CreateObjective())
         {
-            new TrainingRun(setup.Options(folder, 2), objective, setup.Train, setup.HeldOut, CPU).Run(CancellationToken.None);
+            new TrainingRun(setup.Options(folder, 2), objective, setup.Train, setup.HeldOut, CPU, TinyTrainingSetup.QuietConsole()).Run(CancellationToken.None);
         }
 
         using var other = setup.CreateObjective();
         var ex = Assert.Throws<InvalidDataException>(() =>
-            new TrainingRun(setup.Options(folder, 4) with { Resume = true, Seed = 10 }, other, setup.Train, setup.HeldOut, CPU).Run(CancellationToken.None));
+            new TrainingRun(setup.Options(folder, 4) with { Resume = true, Seed = 10 }, other, setup.Train, setup.HeldOut, CPU, TinyTrainingSetup.QuietConsole()).Run(CancellationToken.None));
 
         Assert.Contains("seed 9", ex.Message, StringComparison.Ordinal);
     }
