@@ -1,0 +1,90 @@
+using DiffusionChat.Checkpoints;
+using DiffusionChat.Prompting;
+using DiffusionChat.Trainer.Checkpoints;
+using DiffusionChat.Trainer.Data;
+using DiffusionChat.Trainer.Training;
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Tests.Training;
+
+public sealed class TrainingPiecesTests : IDisposable
+{
+    private readonly TinyTrainingSetup setup = new();
+
+    public void Dispose() => setup.Dispose();
+
+    [Fact]
+    public void Learning_rate_warms_up_linearly_then_decays_by_cosine_to_the_floor()
+    {
+        var schedule = new LearningRateSchedule(Peak: 1e-3, Floor: 1e-4, WarmupSteps: 10, TotalSteps: 110);
+
+        Assert.Equal(1e-4, schedule.At(0), 12);
+        Assert.Equal(5e-4, schedule.At(4), 12);
+        Assert.Equal(1e-3, schedule.At(10), 12);
+        Assert.Equal(5.5e-4, schedule.At(10 + 49) + 0.0, 4);
+        Assert.Equal(1e-4, schedule.At(109), 12);
+    }
+
+    [Fact]
+    public void Only_assistant_span_tokens_are_trained_on_in_chat_rows()
+    {
+        var example = new InstructionSetGenerator(DataSplit.Train, seed: 1).Generate(20).First(e => e.Category == "weather");
+        var rendered = example.Render();
+
+        var (ids, trained) = TokenizedCorpus.Tokenize(setup.Tokenizer, rendered);
+
+        var trainedText = string.Concat(ids.Select((id, i) => trained[i] ? setup.Tokenizer.Decode([id]) : "|"));
+        var expected = string.Join("|", rendered.AssistantSpans.Select(s => rendered.Text[s]));
+        Assert.Equal(expected, string.Join("|", trainedText.Split('|', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.Equal(rendered.Text, setup.Tokenizer.Decode(ids));
+    }
+
+    [Fact]
+    public void Batches_are_a_function_of_seed_and_step()
+    {
+        using var a = setup.Train.Batch(seed: 1, step: 7, batchSize: 4, CPU);
+        using var b = setup.Train.Batch(seed: 1, step: 7, batchSize: 4, CPU);
+        using var c = setup.Train.Batch(seed: 1, step: 8, batchSize: 4, CPU);
+
+        Assert.True(a.InputIds.eq(b.InputIds).all().item<bool>());
+        Assert.False(a.InputIds.eq(c.InputIds).all().item<bool>());
+    }
+
+    [Fact]
+    public void Autoregressive_loss_is_the_mean_cross_entropy_of_masked_targets_only()
+    {
+        using var objective = setup.CreateObjective();
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(0);
+        var ids = tensor(new long[] { 5, 9, 13, 21, 34, 55 }, [1, 6]);
+        var mask = tensor(new[] { false, false, true, false, true, false }, [1, 6]);
+        using var batch = new TrainingBatch(ids.clone(), mask.clone(), ones(1, 6, ScalarType.Bool));
+
+        var loss = objective.Loss(batch, generator).item<float>();
+
+        var logits = ((Models.Autoregressive.LlamaForCausalLM)objective.Model).forward(ids);
+        var logProbs = logits.log_softmax(-1);
+        var expected = -(logProbs[0, 1, 13].item<float>() + logProbs[0, 3, 34].item<float>()) / 2;
+        Assert.Equal(expected, loss, 4);
+    }
+
+    [Fact]
+    public void Safetensors_writer_output_reads_back_with_the_core_reader()
+    {
+        var path = Path.Combine(setup.Folder.FullName, "t.safetensors");
+        using var floats = arange(6, ScalarType.Float32).reshape(2, 3);
+        using var longs = tensor(new long[] { -1, 1L << 40 });
+        using var bytes = tensor(new byte[] { 0, 255, 7 });
+
+        SafetensorsWriter.Save(path, [KeyValuePair.Create("b.long", longs), KeyValuePair.Create("a.float", floats), KeyValuePair.Create("c.byte", bytes)], new Dictionary<string, string> { ["format"] = "pt" });
+
+        using var file = SafetensorsFile.Open(path);
+        using var readFloats = file.Load("a.float");
+        using var readLongs = file.Load("b.long");
+        using var readBytes = file.Load("c.byte");
+        Assert.True(readFloats.eq(floats).all().item<bool>());
+        Assert.True(readLongs.eq(longs).all().item<bool>());
+        Assert.True(readBytes.eq(bytes).all().item<bool>());
+        Assert.Equal("pt", file.Metadata["format"]);
+    }
+}
