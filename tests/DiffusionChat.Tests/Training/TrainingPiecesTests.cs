@@ -67,24 +67,4 @@ public sealed class TrainingPiecesTests : IDisposable
         var expected = -(logProbs[0, 1, 13].item<float>() + logProbs[0, 3, 34].item<float>()) / 2;
         Assert.Equal(expected, loss, 4);
     }
-
-    [Fact]
-    public void Safetensors_writer_output_reads_back_with_the_core_reader()
-    {
-        var path = Path.Combine(setup.Folder.FullName, "t.safetensors");
-        using var floats = arange(6, ScalarType.Float32).reshape(2, 3);
-        using var longs = tensor(new long[] { -1, 1L << 40 });
-        using var bytes = tensor(new byte[] { 0, 255, 7 });
-
-        SafetensorsWriter.Save(path, [KeyValuePair.Create("b.long", longs), KeyValuePair.Create("a.float", floats), KeyValuePair.Create("c.byte", bytes)], new Dictionary<string, string> { ["format"] = "pt" });
-
-        using var file = SafetensorsFile.Open(path);
-        using var readFloats = file.Load("a.float");
-        using var readLongs = file.Load("b.long");
-        using var readBytes = file.Load("c.byte");
-        Assert.True(readFloats.eq(floats).all().item<bool>());
-        Assert.True(readLongs.eq(longs).all().item<bool>());
-        Assert.True(readBytes.eq(bytes).all().item<bool>());
-        Assert.Equal("pt", file.Metadata["format"]);
-    }
 }
