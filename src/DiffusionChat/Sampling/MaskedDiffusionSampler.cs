@@ -67,6 +67,8 @@ public sealed class MaskedDiffusionSampler
         var reasons = Enumerable.Repeat(MaskedFinishReason.Length, rows).ToArray();
         var active = Enumerable.Repeat(true, rows).ToArray();
         int forwardPasses = 0;
+        var stopIds = !options.StopAtEndOfSequence ? [] :
+            options.AdditionalStopTokenIds.Select(id => (long)id).Concat(model.EosTokenId is { } eos ? [eos] : []).ToHashSet();
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -130,7 +132,7 @@ public sealed class MaskedDiffusionSampler
             }
 
             blockTokens ??= reads.ToArray(x[.., (int)start..(int)end]);
-            if (FinishBlock(blockTokens, block, blockLength, options, active, answers, reasons, onEvent, model.EosTokenId))
+            if (FinishBlock(blockTokens, block, blockLength, active, answers, reasons, onEvent, stopIds))
             {
                 activeRows.Dispose();
                 activeRows = tensor(active, device: model.Device).unsqueeze(1);
@@ -164,7 +166,7 @@ public sealed class MaskedDiffusionSampler
     }
 
     /// <summary>Records a finished block per active row; returns whether some row finished.</summary>
-    private static bool FinishBlock(long[] blockTokens, int block, int blockLength, MaskedSamplerOptions options, bool[] active, List<int>[] answers, MaskedFinishReason[] reasons, Action<MaskedSamplerEvent>? onEvent, long? eos)
+    private static bool FinishBlock(long[] blockTokens, int block, int blockLength, bool[] active, List<int>[] answers, MaskedFinishReason[] reasons, Action<MaskedSamplerEvent>? onEvent, HashSet<long> stopIds)
     {
         bool changed = false;
         for (int r = 0; r < active.Length; r++)
@@ -175,7 +177,7 @@ public sealed class MaskedDiffusionSampler
             }
 
             var row = blockTokens.AsSpan(r * blockLength, blockLength);
-            int cut = options.StopAtEndOfSequence && eos is { } e ? row.IndexOf(e) : -1;
+            int cut = stopIds.Count == 0 ? -1 : row.IndexOfAny(stopIds.ToArray());
             var kept = (cut < 0 ? row : row[..cut]).ToArray().Select(t => (int)t).ToList();
             answers[r].AddRange(kept);
             if (cut >= 0)

@@ -75,12 +75,14 @@ public class DenoiserTests
         }
     }
 
-    [Fact]
-    public void Stale_cache_changes_the_window_logits_of_a_bidirectional_model()
+    [Theory]
+    [InlineData("llada")]
+    [InlineData("mdlm-dit")]
+    public void Stale_cache_changes_the_window_logits_of_a_bidirectional_model(string folder)
     {
-        using var model = DiffusionModel.Load(GoldenPaths.Folder("llada"), CPU);
+        using var model = DiffusionModel.Load(GoldenPaths.Folder(folder), CPU);
         using var scope = NewDisposeScope();
-        var ids = full(1, 12, 156L, dtype: int64);
+        var ids = full(1, 12, model.MaskTokenId, dtype: int64);
         var later = ids.clone();
         later[0, 10] = 7;
 
@@ -110,6 +112,11 @@ public class DenoiserTests
 
         // Blocks 0-1 do not see later blocks: the same logits whatever follows.
         Assert.True(MaxAbs(model.Forward(ids)[.., ..8], model.Forward(changedSuffix)[.., ..8]) < 1e-6);
+
+        // Within a block attention is bidirectional (not plain causal): position 0 sees position 3.
+        var changedInBlock = ids.clone();
+        changedInBlock[.., 3] = 127;
+        Assert.True(MaxAbs(model.Forward(ids)[.., ..1], model.Forward(changedInBlock)[.., ..1]) > 1e-3);
 
         // A cache built from a different suffix serves block 2 exactly.
         _ = model.ForwardWithCache(changedSuffix, null, null, out var cache);

@@ -107,8 +107,9 @@ public sealed class MdlmDenoiser : TransformerDenoiser
             return keyMask;
         }
 
-        var queryBlock = (arange(start, start + w, dtype: int64, device: Device) / bs).unsqueeze(1);
-        var keyBlock = (arange(l, dtype: int64, device: Device) / bs).unsqueeze(0);
+        // Integer block indices: Tensor '/' is true division, which would make the mask plain causal.
+        var queryBlock = arange(start, start + w, dtype: int64, device: Device).div(bs, RoundingMode.floor).unsqueeze(1);
+        var keyBlock = arange(l, dtype: int64, device: Device).div(bs, RoundingMode.floor).unsqueeze(0);
         var blockCausal = keyBlock.le(queryBlock).unsqueeze(0).unsqueeze(0);
         return keyMask is null ? blockCausal : blockCausal.logical_and(keyMask);
     }
