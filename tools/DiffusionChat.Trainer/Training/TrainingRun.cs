@@ -138,6 +138,11 @@ internal sealed class TrainingRun
         using var scope = NewDisposeScope();
         using var batch = train.Batch(options.Seed, step, options.BatchSize, device);
         var loss = objective.Loss(batch, generator);
+        if (!loss.requires_grad)
+        {
+            throw new InvalidOperationException($"The {objective.Name} loss at step {step} has no gradient graph (gradient recording is off on this thread).");
+        }
+
         optimizer.ZeroGrad();
         loss.backward();
         nn.utils.clip_grad_norm_(optimizer.Parameters, options.GradientClip);
