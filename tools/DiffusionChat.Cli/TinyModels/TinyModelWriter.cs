@@ -17,7 +17,7 @@ namespace DiffusionChat.Cli.TinyModels;
 internal static class TinyModelWriter
 {
     // Small enough to load and sample in milliseconds on a CPU, large enough that attention and MLPs are real.
-    private const int Width = 16, Heads = 2, Hidden = 32, Layers = 1, Context = 256;
+    private const int Width = 16, Heads = 2, Hidden = 32, Layers = 1, Context = 1024;
 
     /// <summary>The files copied from the tokenizer folder.</summary>
     public static IReadOnlyList<string> TokenizerFiles { get; } = ["vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"];
