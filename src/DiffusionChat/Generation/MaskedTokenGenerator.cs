@@ -47,6 +47,18 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
     /// <summary>The denoiser.</summary>
     public IMaskedDenoiser Denoiser => denoiser;
 
+    /// <summary>
+    /// Raised on the generation thread after every denoising step, once per request in the batch, with the positions
+    /// that step unmasked. For progress views (e.g. an answer denoising in place); the chat contract is unchanged.
+    /// </summary>
+    /// <remarks>
+    /// While at least one handler is attached, the sampler reads each step's commits back to the host (one small read
+    /// per step), so leave it detached when nobody watches. A batch that starts with no handler attached raises no
+    /// step events even if one is attached midway. Keep handlers cheap and non-blocking; an exception from a handler
+    /// fails the batch.
+    /// </remarks>
+    public event EventHandler<DenoisingStepEventArgs>? StepCommitted;
+
     /// <inheritdoc />
     public ModelFamily Family => ModelFamily.MaskedDiffusion;
 
@@ -89,6 +101,10 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
                 {
                     answers[block.Row].Accept(block.Block, block.Tokens);
                 }
+                else if (e is StepCommittedEvent step)
+                {
+                    StepCommitted?.Invoke(this, new DenoisingStepEventArgs(batch[step.Row], step.Block, step.Step, step.Positions, step.Tokens));
+                }
             },
             cancellationToken).ConfigureAwait(false);
 
@@ -114,6 +130,7 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
             Temperature = request.Sampling.Temperature,
             TopK = request.Sampling.TopK,
             TopP = request.Sampling.TopP,
+            ReportSteps = StepCommitted is not null,
         };
     }
 }
