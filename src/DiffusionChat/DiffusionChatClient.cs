@@ -211,7 +211,8 @@ public sealed class DiffusionChatClient : IChatClient
             throw new ArgumentException($"The prompt is {promptTokens.Count} tokens but model '{model.ModelId}' accepts at most {context} tokens of prompt plus answer. Shorten the conversation.", nameof(messages));
         }
 
-        if (promptTokens.Count + settings.MaxOutputTokens > context)
+        // In long: MaxOutputTokens near int.MaxValue must not wrap around and slip past the check.
+        if ((long)promptTokens.Count + settings.MaxOutputTokens > context)
         {
             throw new ArgumentOutOfRangeException(nameof(chatOptions), settings.MaxOutputTokens,
                 $"ChatOptions.MaxOutputTokens {settings.MaxOutputTokens} plus the {promptTokens.Count}-token prompt exceeds model '{model.ModelId}''s context of {context} tokens; at most {context - promptTokens.Count} answer tokens fit.");

@@ -1,0 +1,59 @@
+using DiffusionChat.Generation;
+using DiffusionChat.Hosting;
+using DiffusionChat.Models;
+using TorchSharp;
+
+namespace DiffusionChat.Tests.Reliability;
+
+/// <summary>
+/// Wraps a real denoiser, counts its forward passes and calls a hook after each one (from the sampler's thread), so
+/// tests can cancel "during step k" and count what happens afterwards instead of timing it.
+/// </summary>
+internal sealed class CountingDenoiser(IMaskedDenoiser inner, Action<int>? onForward) : IMaskedDenoiser
+{
+    private int passes;
+
+    public int ForwardPasses => Volatile.Read(ref passes);
+
+    public torch.Device Device => inner.Device;
+
+    public torch.ScalarType DType => inner.DType;
+
+    public int VocabSize => inner.VocabSize;
+
+    public long MaskTokenId => inner.MaskTokenId;
+
+    public long? EosTokenId => inner.EosTokenId;
+
+    public bool SupportsKeyValueCache => inner.SupportsKeyValueCache;
+
+    /// <summary>A client over the reliability checkpoint whose denoiser is wrapped by a counter.</summary>
+    public static DiffusionChatClient Client(ReliabilityModel model, Action<int>? onForward, out CountingDenoiser counter, DiffusionChatClientOptions? options = null)
+    {
+        var loaded = new CheckpointChatModelLoader().Load(new DiffusionChatHostingOptions { ModelPath = model.Folder, Device = "cpu" });
+        var generator = (MaskedTokenGenerator)loaded.Generator;
+        counter = new CountingDenoiser(generator.Denoiser, onForward);
+
+        // The new generator owns the wrapper, which owns the loaded denoiser; the loaded ChatModel is dropped undisposed
+        // on purpose (disposing it would dispose the same denoiser twice).
+        var wrapped = new MaskedTokenGenerator(counter, generator.DefaultDiffusion, generator.MaxSequenceLength);
+        return new DiffusionChatClient(new ChatModel(loaded.ModelId, wrapped, loaded.Tokenizer, loaded.Format, loaded.Folder), options);
+    }
+
+    public torch.Tensor Forward(torch.Tensor ids, torch.Tensor? attentionMask = null, torch.Tensor? positionIds = null, torch.Tensor? sigma = null) =>
+        Counted(inner.Forward(ids, attentionMask, positionIds, sigma));
+
+    public torch.Tensor ForwardWithCache(torch.Tensor ids, torch.Tensor? attentionMask, torch.Tensor? positionIds, out KeyValueCache cache) =>
+        Counted(inner.ForwardWithCache(ids, attentionMask, positionIds, out cache));
+
+    public torch.Tensor ForwardWindow(torch.Tensor windowIds, long start, KeyValueCache cache, torch.Tensor? attentionMask = null, torch.Tensor? positionIds = null) =>
+        Counted(inner.ForwardWindow(windowIds, start, cache, attentionMask, positionIds));
+
+    public void Dispose() => inner.Dispose();
+
+    private torch.Tensor Counted(torch.Tensor logits)
+    {
+        onForward?.Invoke(Interlocked.Increment(ref passes));
+        return logits;
+    }
+}

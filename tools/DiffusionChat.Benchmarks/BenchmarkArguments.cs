@@ -1,0 +1,90 @@
+using System.Globalization;
+
+namespace DiffusionChat.Benchmarks;
+
+/// <summary>Command-line settings shared by the commands.</summary>
+internal sealed record BenchmarkArguments
+{
+    public List<string> MaskedFolders { get; } = [];
+
+    public List<string> AutoregressiveFolders { get; } = [];
+
+    public bool Quick { get; init; }
+
+    public int Repeats { get; init; } = 3;
+
+    public IReadOnlyList<int> Lengths { get; init; } = [64, 128, 256, 512];
+
+    public IReadOnlyList<int> ConcurrencyLevels { get; init; } = [1, 2, 4, 8, 16];
+
+    public string DocsFolder { get; init; } = "docs";
+
+    public string CommandLine { get; init; } = "";
+
+    public int Requests { get; init; } = 1000;
+
+    public int SoakConcurrency { get; init; } = 4;
+
+    public int SoakAnswerTokens { get; init; } = 32;
+
+    /// <summary>Parses <c>--masked DIR</c>, <c>--ar DIR</c> (repeatable), <c>--quick</c>, <c>--repeats N</c>,
+    /// <c>--lengths a,b</c>, <c>--concurrency a,b</c>, <c>--docs DIR</c>, <c>--requests N</c>.</summary>
+    /// <exception cref="ArgumentException">An unknown flag or a malformed value.</exception>
+    public static BenchmarkArguments Parse(IReadOnlyList<string> args)
+    {
+        bool quick = args.Contains("--quick");
+        var parsed = new BenchmarkArguments
+        {
+            Quick = quick,
+            Repeats = quick ? 2 : 3,
+            Lengths = quick ? [64, 128] : [64, 128, 256, 512],
+            ConcurrencyLevels = quick ? [1, 4] : [1, 2, 4, 8, 16],
+            CommandLine = "dotnet run -c Release --project tools/DiffusionChat.Benchmarks -- " + string.Join(' ', args),
+        };
+        for (int i = 0; i < args.Count; i++)
+        {
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"Option '{args[i]}' needs a value.");
+            switch (args[i])
+            {
+                case "--quick":
+                    break;
+                case "--masked":
+                    parsed.MaskedFolders.Add(Value());
+                    break;
+                case "--ar":
+                    parsed.AutoregressiveFolders.Add(Value());
+                    break;
+                case "--repeats":
+                    parsed = parsed with { Repeats = Positive("--repeats", Value()) };
+                    break;
+                case "--lengths":
+                    parsed = parsed with { Lengths = List("--lengths", Value()) };
+                    break;
+                case "--concurrency":
+                    parsed = parsed with { ConcurrencyLevels = List("--concurrency", Value()) };
+                    break;
+                case "--docs":
+                    parsed = parsed with { DocsFolder = Value() };
+                    break;
+                case "--requests":
+                    parsed = parsed with { Requests = Positive("--requests", Value()) };
+                    break;
+                case "--soak-concurrency":
+                    parsed = parsed with { SoakConcurrency = Positive("--soak-concurrency", Value()) };
+                    break;
+                case "--soak-tokens":
+                    parsed = parsed with { SoakAnswerTokens = Positive("--soak-tokens", Value()) };
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown option '{args[i]}'. Allowed: --masked DIR, --ar DIR, --quick, --repeats N, --lengths a,b, --concurrency a,b, --docs DIR, --requests N, --soak-concurrency N, --soak-tokens N.");
+            }
+        }
+
+        return parsed;
+    }
+
+    private static int Positive(string name, string text) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : throw new ArgumentException($"{name} must be a positive integer; got '{text}'.");
+
+    private static List<int> List(string name, string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(t => Positive(name, t.Trim())).ToList();
+}

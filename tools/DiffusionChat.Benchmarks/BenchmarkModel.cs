@@ -1,0 +1,47 @@
+using DiffusionChat.Generation;
+using DiffusionChat.Hosting;
+
+namespace DiffusionChat.Benchmarks;
+
+/// <summary>A chat client over one model folder, with the live-tensor probe when the model is masked diffusion.</summary>
+internal sealed class BenchmarkModel : IDisposable
+{
+    private BenchmarkModel(string folder, DiffusionChatClient client, ModelFamily family, TensorCountingDenoiser? tensors)
+    {
+        Folder = folder;
+        Name = Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar));
+        Client = client;
+        Family = family;
+        Tensors = tensors;
+    }
+
+    public string Folder { get; }
+
+    public string Name { get; }
+
+    public DiffusionChatClient Client { get; }
+
+    public ModelFamily Family { get; }
+
+    /// <summary>The live-tensor probe (masked models only).</summary>
+    public TensorCountingDenoiser? Tensors { get; }
+
+    public static BenchmarkModel Load(string folder, int maxBatchSize)
+    {
+        var loaded = new CheckpointChatModelLoader().Load(new DiffusionChatHostingOptions { ModelPath = folder, Device = "cpu" });
+        var options = new DiffusionChatClientOptions { MaxBatchSize = maxBatchSize, MaxQueueLength = Math.Max(64, maxBatchSize * 2) };
+        if (loaded.Generator is not MaskedTokenGenerator masked)
+        {
+            return new BenchmarkModel(folder, new DiffusionChatClient(loaded, options), loaded.Generator.Family, null);
+        }
+
+        // The wrapping generator owns the probe, which owns the loaded denoiser; the first generator is dropped
+        // undisposed so the denoiser is disposed once.
+        var probe = new TensorCountingDenoiser(masked.Denoiser);
+        var generator = new MaskedTokenGenerator(probe, masked.DefaultDiffusion, masked.MaxSequenceLength);
+        var model = new ChatModel(loaded.ModelId, generator, loaded.Tokenizer, loaded.Format, loaded.Folder);
+        return new BenchmarkModel(folder, new DiffusionChatClient(model, options), ModelFamily.MaskedDiffusion, probe);
+    }
+
+    public void Dispose() => Client.Dispose();
+}

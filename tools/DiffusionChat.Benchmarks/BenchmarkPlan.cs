@@ -1,0 +1,67 @@
+using DiffusionChat.Generation;
+using DiffusionChat.Sampling;
+
+namespace DiffusionChat.Benchmarks;
+
+/// <summary>The sweeps a benchmark run measures; <c>--quick</c> shrinks every axis.</summary>
+internal static class BenchmarkPlan
+{
+    /// <summary>The reference series: 32-token blocks, 8 steps each (4 tokens per forward pass), no cache.</summary>
+    public const string NoCache = "block 32, 8 steps, no cache";
+
+    public const string Length = "length", Cache = "cache", Block = "block", Steps = "steps", Threshold = "threshold", Concurrency = "concurrency";
+
+    /// <summary>Settings for a masked diffusion model.</summary>
+    public static List<BenchmarkSetting> Masked(BenchmarkArguments args)
+    {
+        // Long answers at one token per step cost minutes each on a small CPU, so the length and cache sweeps use
+        // 4 tokens per step and the step, threshold and block sweeps run at the shortest length.
+        int shortest = args.Lengths.Min();
+        var settings = new List<BenchmarkSetting>();
+        foreach (int n in args.Lengths)
+        {
+            settings.Add(new(Length, NoCache, n, Knobs(32, 8)));
+            settings.Add(new(Cache, "block 32, 8 steps, prefix cache", n, Knobs(32, 8) with { Cache = KeyValueCacheMode.Prefix }));
+            settings.Add(new(Cache, "block 32, 8 steps, dual cache", n, Knobs(32, 8) with { Cache = KeyValueCacheMode.Dual }));
+        }
+
+        foreach (int block in args.Quick ? new[] { 16, 64 } : [8, 16, 32, 64])
+        {
+            settings.Add(new(Block, $"block {block}, block/4 steps", shortest, Knobs(block, Math.Max(1, block / 4))));
+        }
+
+        foreach (int steps in args.Quick ? new[] { 8, 32 } : [2, 4, 8, 16, 32])
+        {
+            settings.Add(new(Steps, $"block 32, {steps} steps", shortest, Knobs(32, steps)));
+        }
+
+        foreach (double threshold in args.Quick ? new[] { 0.9 } : [0.5, 0.9])
+        {
+            settings.Add(new(Threshold, $"block 32, threshold {threshold.ToString(System.Globalization.CultureInfo.InvariantCulture)}", shortest, Knobs(32, 32) with { ConfidenceThreshold = threshold }));
+        }
+
+        foreach (int c in args.ConcurrencyLevels)
+        {
+            settings.Add(new(Concurrency, NoCache, shortest, Knobs(32, 8), c));
+        }
+
+        return settings;
+    }
+
+    /// <summary>Settings for an autoregressive baseline (diffusion knobs do not apply).</summary>
+    public static List<BenchmarkSetting> Autoregressive(BenchmarkArguments args)
+    {
+        int shortest = args.Lengths.Min();
+        var settings = args.Lengths.Select(n => new BenchmarkSetting(Length, "autoregressive, KV cache", n, new())).ToList();
+        settings.AddRange(args.ConcurrencyLevels.Select(c => new BenchmarkSetting(Concurrency, "autoregressive, KV cache", shortest, new(), c)));
+        return settings;
+    }
+
+    private static DiffusionGenerationOptions Knobs(int blockLength, int steps) => new()
+    {
+        BlockLength = blockLength,
+        Steps = steps,
+        Remasking = RemaskingStrategy.LowConfidence,
+        Cache = KeyValueCacheMode.None,
+    };
+}

@@ -1,0 +1,24 @@
+namespace DiffusionChat.Benchmarks;
+
+/// <summary>What the figures were measured on.</summary>
+internal static class MachineInfo
+{
+    public static string Describe()
+    {
+        string cpu = ReadFirst("/proc/cpuinfo", "model name") ?? "unknown CPU";
+        string ram = ReadFirst("/proc/meminfo", "MemTotal") is { } kb && long.TryParse(kb.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], out long k)
+            ? $"{k / (1024.0 * 1024.0):F1} GiB RAM" : "RAM unknown";
+        return $"{Environment.ProcessorCount} logical cores (`nproc`), {cpu}, {ram}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, " +
+            $".NET {Environment.Version}, TorchSharp CPU, float32; shared with other jobs while measured";
+    }
+
+    private static string? ReadFirst(string file, string key)
+    {
+        if (!File.Exists(file))
+        {
+            return null;
+        }
+
+        return File.ReadLines(file).Where(l => l.StartsWith(key, StringComparison.Ordinal)).Select(l => l[(l.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim()).FirstOrDefault();
+    }
+}

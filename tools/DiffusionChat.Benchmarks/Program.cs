@@ -1,0 +1,58 @@
+using DiffusionChat.Benchmarks;
+
+// Commands:
+//   make-tiny <dir> [--tokenizer DIR]       write random masked (dir/tiny-masked) and autoregressive (dir/tiny-ar) folders
+//   run --masked DIR [--ar DIR] [--quick]   sweep and write docs/benchmarks.md + docs/img/*.png
+//   soak --masked DIR [--requests 1000]     memory growth over many requests, written into docs/reliability.md
+using var cancellation = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancellation.Cancel();
+};
+
+try
+{
+    switch (args.FirstOrDefault())
+    {
+        case "make-tiny" when args.Length >= 2:
+        {
+            int t = Array.IndexOf(args, "--tokenizer");
+            string tokenizer = t > 0 && t + 1 < args.Length ? args[t + 1] : Path.Combine("models", "tokenizer");
+            var masked = TinyModelFolders.WriteMasked(Path.Combine(args[1], "tiny-masked"), tokenizer);
+            var ar = TinyModelFolders.WriteAutoregressive(Path.Combine(args[1], "tiny-ar"), tokenizer);
+            Console.WriteLine($"{masked}: {TinyModelFolders.ParameterCount(masked):N0} parameters");
+            Console.WriteLine($"{ar}: {TinyModelFolders.ParameterCount(ar):N0} parameters");
+            return 0;
+        }
+
+        case "run":
+        {
+            var options = BenchmarkArguments.Parse(args[1..]);
+            if (options.MaskedFolders.Count + options.AutoregressiveFolders.Count == 0)
+            {
+                throw new ArgumentException("run needs at least one model folder: --masked DIR and/or --ar DIR.");
+            }
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var report = await BenchmarkSuite.RunAsync(options, cancellation.Token);
+            var charts = BenchmarkCharts.Write(report, Path.Combine(options.DocsFolder, "img"));
+            var doc = Path.Combine(options.DocsFolder, "benchmarks.md");
+            await File.WriteAllTextAsync(doc, report.ToMarkdown(charts, "img", clock.Elapsed), cancellation.Token);
+            Console.WriteLine($"Wrote {doc} and {charts.Count} charts in {clock.Elapsed.TotalMinutes:F1} min.");
+            return 0;
+        }
+
+        case "soak":
+            return await SoakCommand.RunAsync(BenchmarkArguments.Parse(args[1..]), cancellation.Token);
+
+        default:
+            Console.Error.WriteLine("usage: make-tiny <dir> [--tokenizer DIR] | run --masked DIR [--ar DIR] [--quick] [--repeats N] [--lengths a,b] [--concurrency a,b] [--docs DIR] | soak --masked DIR [--requests N]");
+            return 2;
+    }
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}

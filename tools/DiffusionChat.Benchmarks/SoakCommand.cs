@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using DiffusionChat.Generation;
+using DiffusionChat.Sampling;
+
+namespace DiffusionChat.Benchmarks;
+
+/// <summary>
+/// Many requests on one client: resident memory after warm-up vs at the end, and live tensors on the sampler threads,
+/// written into docs/reliability.md between the soak markers.
+/// </summary>
+internal static class SoakCommand
+{
+    private const string Begin = "<!-- soak:begin -->", End = "<!-- soak:end -->";
+
+    // Plain, cached and threshold decoding in turn, so every sampler path is soaked.
+    private static readonly (string Name, DiffusionGenerationOptions Knobs)[] Mix =
+    [
+        ("no cache", new() { Cache = KeyValueCacheMode.None }),
+        ("dual cache", new() { Cache = KeyValueCacheMode.Dual }),
+        ("threshold 0.9", new() { ConfidenceThreshold = 0.9 }),
+        ("prefix cache", new() { Cache = KeyValueCacheMode.Prefix }),
+    ];
+
+    public static async Task<int> RunAsync(BenchmarkArguments args, CancellationToken cancellationToken)
+    {
+        var folder = args.MaskedFolders.Concat(args.AutoregressiveFolders).SingleOrDefault()
+            ?? throw new ArgumentException("soak needs exactly one model folder (--masked DIR or --ar DIR).");
+        var clock = Stopwatch.StartNew();
+        using var model = BenchmarkModel.Load(folder, maxBatchSize: 16);
+        int warmup = Math.Max(20, args.Requests / 10);
+        var trace = new List<(int Requests, double RssMiB)>();
+        int sent = 0;
+        async Task SendAsync(int count)
+        {
+            for (int end = sent + count; sent < end;)
+            {
+                int round = Math.Min(args.SoakConcurrency, end - sent);
+                var (name, knobs) = Mix[sent / args.SoakConcurrency % Mix.Length];
+                var setting = new BenchmarkSetting("soak", name, args.SoakAnswerTokens, knobs, round);
+                await RequestRunner.RunAsync(model.Client, setting, salt: sent, cancellationToken);
+                sent += round;
+                if (sent % 100 < round)
+                {
+                    trace.Add((sent, MemoryProbe.ResidentMiB()));
+                    Console.WriteLine($"  {sent,5} requests: RSS {trace[^1].RssMiB:F1} MiB, max live tensors on a sampler thread {model.Tensors?.MaxLiveInWindow}");
+                }
+            }
+        }
+
+        await SendAsync(warmup);
+        MemoryProbe.Settle();
+        double warmRss = MemoryProbe.ResidentMiB();
+        long? warmTensors = model.Tensors?.MaxLiveInWindow;
+        int measured = args.Requests - warmup;
+        int lastWindow = Math.Max(args.SoakConcurrency, measured / 10);
+        await SendAsync(measured - lastWindow);
+        model.Tensors?.ResetWindow();
+        await SendAsync(lastWindow);
+        long? endTensors = model.Tensors?.MaxLiveInWindow;
+        MemoryProbe.Settle();
+        double endRss = MemoryProbe.ResidentMiB();
+        double growth = (endRss - warmRss) / warmRss * 100;
+
+        var section = Section(args, model, warmup, warmRss, endRss, growth, warmTensors, endTensors, trace, clock.Elapsed);
+        Console.WriteLine(section);
+        var doc = Path.Combine(args.DocsFolder, "reliability.md");
+        var text = File.Exists(doc) ? File.ReadAllText(doc) : $"# Reliability\n\n{Begin}\n{End}\n";
+        int a = text.IndexOf(Begin, StringComparison.Ordinal), b = text.IndexOf(End, StringComparison.Ordinal);
+        text = a >= 0 && b > a ? text[..(a + Begin.Length)] + "\n" + section + text[b..] : text + $"\n{Begin}\n{section}{End}\n";
+        File.WriteAllText(doc, text);
+        Console.WriteLine($"Wrote the soak figures into {doc}.");
+        return growth <= 5 ? 0 : 1;
+    }
+
+    private static string Section(BenchmarkArguments args, BenchmarkModel model, int warmup, double warmRss, double endRss, double growth,
+        long? warmTensors, long? endTensors, List<(int Requests, double RssMiB)> trace, TimeSpan duration)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var md = new StringBuilder();
+        md.AppendLine(c, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {MachineInfo.Describe()}; took {duration.TotalMinutes:F1} min.").AppendLine();
+        md.AppendLine(c, $"Command: `dotnet run -c Release --project tools/DiffusionChat.Benchmarks -- soak --masked {model.Folder} --requests {args.Requests} --soak-concurrency {args.SoakConcurrency} --soak-tokens {args.SoakAnswerTokens}`").AppendLine();
+        md.AppendLine(c, $"Model `{model.Name}` ({model.Family}); {args.Requests} requests of {args.SoakAnswerTokens} answer tokens, {args.SoakConcurrency} at a time on one client, cycling {string.Join(", ", Mix.Select(m => m.Name))}; the first {warmup} are warm-up.").AppendLine();
+        md.AppendLine("| figure | value |");
+        md.AppendLine("|---|---:|");
+        md.AppendLine(c, $"| RSS after warm-up ({warmup} requests) | {warmRss:F1} MiB |");
+        md.AppendLine(c, $"| RSS at the end ({args.Requests} requests) | {endRss:F1} MiB |");
+        md.AppendLine(c, $"| growth after warm-up | {growth:F2} % (target <= 5 %: {(growth <= 5 ? "met" : "NOT met")}) |");
+        md.AppendLine(c, $"| peak RSS | {MemoryProbe.PeakResidentMiB():F1} MiB |");
+        md.AppendLine(c, $"| max live tensors on a sampler thread at a forward pass, warm-up window | {warmTensors?.ToString(c) ?? "n/a"} |");
+        md.AppendLine(c, $"| same, last 10 % of requests | {endTensors?.ToString(c) ?? "n/a"} |").AppendLine();
+        md.AppendLine("RSS every ~100 requests: " + string.Join(", ", trace.Select(t => string.Create(c, $"{t.Requests}: {t.RssMiB:F1}"))) + " (MiB).").AppendLine();
+        return md.ToString();
+    }
+}

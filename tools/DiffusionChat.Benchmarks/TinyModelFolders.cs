@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using DiffusionChat.Checkpoints;
+using DiffusionChat.Models.Autoregressive;
+using TorchSharp;
+
+namespace DiffusionChat.Benchmarks;
+
+/// <summary>
+/// Writes randomly initialised checkpoint folders with the shipped models' shapes (d_model 256, 4 layers, the
+/// repository tokenizer's 3077 ids), so speed and memory can be measured before trained models exist.
+/// </summary>
+/// <remarks>
+/// The output rows of special tokens (end of text, end of turn, padding, mask) are zeroed: random weights would
+/// otherwise end some answers early at random, and a length sweep must generate every token it asks for.
+/// </remarks>
+internal static class TinyModelFolders
+{
+    private const int Dim = 256, Layers = 4, Heads = 4, Mlp = 1024, Context = 1024, PaddedVocab = 3077;
+
+    /// <summary>Writes a LLaDA-architecture masked diffusion folder.</summary>
+    public static string WriteMasked(string folder, string tokenizerFolder)
+    {
+        var (vocab, ids) = CopyTokenizer(folder, tokenizerFolder);
+        var config = new JsonObject
+        {
+            ["model_type"] = "llada",
+            ["architectures"] = new JsonArray("LLaDAModelLM"),
+            ["d_model"] = Dim,
+            ["n_heads"] = Heads,
+            ["n_kv_heads"] = Heads,
+            ["n_layers"] = Layers,
+            ["mlp_hidden_size"] = Mlp,
+            ["embedding_size"] = vocab,
+            ["vocab_size"] = vocab,
+            ["rope_theta"] = 10000.0,
+            ["rms_norm_eps"] = 1e-5,
+            ["mask_token_id"] = ids["<|mask|>"],
+            ["eos_token_id"] = ids["<|endoftext|>"],
+            ["pad_token_id"] = ids["<|pad|>"],
+            ["max_sequence_length"] = Context,
+            ["generation_defaults"] = new JsonObject { ["block_length"] = 32, ["steps"] = 8 },
+        };
+        File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString());
+
+        using var scope = torch.NewDisposeScope();
+        using var generator = new torch.Generator(17);
+        const string p = "model.transformer.";
+        var tensors = new Dictionary<string, torch.Tensor>
+        {
+            [p + "wte.weight"] = Random(generator, 1.0, vocab, Dim),
+            [p + "ln_f.weight"] = torch.ones(Dim),
+            [p + "ff_out.weight"] = OutputHead(generator, vocab, ids.Values),
+        };
+        for (int i = 0; i < Layers; i++)
+        {
+            var b = $"{p}blocks.{i}.";
+            tensors[b + "attn_norm.weight"] = torch.ones(Dim);
+            tensors[b + "ff_norm.weight"] = torch.ones(Dim);
+            tensors[b + "q_proj.weight"] = Random(generator, Scale(Dim), Dim, Dim);
+            tensors[b + "k_proj.weight"] = Random(generator, Scale(Dim), Dim, Dim);
+            tensors[b + "v_proj.weight"] = Random(generator, Scale(Dim), Dim, Dim);
+            tensors[b + "attn_out.weight"] = Random(generator, Scale(Dim), Dim, Dim);
+            tensors[b + "ff_proj.weight"] = Random(generator, Scale(Dim), Mlp, Dim);
+            tensors[b + "up_proj.weight"] = Random(generator, Scale(Dim), Mlp, Dim);
+            tensors[b + "ff_out.weight"] = Random(generator, Scale(Mlp), Dim, Mlp);
+        }
+
+        SafetensorsWriter.Write(Path.Combine(folder, "model.safetensors"), tensors);
+        return folder;
+    }
+
+    /// <summary>Writes a llama-architecture autoregressive baseline folder of the same size.</summary>
+    public static string WriteAutoregressive(string folder, string tokenizerFolder)
+    {
+        var (vocab, ids) = CopyTokenizer(folder, tokenizerFolder);
+        var config = new LlamaConfig(vocab, Dim, Mlp, Layers, Heads, Heads, Context)
+        {
+            TieWordEmbeddings = false,
+            EosTokenId = ids["<|endoftext|>"],
+            PadTokenId = ids["<|pad|>"],
+        };
+        File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJson().ToJsonString());
+
+        using var scope = torch.NewDisposeScope();
+        using var generator = new torch.Generator(23);
+        using var model = new LlamaForCausalLM(config);
+        var tensors = new Dictionary<string, torch.Tensor>();
+        foreach (var (name, parameter) in model.named_parameters())
+        {
+            var shape = parameter.shape;
+            tensors[name] = name == "lm_head.weight" ? OutputHead(generator, vocab, ids.Values)
+                : shape.Length == 1 ? torch.ones(shape)
+                : name.Contains("embed_tokens", StringComparison.Ordinal) ? Random(generator, 1.0, shape)
+                : Random(generator, Scale(shape[1]), shape);
+        }
+
+        SafetensorsWriter.Write(Path.Combine(folder, "model.safetensors"), tensors);
+        return folder;
+    }
+
+    /// <summary>Number of parameters in a folder's safetensors file.</summary>
+    public static long ParameterCount(string folder)
+    {
+        using var checkpoint = CheckpointFolder.Open(folder);
+        return checkpoint.TensorNames.Sum(n => checkpoint.Info(n).ElementCount);
+    }
+
+    // Scaled like a trained model's weights so activations stay in range through the layers.
+    private static double Scale(long fanIn) => 1.0 / Math.Sqrt(fanIn);
+
+    private static torch.Tensor Random(torch.Generator generator, double scale, params long[] shape) => torch.randn(shape, generator: generator) * scale;
+
+    private static torch.Tensor OutputHead(torch.Generator generator, int vocab, IEnumerable<int> specialIds)
+    {
+        var head = Random(generator, Scale(Dim), vocab, Dim);
+        foreach (var id in specialIds)
+        {
+            head[id].zero_();
+        }
+
+        return head;
+    }
+
+    private static (int Vocab, Dictionary<string, int> SpecialIds) CopyTokenizer(string folder, string tokenizerFolder)
+    {
+        Directory.CreateDirectory(folder);
+        foreach (var file in Directory.GetFiles(tokenizerFolder))
+        {
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)), overwrite: true);
+        }
+
+        var added = JsonNode.Parse(File.ReadAllText(Path.Combine(tokenizerFolder, "tokenizer_config.json")))!["added_tokens_decoder"]!.AsObject();
+        var ids = added.ToDictionary(kv => kv.Value!["content"]!.GetValue<string>(), kv => int.Parse(kv.Key, CultureInfo.InvariantCulture));
+        // The shipped models pad the embedding table to 3077 rows; the rows past the tokenizer are never decoded.
+        int vocab = Math.Max(PaddedVocab, ids.Values.Max() + 1);
+        for (int id = ids.Values.Max() + 1; id < vocab; id++)
+        {
+            ids[$"<|unused{id}|>"] = id;
+        }
+
+        return (vocab, ids);
+    }
+}
