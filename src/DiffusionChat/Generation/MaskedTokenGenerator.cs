@@ -18,6 +18,7 @@ namespace DiffusionChat.Generation;
 public sealed class MaskedTokenGenerator : ITokenGenerator
 {
     private readonly IMaskedDenoiser denoiser;
+    private static readonly int[] NoStopIds = [];
     private readonly MaskedDiffusionSampler sampler;
 
     /// <summary>Creates the generator; it owns <paramref name="denoiser"/>.</summary>
@@ -78,7 +79,9 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
         ArgumentNullException.ThrowIfNull(request);
         var options = SamplerOptions(request);
         bool random = options.Temperature > 0 || options.Remasking == RemaskingStrategy.Random;
-        return random ? new object() : options;
+
+        // Lists compare by reference in records: key on the options without them, plus the stop ids as text.
+        return random ? new object() : (options with { AdditionalStopTokenIds = NoStopIds }, string.Join(",", request.StopTokenIds));
     }
 
     /// <inheritdoc />
@@ -127,6 +130,7 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
             Remasking = knobs.Remasking!.Value,
             ConfidenceThreshold = knobs.ConfidenceThreshold,
             Cache = knobs.Cache!.Value,
+            AdditionalStopTokenIds = request.StopTokenIds,
             Temperature = request.Sampling.Temperature,
             TopK = request.Sampling.TopK,
             TopP = request.Sampling.TopP,

@@ -102,4 +102,18 @@ public class TokenGeneratorTests
         var second = await generator.GenerateAsync([sampled], CancellationToken.None);
         Assert.Equal(first[0].Tokens, second[0].Tokens);
     }
+
+    [Theory]
+    [InlineData("masked")]
+    [InlineData("simplex")]
+    [InlineData("ar")]
+    public void Requests_with_equal_settings_share_a_batch_key_even_with_separate_stop_lists(string family)
+    {
+        using var generator = Create(family);
+
+        var a = Request(PromptA, 8, stops: new[] { 5, 6 });
+        var b = Request(PromptB, 8, seed: 9, stops: new[] { 5, 6 });
+
+        Assert.Equal(generator.BatchKey(a), generator.BatchKey(b));
+    }
 }
