@@ -90,7 +90,7 @@ public sealed class MaskedDiffusionSampler
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     using var stepScope = NewDisposeScope();
-                    var (kind, windowEnd, logits, blockLogits) = Call(x, batch, start, end, total, inner, options.Cache, ref cache);
+                    var (kind, windowEnd, logits, blockLogits) = Call(x, batch, start, end, total, inner, options.Cache, fullLogits: trace is not null, ref cache);
                     forwardPasses++;
 
                     var current = x[.., (int)start..(int)end];
@@ -142,27 +142,31 @@ public sealed class MaskedDiffusionSampler
         return new MaskedGenerationResult(answers, reasons, forwardPasses, reads.Count);
     }
 
-    /// <summary>Makes the step's denoiser call; returns the window logits and the block's slice of them.</summary>
-    private (SamplerCallKind Kind, long WindowEnd, Tensor Logits, Tensor BlockLogits) Call(Tensor x, PaddedBatch batch, long start, long end, long total, int inner, KeyValueCacheMode mode, ref KeyValueCache? cache)
+    /// <summary>
+    /// Makes the step's denoiser call; returns the logits it produced and the block's slice of them. Only the block's
+    /// logits are computed unless <paramref name="fullLogits"/> (tracing) asks for the whole window.
+    /// </summary>
+    private (SamplerCallKind Kind, long WindowEnd, Tensor Logits, Tensor BlockLogits) Call(Tensor x, PaddedBatch batch, long start, long end, long total, int inner, KeyValueCacheMode mode, bool fullLogits, ref KeyValueCache? cache)
     {
+        Range? block = fullLogits ? null : (int)start..(int)end;
         if (mode == KeyValueCacheMode.None)
         {
-            var full = model.Forward(x, batch.AttentionMask, batch.PositionIds);
-            return (SamplerCallKind.Full, total, full, full[.., (int)start..(int)end]);
+            var full = model.Forward(x, batch.AttentionMask, batch.PositionIds, logitsFor: block);
+            return (SamplerCallKind.Full, total, full, fullLogits ? full[.., (int)start..(int)end] : full);
         }
 
         if (inner == 0)
         {
             // The cache is built from x before this call's commit and never refreshed inside the block (Fast-dLLM).
-            var full = model.ForwardWithCache(x, batch.AttentionMask, batch.PositionIds, out var built);
+            var full = model.ForwardWithCache(x, batch.AttentionMask, batch.PositionIds, out var built, block);
             cache = built;
-            return (SamplerCallKind.BuildCache, total, full, full[.., (int)start..(int)end]);
+            return (SamplerCallKind.BuildCache, total, full, fullLogits ? full[.., (int)start..(int)end] : full);
         }
 
         long windowEnd = mode == KeyValueCacheMode.Prefix ? total : end;
-        var window = model.ForwardWindow(x[.., (int)start..(int)windowEnd], start, cache!, batch.AttentionMask, batch.PositionIds);
+        var window = model.ForwardWindow(x[.., (int)start..(int)windowEnd], start, cache!, batch.AttentionMask, batch.PositionIds, fullLogits ? null : ..(int)(end - start));
         var kind = mode == KeyValueCacheMode.Prefix ? SamplerCallKind.PrefixCached : SamplerCallKind.DualCached;
-        return (kind, windowEnd, window, window[.., ..(int)(end - start)]);
+        return (kind, windowEnd, window, fullLogits ? window[.., ..(int)(end - start)] : window);
     }
 
     /// <summary>Records a finished block per active row; returns whether some row finished.</summary>

@@ -78,6 +78,31 @@ public class DenoiserTests
     [Theory]
     [InlineData("llada")]
     [InlineData("mdlm-dit")]
+    public void Logits_for_a_range_equal_that_slice_of_all_logits(string folder)
+    {
+        using var model = DiffusionModel.Load(GoldenPaths.Folder(folder), CPU);
+        using var scope = NewDisposeScope();
+        var ids = randint(0, model.VocabSize, [2, 16], generator: new Generator(8, CPU), dtype: int64);
+
+        var all = model.Forward(ids);
+        var some = model.Forward(ids, logitsFor: 4..8);
+        var cachedAll = model.ForwardWithCache(ids, null, null, out var cache, 12..);
+        using (cache)
+        {
+            var window = model.ForwardWindow(ids[.., 8..], 8, cache, logitsFor: ..4);
+
+            Assert.Equal([2, 4, model.VocabSize], some.shape);
+            Assert.True(MaxAbs(all[.., 4..8], some) < 1e-5);
+            Assert.True(MaxAbs(all[.., 12..], cachedAll) < 1e-5);
+            Assert.True(MaxAbs(all[.., 8..12], window) < 1e-5);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Forward(ids, logitsFor: 5..3));
+    }
+
+    [Theory]
+    [InlineData("llada")]
+    [InlineData("mdlm-dit")]
     public void Stale_cache_changes_the_window_logits_of_a_bidirectional_model(string folder)
     {
         using var model = DiffusionModel.Load(GoldenPaths.Folder(folder), CPU);
