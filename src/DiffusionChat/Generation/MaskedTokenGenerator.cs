@@ -10,10 +10,10 @@ namespace DiffusionChat.Generation;
 /// <remarks>
 /// The answer length is the request's token budget rounded up to whole blocks; rows are cut at the model's EOS and at
 /// the request's stop tokens (e.g. the chat template's end of turn) and at the budget. Requests batch together when
-/// they share every knob and the rounded answer length. Requests that draw random numbers (temperature above 0 or
-/// random remasking) run alone, because the sampler has one random generator per batch: this keeps an answer a pure
-/// function of its prompt, settings and seed, whatever else is in flight. Stop requests take effect at the end of the
-/// batch.
+/// they share every knob and the rounded answer length. Each row draws its random numbers from its own generator
+/// seeded by its request, so an answer is a pure function of its prompt, settings and seed whatever else is in flight;
+/// the exception is sampling together with a confidence threshold (the step count then depends on the other rows), and
+/// such requests run alone. Stop requests take effect at the end of the batch.
 /// </remarks>
 public sealed class MaskedTokenGenerator : ITokenGenerator
 {
@@ -78,7 +78,9 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
     {
         ArgumentNullException.ThrowIfNull(request);
         var options = SamplerOptions(request);
-        bool random = options.Temperature > 0 || options.Remasking == RemaskingStrategy.Random;
+        // Each row has its own generator, so sampling rows batch freely with a fixed schedule; with a confidence
+        // threshold the number of steps (and so of draws) depends on the other rows, so those run alone.
+        bool random = (options.Temperature > 0 || options.Remasking == RemaskingStrategy.Random) && options.ConfidenceThreshold is not null;
 
         // Lists compare by reference in records: key on the options without them, plus the stop ids as text.
         return random ? new object() : (options with { AdditionalStopTokenIds = NoStopIds }, string.Join(",", request.StopTokenIds));
@@ -95,7 +97,10 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
 
         var options = SamplerOptions(batch[0]);
         var answers = batch.Select(r => new AnswerAccumulator(r, r.StopTokenIds.ToHashSet())).ToArray();
-        var request = new MaskedGenerationRequest(batch.Select(r => r.PromptTokens).ToList(), options, unchecked((ulong)batch[0].Sampling.Seed));
+        var request = new MaskedGenerationRequest(batch.Select(r => r.PromptTokens).ToList(), options, unchecked((ulong)batch[0].Sampling.Seed))
+        {
+            RowSeeds = batch.Select(r => unchecked((ulong)r.Sampling.Seed)).ToList(),
+        };
         var result = await sampler.GenerateAsync(
             request,
             e =>

@@ -19,7 +19,8 @@ namespace DiffusionChat.Sampling;
 /// <para>
 /// Rows of a batch are left-padded to a common prompt length (padding hidden by an attention mask, positions counted
 /// without it) and finish independently: a row stops after the block in which it commits the end-of-sequence token.
-/// All random draws come from one generator per request, seeded by the request, on the model's device.
+/// Random draws come from one generator per row on the model's device, seeded by <see cref="MaskedGenerationRequest.RowSeeds"/>
+/// (or the request seed plus the row index), so with a fixed schedule a row's answer does not depend on its batch.
 /// </para>
 /// <para>
 /// The sampler stays on the device: a fixed schedule reads the block's tokens back once per block; threshold
@@ -72,7 +73,7 @@ public sealed class MaskedDiffusionSampler
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        using var generator = new Generator(request.Seed, model.Device);
+        using var noise = new RowNoise(request.RowSeeds ?? Enumerable.Range(0, rows).Select(r => request.Seed + (ulong)r).ToList(), model.Device);
         var batch = PaddedBatch.Create(request.Prompts, options.AnswerLength, mask, model.EosTokenId ?? 0, model.Device);
         var x = batch.Ids;
         long total = x.shape[1];
@@ -95,7 +96,7 @@ public sealed class MaskedDiffusionSampler
 
                     var current = x[.., (int)start..(int)end];
                     var candidates = current.eq(mask).logical_and(activeRows);
-                    var (tokens, probability, score) = TokenPrediction.Predict(blockLogits, mask, options, generator);
+                    var (tokens, probability, score) = TokenPrediction.Predict(blockLogits, mask, options, noise);
                     int count = inner < schedule.Length ? schedule[inner] : 0;
                     var transfer = TransferSelection.Select(score, probability, candidates, count, options.ConfidenceThreshold);
                     var updated = where(transfer, tokens, current);
@@ -233,6 +234,11 @@ public sealed class MaskedDiffusionSampler
         if (request.Prompts.Count == 0)
         {
             throw new ArgumentException("The request has no prompts; give at least one row.", nameof(request));
+        }
+
+        if (request.RowSeeds is { } seeds && seeds.Count != request.Prompts.Count)
+        {
+            throw new ArgumentException($"The request has {request.Prompts.Count} prompts but {seeds.Count} row seeds; give one seed per row or none.", nameof(request));
         }
 
         for (int r = 0; r < request.Prompts.Count; r++)

@@ -92,15 +92,28 @@ public class TokenGeneratorTests
     }
 
     [Fact]
-    public async Task Sampling_requests_never_share_a_batch_so_seeds_stay_per_request()
+    public async Task Sampled_rows_decode_in_a_batch_as_they_do_alone()
     {
         using var generator = Create("masked");
-        var sampled = new GenerationRequest(PromptA, 4, new TokenSampling(0.8, null, null, 1), new DiffusionGenerationOptions());
+        var a = new GenerationRequest(PromptA, 8, new TokenSampling(1.5, null, null, 1), new DiffusionGenerationOptions());
+        var b = new GenerationRequest(PromptB, 8, new TokenSampling(1.5, null, null, 2), new DiffusionGenerationOptions());
+        Assert.Equal(generator.BatchKey(a), generator.BatchKey(b));
+
+        var aloneA = await generator.GenerateAsync([a], CancellationToken.None);
+        var aloneB = await generator.GenerateAsync([b], CancellationToken.None);
+        var together = await generator.GenerateAsync([a, b], CancellationToken.None);
+
+        Assert.Equal(aloneA[0].Tokens, together[0].Tokens);
+        Assert.Equal(aloneB[0].Tokens, together[1].Tokens);
+    }
+
+    [Fact]
+    public void Sampled_requests_with_a_confidence_threshold_run_alone()
+    {
+        using var generator = Create("masked");
+        var sampled = new GenerationRequest(PromptA, 4, new TokenSampling(0.8, null, null, 1), new DiffusionGenerationOptions { ConfidenceThreshold = 0.9 });
 
         Assert.NotEqual(generator.BatchKey(sampled), generator.BatchKey(sampled with { }));
-        var first = await generator.GenerateAsync([sampled], CancellationToken.None);
-        var second = await generator.GenerateAsync([sampled], CancellationToken.None);
-        Assert.Equal(first[0].Tokens, second[0].Tokens);
     }
 
     [Theory]
