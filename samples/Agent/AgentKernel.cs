@@ -27,13 +27,15 @@ internal sealed class AgentKernel
     /// <param name="modelPath">The diffusion checkpoint folder.</param>
     /// <param name="time">The clock plugin's time source.</param>
     /// <param name="configureServices">Extra registrations made before the model's (e.g. a custom model loader).</param>
-    public static AgentKernel Create(string modelPath, TimeProvider time, Action<IServiceCollection>? configureServices = null)
+    /// <param name="maxOutputTokens">Answer budget per model call; a tool call must fit in it whole.</param>
+    public static AgentKernel Create(string modelPath, TimeProvider time, Action<IServiceCollection>? configureServices = null, int maxOutputTokens = 128)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
         ArgumentNullException.ThrowIfNull(time);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxOutputTokens, 1);
         var builder = Kernel.CreateBuilder();
         configureServices?.Invoke(builder.Services);
-        builder.AddDiffusionChatCompletion(modelPath, o => o.DefaultMaxOutputTokens = 64);
+        builder.AddDiffusionChatCompletion(modelPath, o => o.DefaultMaxOutputTokens = maxOutputTokens);
         var weather = new WeatherPlugin();
         builder.Plugins.AddFromObject(weather, "weather");
         builder.Plugins.AddFromObject(new ClockPlugin(time), "clock");

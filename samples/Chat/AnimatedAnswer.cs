@@ -51,23 +51,17 @@ internal static class AnimatedAnswer
             await console.Live(View(canvas, Decode, null)).AutoClear(false).StartAsync(async live =>
             {
                 var ask = session.AskAsync(prompt, _ => { }, cancellationToken);
-                while (!ask.IsCompleted || !pending.IsEmpty)
+                while (!(ask.IsCompleted && (pending.IsEmpty || cancellationToken.IsCancellationRequested)))
                 {
                     if (pending.TryDequeue(out var step))
                     {
                         canvas.Apply(step);
                         live.UpdateTarget(View(canvas, Decode, step));
-                    }
-
-                    await Task.WhenAny(ask, Task.Delay(Frame, CancellationToken.None)).ConfigureAwait(false);
-                    if (ask.IsCompleted && pending.IsEmpty)
-                    {
-                        break;
-                    }
-
-                    if (ask.IsCompleted)
-                    {
                         await Task.Delay(Frame, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await Task.WhenAny(ask, Task.Delay(Frame, CancellationToken.None)).ConfigureAwait(false);
                     }
                 }
 

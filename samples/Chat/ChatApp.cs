@@ -41,9 +41,21 @@ internal static class ChatApp
         CancellationTokenSource? current = null;
         void OnCancelKey(object? sender, ConsoleCancelEventArgs e)
         {
-            // Ctrl+C ends the answer in flight; the process keeps running (a second Ctrl+C at the prompt does nothing).
+            // Ctrl+C during an answer cancels that answer and keeps the app; at the prompt it ends the app as usual.
+            if (Volatile.Read(ref current) is not { } turn)
+            {
+                return;
+            }
+
             e.Cancel = true;
-            Volatile.Read(ref current)?.Cancel();
+            try
+            {
+                turn.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The answer finished between the key press and here: nothing left to cancel.
+            }
         }
 
         Console.CancelKeyPress += OnCancelKey;

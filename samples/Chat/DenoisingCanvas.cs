@@ -11,26 +11,12 @@ internal sealed class DenoisingCanvas
 {
     private readonly object gate = new();
     private readonly List<int?> cells = [];
-    private int lastStepCells;
-    private int steps;
 
     /// <summary>Creates a canvas of <paramref name="answerLength"/> masked positions (it grows if a step reaches past them).</summary>
     public DenoisingCanvas(int answerLength)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(answerLength);
         cells.AddRange(Enumerable.Repeat<int?>(null, answerLength));
-    }
-
-    /// <summary>Steps applied so far.</summary>
-    public int Steps
-    {
-        get
-        {
-            lock (gate)
-            {
-                return steps;
-            }
-        }
     }
 
     /// <summary>Commits the step's tokens at its positions.</summary>
@@ -50,8 +36,6 @@ internal sealed class DenoisingCanvas
                 cells[position] = step.Tokens[i];
             }
 
-            lastStepCells = step.Positions.Count;
-            steps++;
         }
     }
 
@@ -75,17 +59,5 @@ internal sealed class DenoisingCanvas
         }
 
         return text.ToString();
-    }
-
-    /// <summary>How many positions the latest step committed (parallel decoding shows up as more than one).</summary>
-    public int LastStepCommits
-    {
-        get
-        {
-            lock (gate)
-            {
-                return lastStepCells;
-            }
-        }
     }
 }
