@@ -80,7 +80,7 @@ internal static class SoakCommand
         var c = CultureInfo.InvariantCulture;
         var md = new StringBuilder();
         md.AppendLine(c, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {MachineInfo.Describe()}; took {duration.TotalMinutes:F1} min.").AppendLine();
-        md.AppendLine(c, $"Command: `dotnet run -c Release --project tools/DiffusionChat.Benchmarks -- soak --masked {model.Folder} --requests {args.Requests} --soak-concurrency {args.SoakConcurrency} --soak-tokens {args.SoakAnswerTokens}`").AppendLine();
+        md.AppendLine(c, $"Command: `{args.CommandLine}`").AppendLine();
         md.AppendLine(c, $"Model `{model.Name}` ({model.Family}); {args.Requests} requests of {args.SoakAnswerTokens} answer tokens, {args.SoakConcurrency} at a time on one client, cycling {string.Join(", ", Mix.Select(m => m.Name))}; the first {warmup} are warm-up.").AppendLine();
         md.AppendLine("| figure | value |");
         md.AppendLine("|---|---:|");
