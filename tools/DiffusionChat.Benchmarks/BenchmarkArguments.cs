@@ -23,9 +23,9 @@ internal sealed record BenchmarkArguments
 
     public int Requests { get; init; } = 1000;
 
-    public int SoakConcurrency { get; init; } = 4;
+    public int SoakConcurrency { get; init; } = 8;
 
-    public int SoakAnswerTokens { get; init; } = 32;
+    public int SoakAnswerTokens { get; init; } = 16;
 
     /// <summary>Parses the options of <paramref name="command"/>: <c>--masked DIR</c>, <c>--ar DIR</c> (repeatable), <c>--quick</c>, <c>--repeats N</c>,
     /// <c>--lengths a,b</c>, <c>--concurrency a,b</c>, <c>--docs DIR</c>, <c>--requests N</c>.</summary>
