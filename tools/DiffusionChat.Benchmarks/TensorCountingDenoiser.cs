@@ -35,14 +35,14 @@ internal sealed class TensorCountingDenoiser(IMaskedDenoiser inner) : IMaskedDen
     /// <summary>Starts a new window.</summary>
     public void ResetWindow() => Interlocked.Exchange(ref maxLive, 0);
 
-    public torch.Tensor Forward(torch.Tensor ids, torch.Tensor? attentionMask = null, torch.Tensor? positionIds = null, torch.Tensor? sigma = null) =>
-        Observed(inner.Forward(ids, attentionMask, positionIds, sigma));
+    public torch.Tensor Forward(torch.Tensor ids, torch.Tensor? attentionMask = null, torch.Tensor? positionIds = null, torch.Tensor? sigma = null, Range? logitsFor = null) =>
+        Observed(inner.Forward(ids, attentionMask, positionIds, sigma, logitsFor));
 
-    public torch.Tensor ForwardWithCache(torch.Tensor ids, torch.Tensor? attentionMask, torch.Tensor? positionIds, out KeyValueCache cache) =>
-        Observed(inner.ForwardWithCache(ids, attentionMask, positionIds, out cache));
+    public torch.Tensor ForwardWithCache(torch.Tensor ids, torch.Tensor? attentionMask, torch.Tensor? positionIds, out KeyValueCache cache, Range? logitsFor = null) =>
+        Observed(inner.ForwardWithCache(ids, attentionMask, positionIds, out cache, logitsFor));
 
-    public torch.Tensor ForwardWindow(torch.Tensor windowIds, long start, KeyValueCache cache, torch.Tensor? attentionMask = null, torch.Tensor? positionIds = null) =>
-        Observed(inner.ForwardWindow(windowIds, start, cache, attentionMask, positionIds));
+    public torch.Tensor ForwardWindow(torch.Tensor windowIds, long start, KeyValueCache cache, torch.Tensor? attentionMask = null, torch.Tensor? positionIds = null, Range? logitsFor = null) =>
+        Observed(inner.ForwardWindow(windowIds, start, cache, attentionMask, positionIds, logitsFor));
 
     public void Dispose() => inner.Dispose();
 

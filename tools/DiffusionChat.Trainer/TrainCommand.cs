@@ -17,7 +17,7 @@ internal static class TrainCommand
         "  train --objective ar|masked|simplex --out <folder> --tokenizer <folder> [--brown <package-folder>] [--text-fraction 0.25]\n"
         + "        [--steps 1000] [--batch 16] [--context 256] [--lr 3e-3] [--min-lr 3e-4] [--warmup 50] [--weight-decay 0.1] [--clip 1]\n"
         + "        [--hidden 256] [--layers 4] [--heads 4] [--kv-heads 2] [--intermediate 768] [--chat 20000] [--heldout 500]\n"
-        + "        [--seed 1234] [--checkpoint-every 100] [--eval-every 50] [--time-limit-minutes 0] [--resume] [--device cpu]";
+        + "        [--seed 1234] [--checkpoint-every 100] [--eval-every 50] [--time-limit-minutes 0] [--max-steps-this-run 0] [--resume] [--device cpu]";
 
     public static Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -48,6 +48,7 @@ internal static class TrainCommand
             CheckpointEvery = parsed.Int("checkpoint-every", 100, 1),
             EvalEvery = parsed.Int("eval-every", 50, 1),
             TimeLimitMinutes = parsed.Double("time-limit-minutes", 0, 0),
+            MaxStepsThisRun = parsed.Int("max-steps-this-run", 0, 0),
             Resume = parsed.Flag("resume"),
             CommandLine = "dotnet run --project tools/DiffusionChat.Trainer -c Release -- train " + string.Join(' ', args),
         };
@@ -95,9 +96,16 @@ internal static class TrainCommand
                     TieWordEmbeddings = true,
                 }.Validate();
                 return new AutoregressiveObjective(config, device, special[ChatMarkers.TurnEnd], special[ChatMarkers.Pad], initGenerator);
-            case "masked" or "simplex":
+            case "masked":
+                var maskedConfig = new LlamaConfig(vocabularySize, options.Hidden, options.Intermediate, options.Layers, options.Heads, options.KeyValueHeads, options.Context)
+                {
+                    EosTokenId = special[ChatMarkers.TurnEnd],
+                    PadTokenId = special[ChatMarkers.Pad],
+                }.Validate();
+                return new Training.Masked.MaskedDiffusionObjective(maskedConfig, device, special[ChatMarkers.Mask], initGenerator);
+            case "simplex":
                 throw new NotSupportedException(
-                    $"Objective '{options.Objective}' plugs into ITrainingObjective once the engine's {(options.Objective == "masked" ? "masked-diffusion denoiser" : "SSD-LM")} model class lands; see docs/training.md. Available now: ar.");
+                    "Objective 'simplex' plugs into ITrainingObjective once the engine's SSD-LM model class lands; see docs/training.md. Available now: ar, masked.");
             default:
                 throw new ArgumentException($"Unknown --objective '{options.Objective}'. Allowed: ar, masked, simplex.");
         }

@@ -10,14 +10,15 @@ namespace DiffusionChat.Generation;
 /// <remarks>
 /// The answer length is the request's token budget rounded up to whole blocks; rows are cut at the model's EOS and at
 /// the request's stop tokens (e.g. the chat template's end of turn) and at the budget. Requests batch together when
-/// they share every knob and the rounded answer length. Requests that draw random numbers (temperature above 0 or
-/// random remasking) run alone, because the sampler has one random generator per batch: this keeps an answer a pure
-/// function of its prompt, settings and seed, whatever else is in flight. Stop requests take effect at the end of the
-/// batch.
+/// they share every knob and the rounded answer length. Each row draws its random numbers from its own generator
+/// seeded by its request, so an answer is a pure function of its prompt, settings and seed whatever else is in flight;
+/// the exception is sampling together with a confidence threshold (the step count then depends on the other rows), and
+/// such requests run alone. Stop requests take effect at the end of the batch.
 /// </remarks>
 public sealed class MaskedTokenGenerator : ITokenGenerator
 {
     private readonly IMaskedDenoiser denoiser;
+    private static readonly int[] NoStopIds = [];
     private readonly MaskedDiffusionSampler sampler;
 
     /// <summary>Creates the generator; it owns <paramref name="denoiser"/>.</summary>
@@ -47,6 +48,18 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
     /// <summary>The denoiser.</summary>
     public IMaskedDenoiser Denoiser => denoiser;
 
+    /// <summary>
+    /// Raised on the generation thread after every denoising step, once per request in the batch, with the positions
+    /// that step unmasked. For progress views (e.g. an answer denoising in place); the chat contract is unchanged.
+    /// </summary>
+    /// <remarks>
+    /// While at least one handler is attached, the sampler reads each step's commits back to the host (one small read
+    /// per step), so leave it detached when nobody watches. A batch that starts with no handler attached raises no
+    /// step events even if one is attached midway. Keep handlers cheap and non-blocking; an exception from a handler
+    /// fails the batch.
+    /// </remarks>
+    public event EventHandler<DenoisingStepEventArgs>? StepCommitted;
+
     /// <inheritdoc />
     public ModelFamily Family => ModelFamily.MaskedDiffusion;
 
@@ -65,8 +78,12 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
     {
         ArgumentNullException.ThrowIfNull(request);
         var options = SamplerOptions(request);
-        bool random = options.Temperature > 0 || options.Remasking == RemaskingStrategy.Random;
-        return random ? new object() : options;
+        // Each row has its own generator, so sampling rows batch freely with a fixed schedule; with a confidence
+        // threshold the number of steps (and so of draws) depends on the other rows, so those run alone.
+        bool random = (options.Temperature > 0 || options.Remasking == RemaskingStrategy.Random) && options.ConfidenceThreshold is not null;
+
+        // Lists compare by reference in records: key on the options without them, plus the stop ids as text.
+        return random ? new object() : (options with { AdditionalStopTokenIds = NoStopIds }, string.Join(",", request.StopTokenIds));
     }
 
     /// <inheritdoc />
@@ -79,20 +96,27 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
         }
 
         var options = SamplerOptions(batch[0]);
-        var answers = batch.Select(r => new RowAnswer(r)).ToArray();
-        var request = new MaskedGenerationRequest(batch.Select(r => r.PromptTokens).ToList(), options, unchecked((ulong)batch[0].Sampling.Seed));
+        var answers = batch.Select(r => new AnswerAccumulator(r, r.StopTokenIds.ToHashSet())).ToArray();
+        var request = new MaskedGenerationRequest(batch.Select(r => r.PromptTokens).ToList(), options, unchecked((ulong)batch[0].Sampling.Seed))
+        {
+            RowSeeds = batch.Select(r => unchecked((ulong)r.Sampling.Seed)).ToList(),
+        };
         var result = await sampler.GenerateAsync(
             request,
             e =>
             {
                 if (e is BlockCommittedEvent block)
                 {
-                    answers[block.Row].Accept(block);
+                    answers[block.Row].Accept(block.Block, block.Tokens);
+                }
+                else if (e is StepCommittedEvent step)
+                {
+                    StepCommitted?.Invoke(this, new DenoisingStepEventArgs(batch[step.Row], step.Block, step.Step, step.Positions, step.Tokens));
                 }
             },
             cancellationToken).ConfigureAwait(false);
 
-        return answers.Select((a, row) => a.Result(result.FinishReasons[row], result.ForwardPasses)).ToList();
+        return answers.Select((a, row) => a.Result(result.FinishReasons[row] == MaskedFinishReason.EndOfSequence, result.ForwardPasses)).ToList();
     }
 
     /// <inheritdoc />
@@ -111,54 +135,11 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
             Remasking = knobs.Remasking!.Value,
             ConfidenceThreshold = knobs.ConfidenceThreshold,
             Cache = knobs.Cache!.Value,
+            AdditionalStopTokenIds = request.StopTokenIds,
             Temperature = request.Sampling.Temperature,
             TopK = request.Sampling.TopK,
             TopP = request.Sampling.TopP,
+            ReportSteps = StepCommitted is not null,
         };
-    }
-
-    /// <summary>One row's answer as blocks arrive: cut at stop tokens and the budget.</summary>
-    private sealed class RowAnswer(GenerationRequest request)
-    {
-        private readonly List<int> tokens = [];
-        private bool stoppedByToken;
-        private bool stopRequested;
-
-        public void Accept(BlockCommittedEvent block)
-        {
-            if (stoppedByToken || stopRequested)
-            {
-                return;
-            }
-
-            var piece = new List<int>();
-            foreach (var id in block.Tokens)
-            {
-                if (request.StopTokenIds.Contains(id))
-                {
-                    stoppedByToken = true;
-                    break;
-                }
-
-                if (tokens.Count + piece.Count >= request.MaxNewTokens)
-                {
-                    break;
-                }
-
-                piece.Add(id);
-            }
-
-            tokens.AddRange(piece);
-            request.OnUpdate?.Invoke(new GenerationUpdate(block.Block, piece));
-            stopRequested = !stoppedByToken && request.StopRequested?.Invoke() == true;
-        }
-
-        public GenerationResult Result(MaskedFinishReason samplerReason, int forwardPasses)
-        {
-            var reason = stopRequested ? GenerationFinishReason.Stopped
-                : stoppedByToken || samplerReason == MaskedFinishReason.EndOfSequence ? GenerationFinishReason.EndOfSequence
-                : GenerationFinishReason.Length;
-            return new GenerationResult(tokens, reason, forwardPasses);
-        }
     }
 }

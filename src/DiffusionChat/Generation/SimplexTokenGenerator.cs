@@ -84,67 +84,18 @@ public sealed class SimplexTokenGenerator : ITokenGenerator
             EndOfSequenceTokenId = first.StopTokenIds.Count > 0 ? first.StopTokenIds[0] : EndOfSequenceTokenId,
         };
         var sampler = new SimplexSampler(denoiser, options);
-        var answers = batch.Select(_ => new RowAnswer()).ToArray();
+        var answers = batch.Select(r => new AnswerAccumulator(r, stopIds)).ToArray();
         using var noise = new GeneratorNoiseSource(denoiser.Device, batch.Select(r => unchecked((ulong)r.Sampling.Seed)).ToList());
         var generation = sampler.Generate(
             batch.Select(r => r.PromptTokens).ToList(),
             noise,
-            block => answers[block.Row].Accept(block, batch[block.Row], stopIds),
+            block => answers[block.Row].Accept(block.BlockIndex, block.TokenIds),
             cancellationToken);
 
-        var results = answers.Select((a, row) => a.Result(batch[row], generation.BlocksDecoded * options.Steps)).ToList();
+        var results = answers.Select((a, row) => a.Result(generation.Rows[row].EndOfSequence, generation.BlocksDecoded * options.Steps)).ToList();
         return Task.FromResult<IReadOnlyList<GenerationResult>>(results);
     }
 
     /// <inheritdoc />
     public void Dispose() => denoiser.Dispose();
-
-    /// <summary>One row's answer as blocks arrive: cut at the first stop token and at the row's budget.</summary>
-    private sealed class RowAnswer
-    {
-        private readonly List<int> tokens = [];
-        private bool ended;
-        private bool stopped;
-
-        public void Accept(SimplexBlockCommitted block, GenerationRequest request, HashSet<int> stopIds)
-        {
-            if (ended)
-            {
-                return;
-            }
-
-            var piece = new List<int>();
-            foreach (var id in block.TokenIds)
-            {
-                if (stopIds.Contains(id))
-                {
-                    ended = true;
-                    break;
-                }
-
-                if (tokens.Count + piece.Count >= request.MaxNewTokens)
-                {
-                    break;
-                }
-
-                piece.Add(id);
-            }
-
-            tokens.AddRange(piece);
-            request.OnUpdate?.Invoke(new GenerationUpdate(block.BlockIndex, piece));
-            if (!ended && request.StopRequested?.Invoke() == true)
-            {
-                stopped = true;
-                ended = true;
-            }
-        }
-
-        public GenerationResult Result(GenerationRequest request, int forwardPasses)
-        {
-            var reason = stopped ? GenerationFinishReason.Stopped
-                : ended ? GenerationFinishReason.EndOfSequence
-                : GenerationFinishReason.Length;
-            return new GenerationResult(tokens, reason, forwardPasses);
-        }
-    }
 }

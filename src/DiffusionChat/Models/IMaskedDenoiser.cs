@@ -38,8 +38,12 @@ public interface IMaskedDenoiser : IDisposable
     /// <param name="sigma">
     /// Optional noise level [B] for time-conditioned models; ignored by models whose config disables time conditioning.
     /// </param>
-    /// <returns>Logits [B, L, <see cref="VocabSize"/>].</returns>
-    torch.Tensor Forward(torch.Tensor ids, torch.Tensor? attentionMask = null, torch.Tensor? positionIds = null, torch.Tensor? sigma = null);
+    /// <param name="logitsFor">
+    /// Optional range of positions that need logits (e.g. the current block); the output layer then runs on those
+    /// positions only, which saves a [B, L, V] tensor for large vocabularies. Default: all positions.
+    /// </param>
+    /// <returns>Logits [B, L (or the range's length), <see cref="VocabSize"/>].</returns>
+    torch.Tensor Forward(torch.Tensor ids, torch.Tensor? attentionMask = null, torch.Tensor? positionIds = null, torch.Tensor? sigma = null, Range? logitsFor = null);
 
     /// <summary>
     /// A full forward pass that also returns every layer's keys and values for all L positions, to be reused by
@@ -49,9 +53,10 @@ public interface IMaskedDenoiser : IDisposable
     /// <param name="attentionMask">Optional [B, L] key padding mask, as in <see cref="Forward"/>.</param>
     /// <param name="positionIds">Optional int64 [B, L] positions, as in <see cref="Forward"/>.</param>
     /// <param name="cache">The keys/values of all L positions; the caller disposes it.</param>
-    /// <returns>Logits [B, L, <see cref="VocabSize"/>].</returns>
+    /// <param name="logitsFor">Optional range of positions that need logits, as in <see cref="Forward"/>.</param>
+    /// <returns>Logits [B, L (or the range's length), <see cref="VocabSize"/>].</returns>
     /// <exception cref="NotSupportedException"><see cref="SupportsKeyValueCache"/> is false.</exception>
-    torch.Tensor ForwardWithCache(torch.Tensor ids, torch.Tensor? attentionMask, torch.Tensor? positionIds, out KeyValueCache cache);
+    torch.Tensor ForwardWithCache(torch.Tensor ids, torch.Tensor? attentionMask, torch.Tensor? positionIds, out KeyValueCache cache, Range? logitsFor = null);
 
     /// <summary>
     /// A cached forward pass over the window of W tokens at absolute positions [start, start + W): every layer computes
@@ -64,7 +69,8 @@ public interface IMaskedDenoiser : IDisposable
     /// <param name="cache">Keys/values of all L positions from <see cref="ForwardWithCache"/>.</param>
     /// <param name="attentionMask">Optional [B, L] key padding mask over the whole sequence.</param>
     /// <param name="positionIds">Optional int64 [B, L] positions over the whole sequence.</param>
-    /// <returns>Logits [B, W, <see cref="VocabSize"/>] for the window only.</returns>
+    /// <param name="logitsFor">Optional range of window-relative positions that need logits, as in <see cref="Forward"/>.</param>
+    /// <returns>Logits [B, W (or the range's length), <see cref="VocabSize"/>] for the window only.</returns>
     /// <exception cref="NotSupportedException"><see cref="SupportsKeyValueCache"/> is false.</exception>
-    torch.Tensor ForwardWindow(torch.Tensor windowIds, long start, KeyValueCache cache, torch.Tensor? attentionMask = null, torch.Tensor? positionIds = null);
+    torch.Tensor ForwardWindow(torch.Tensor windowIds, long start, KeyValueCache cache, torch.Tensor? attentionMask = null, torch.Tensor? positionIds = null, Range? logitsFor = null);
 }

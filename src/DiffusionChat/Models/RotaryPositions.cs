@@ -23,15 +23,18 @@ internal static class RotaryPositions
         return (both.cos().MoveToOuterDisposeScope(), both.sin().MoveToOuterDisposeScope());
     }
 
-    /// <summary>Rotates <paramref name="x"/> [B, H, L, D] in float32 and returns it in its own dtype.</summary>
+    /// <summary>Rotates <paramref name="x"/> [B, H, L, D] in at least float32 and returns it in its own dtype.</summary>
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
     {
         using var scope = NewDisposeScope();
-        var xf = x.to(float32);
+        var xf = x.to(AtLeastFloat32(x.dtype));
         var half = xf.shape[^1] / 2;
         var x1 = xf[.., .., .., ..(int)half];
         var x2 = xf[.., .., .., (int)half..];
         var rotated = cat([x2.neg(), x1], -1);
-        return (xf * cos + rotated * sin).to(x.dtype).MoveToOuterDisposeScope();
+        return (xf * cos.to(xf.dtype) + rotated * sin.to(xf.dtype)).to(x.dtype).MoveToOuterDisposeScope();
     }
+
+    /// <summary>float64 stays float64; everything else is computed in float32 (bfloat16/float16 models).</summary>
+    public static ScalarType AtLeastFloat32(ScalarType dtype) => dtype == float64 ? float64 : float32;
 }

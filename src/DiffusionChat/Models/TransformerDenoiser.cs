@@ -38,22 +38,22 @@ public abstract class TransformerDenoiser : IMaskedDenoiser
     public bool SupportsKeyValueCache => true;
 
     /// <inheritdoc />
-    public Tensor Forward(Tensor ids, Tensor? attentionMask = null, Tensor? positionIds = null, Tensor? sigma = null)
+    public Tensor Forward(Tensor ids, Tensor? attentionMask = null, Tensor? positionIds = null, Tensor? sigma = null, Range? logitsFor = null)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (b, l, positions) = CheckFull(ids, attentionMask, positionIds);
-        return Run(ids, sigma, positions, Allowed(attentionMask, 0, l, l), null, 0, null).MoveToOuterDisposeScope();
+        return Run(ids, sigma, positions, Allowed(attentionMask, 0, l, l), null, 0, null, Output(logitsFor, l)).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
-    public Tensor ForwardWithCache(Tensor ids, Tensor? attentionMask, Tensor? positionIds, out KeyValueCache cache)
+    public Tensor ForwardWithCache(Tensor ids, Tensor? attentionMask, Tensor? positionIds, out KeyValueCache cache, Range? logitsFor = null)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (b, l, positions) = CheckFull(ids, attentionMask, positionIds);
         var fresh = new List<(Tensor Keys, Tensor Values)>();
-        var logits = Run(ids, null, positions, Allowed(attentionMask, 0, l, l), null, 0, fresh);
+        var logits = Run(ids, null, positions, Allowed(attentionMask, 0, l, l), null, 0, fresh, Output(logitsFor, l));
         foreach (var (k, v) in fresh)
         {
             k.MoveToOuterDisposeScope();
@@ -65,7 +65,7 @@ public abstract class TransformerDenoiser : IMaskedDenoiser
     }
 
     /// <inheritdoc />
-    public Tensor ForwardWindow(Tensor windowIds, long start, KeyValueCache cache, Tensor? attentionMask = null, Tensor? positionIds = null)
+    public Tensor ForwardWindow(Tensor windowIds, long start, KeyValueCache cache, Tensor? attentionMask = null, Tensor? positionIds = null, Range? logitsFor = null)
     {
         ArgumentNullException.ThrowIfNull(cache);
         using var scope = NewDisposeScope();
@@ -81,7 +81,7 @@ public abstract class TransformerDenoiser : IMaskedDenoiser
         DenoiserInputs.CheckPerPosition(attentionMask, b, l, Device, nameof(attentionMask));
         DenoiserInputs.CheckPerPosition(positionIds, b, l, Device, nameof(positionIds));
         var positions = DenoiserInputs.Positions(positionIds, b, l, Device)[.., (int)start..(int)(start + w)];
-        return Run(windowIds, null, positions, Allowed(attentionMask, start, w, l), cache, start, null).MoveToOuterDisposeScope();
+        return Run(windowIds, null, positions, Allowed(attentionMask, start, w, l), cache, start, null, Output(logitsFor, w)).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
@@ -103,8 +103,9 @@ public abstract class TransformerDenoiser : IMaskedDenoiser
     /// <param name="cache">Keys/values of the whole sequence, or null.</param>
     /// <param name="start">Window start.</param>
     /// <param name="fresh">When not null, receives each layer's fresh keys/values.</param>
-    /// <returns>Logits [B, W, V].</returns>
-    private protected abstract Tensor Run(Tensor ids, Tensor? sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh);
+    /// <param name="output">(offset, length) of the input positions that need logits.</param>
+    /// <returns>Logits [B, length, V].</returns>
+    private protected abstract Tensor Run(Tensor ids, Tensor? sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh, (int Offset, int Length) output);
 
     /// <summary>The attention mask for queries [start, start + W) over L keys; by default only key padding.</summary>
     /// <param name="attentionMask">The caller's [B, L] mask, or null.</param>
@@ -113,6 +114,23 @@ public abstract class TransformerDenoiser : IMaskedDenoiser
     /// <param name="l">Number of keys.</param>
     /// <returns>A bool mask or null (everything allowed).</returns>
     private protected virtual Tensor? Allowed(Tensor? attentionMask, long start, long w, long l) => Attention.KeyMask(attentionMask);
+
+    /// <summary>The (offset, length) of the positions that need logits; all of them by default.</summary>
+    private protected static (int Offset, int Length) Output(Range? logitsFor, long length)
+    {
+        if (logitsFor is not { } range)
+        {
+            return (0, (int)length);
+        }
+
+        var (offset, count) = range.GetOffsetAndLength((int)length);
+        if (count < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(logitsFor), range, $"The logits range must select at least one of the {length} positions.");
+        }
+
+        return (offset, count);
+    }
 
     private (long B, long L, Tensor Positions) CheckFull(Tensor ids, Tensor? attentionMask, Tensor? positionIds)
     {

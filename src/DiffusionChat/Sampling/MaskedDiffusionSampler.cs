@@ -19,7 +19,8 @@ namespace DiffusionChat.Sampling;
 /// <para>
 /// Rows of a batch are left-padded to a common prompt length (padding hidden by an attention mask, positions counted
 /// without it) and finish independently: a row stops after the block in which it commits the end-of-sequence token.
-/// All random draws come from one generator per request, seeded by the request, on the model's device.
+/// Random draws come from one generator per row on the model's device, seeded by <see cref="MaskedGenerationRequest.RowSeeds"/>
+/// (or the request seed plus the row index), so with a fixed schedule a row's answer does not depend on its batch.
 /// </para>
 /// <para>
 /// The sampler stays on the device: a fixed schedule reads the block's tokens back once per block; threshold
@@ -67,10 +68,12 @@ public sealed class MaskedDiffusionSampler
         var reasons = Enumerable.Repeat(MaskedFinishReason.Length, rows).ToArray();
         var active = Enumerable.Repeat(true, rows).ToArray();
         int forwardPasses = 0;
+        var stopIds = !options.StopAtEndOfSequence ? [] :
+            options.AdditionalStopTokenIds.Select(id => (long)id).Concat(model.EosTokenId is { } eos ? [eos] : []).ToHashSet();
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        using var generator = new Generator(request.Seed, model.Device);
+        using var noise = new RowNoise(request.RowSeeds ?? Enumerable.Range(0, rows).Select(r => request.Seed + (ulong)r).ToList(), model.Device);
         var batch = PaddedBatch.Create(request.Prompts, options.AnswerLength, mask, model.EosTokenId ?? 0, model.Device);
         var x = batch.Ids;
         long total = x.shape[1];
@@ -88,12 +91,12 @@ public sealed class MaskedDiffusionSampler
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     using var stepScope = NewDisposeScope();
-                    var (kind, windowEnd, logits, blockLogits) = Call(x, batch, start, end, total, inner, options.Cache, ref cache);
+                    var (kind, windowEnd, logits, blockLogits) = Call(x, batch, start, end, total, inner, options.Cache, fullLogits: trace is not null, ref cache);
                     forwardPasses++;
 
                     var current = x[.., (int)start..(int)end];
                     var candidates = current.eq(mask).logical_and(activeRows);
-                    var (tokens, probability, score) = TokenPrediction.Predict(blockLogits, mask, options, generator);
+                    var (tokens, probability, score) = TokenPrediction.Predict(blockLogits, mask, options, noise);
                     int count = inner < schedule.Length ? schedule[inner] : 0;
                     var transfer = TransferSelection.Select(score, probability, candidates, count, options.ConfidenceThreshold);
                     var updated = where(transfer, tokens, current);
@@ -130,7 +133,7 @@ public sealed class MaskedDiffusionSampler
             }
 
             blockTokens ??= reads.ToArray(x[.., (int)start..(int)end]);
-            if (FinishBlock(blockTokens, block, blockLength, options, active, answers, reasons, onEvent, model.EosTokenId))
+            if (FinishBlock(blockTokens, block, blockLength, active, answers, reasons, onEvent, stopIds))
             {
                 activeRows.Dispose();
                 activeRows = tensor(active, device: model.Device).unsqueeze(1);
@@ -140,31 +143,35 @@ public sealed class MaskedDiffusionSampler
         return new MaskedGenerationResult(answers, reasons, forwardPasses, reads.Count);
     }
 
-    /// <summary>Makes the step's denoiser call; returns the window logits and the block's slice of them.</summary>
-    private (SamplerCallKind Kind, long WindowEnd, Tensor Logits, Tensor BlockLogits) Call(Tensor x, PaddedBatch batch, long start, long end, long total, int inner, KeyValueCacheMode mode, ref KeyValueCache? cache)
+    /// <summary>
+    /// Makes the step's denoiser call; returns the logits it produced and the block's slice of them. Only the block's
+    /// logits are computed unless <paramref name="fullLogits"/> (tracing) asks for the whole window.
+    /// </summary>
+    private (SamplerCallKind Kind, long WindowEnd, Tensor Logits, Tensor BlockLogits) Call(Tensor x, PaddedBatch batch, long start, long end, long total, int inner, KeyValueCacheMode mode, bool fullLogits, ref KeyValueCache? cache)
     {
+        Range? block = fullLogits ? null : (int)start..(int)end;
         if (mode == KeyValueCacheMode.None)
         {
-            var full = model.Forward(x, batch.AttentionMask, batch.PositionIds);
-            return (SamplerCallKind.Full, total, full, full[.., (int)start..(int)end]);
+            var full = model.Forward(x, batch.AttentionMask, batch.PositionIds, logitsFor: block);
+            return (SamplerCallKind.Full, total, full, fullLogits ? full[.., (int)start..(int)end] : full);
         }
 
         if (inner == 0)
         {
             // The cache is built from x before this call's commit and never refreshed inside the block (Fast-dLLM).
-            var full = model.ForwardWithCache(x, batch.AttentionMask, batch.PositionIds, out var built);
+            var full = model.ForwardWithCache(x, batch.AttentionMask, batch.PositionIds, out var built, block);
             cache = built;
-            return (SamplerCallKind.BuildCache, total, full, full[.., (int)start..(int)end]);
+            return (SamplerCallKind.BuildCache, total, full, fullLogits ? full[.., (int)start..(int)end] : full);
         }
 
         long windowEnd = mode == KeyValueCacheMode.Prefix ? total : end;
-        var window = model.ForwardWindow(x[.., (int)start..(int)windowEnd], start, cache!, batch.AttentionMask, batch.PositionIds);
+        var window = model.ForwardWindow(x[.., (int)start..(int)windowEnd], start, cache!, batch.AttentionMask, batch.PositionIds, fullLogits ? null : ..(int)(end - start));
         var kind = mode == KeyValueCacheMode.Prefix ? SamplerCallKind.PrefixCached : SamplerCallKind.DualCached;
-        return (kind, windowEnd, window, window[.., ..(int)(end - start)]);
+        return (kind, windowEnd, window, fullLogits ? window[.., ..(int)(end - start)] : window);
     }
 
     /// <summary>Records a finished block per active row; returns whether some row finished.</summary>
-    private static bool FinishBlock(long[] blockTokens, int block, int blockLength, MaskedSamplerOptions options, bool[] active, List<int>[] answers, MaskedFinishReason[] reasons, Action<MaskedSamplerEvent>? onEvent, long? eos)
+    private static bool FinishBlock(long[] blockTokens, int block, int blockLength, bool[] active, List<int>[] answers, MaskedFinishReason[] reasons, Action<MaskedSamplerEvent>? onEvent, HashSet<long> stopIds)
     {
         bool changed = false;
         for (int r = 0; r < active.Length; r++)
@@ -175,7 +182,7 @@ public sealed class MaskedDiffusionSampler
             }
 
             var row = blockTokens.AsSpan(r * blockLength, blockLength);
-            int cut = options.StopAtEndOfSequence && eos is { } e ? row.IndexOf(e) : -1;
+            int cut = stopIds.Count == 0 ? -1 : row.IndexOfAny(stopIds.ToArray());
             var kept = (cut < 0 ? row : row[..cut]).ToArray().Select(t => (int)t).ToList();
             answers[r].AddRange(kept);
             if (cut >= 0)
@@ -227,6 +234,11 @@ public sealed class MaskedDiffusionSampler
         if (request.Prompts.Count == 0)
         {
             throw new ArgumentException("The request has no prompts; give at least one row.", nameof(request));
+        }
+
+        if (request.RowSeeds is { } seeds && seeds.Count != request.Prompts.Count)
+        {
+            throw new ArgumentException($"The request has {request.Prompts.Count} prompts but {seeds.Count} row seeds; give one seed per row or none.", nameof(request));
         }
 
         for (int r = 0; r < request.Prompts.Count; r++)

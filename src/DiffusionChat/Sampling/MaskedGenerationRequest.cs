@@ -4,4 +4,11 @@ namespace DiffusionChat.Sampling;
 /// <param name="Prompts">Prompt token ids per row (each non-empty, without mask ids); rows may differ in length.</param>
 /// <param name="Options">Sampler settings.</param>
 /// <param name="Seed">Seed of the request's generator; the same request and seed give the same tokens.</param>
-public sealed record MaskedGenerationRequest(IReadOnlyList<IReadOnlyList<int>> Prompts, MaskedSamplerOptions Options, ulong Seed = 0);
+public sealed record MaskedGenerationRequest(IReadOnlyList<IReadOnlyList<int>> Prompts, MaskedSamplerOptions Options, ulong Seed = 0)
+{
+    /// <summary>
+    /// One seed per row (count must equal the number of prompts); when null, row r uses <see cref="Seed"/> + r. Each row
+    /// draws from its own generator, so with a fixed schedule a row decodes as it would alone with the same seed.
+    /// </summary>
+    public IReadOnlyList<ulong>? RowSeeds { get; init; }
+}

@@ -8,7 +8,7 @@ public abstract record MaskedSamplerEvent(int Row, int Block);
 /// <summary>A block of a row is final. Raised once per row and block, in block order.</summary>
 /// <param name="Row">Row of the batch.</param>
 /// <param name="Block">0-based block index.</param>
-/// <param name="Tokens">The block's tokens, cut before an end-of-sequence token (then the row is finished).</param>
+/// <param name="Tokens">The block's tokens, cut before an end-of-sequence or stop token (then the row is finished).</param>
 /// <param name="EndOfSequence">Whether this block holds the row's end-of-sequence token.</param>
 public sealed record BlockCommittedEvent(int Row, int Block, IReadOnlyList<int> Tokens, bool EndOfSequence) : MaskedSamplerEvent(Row, Block);
 

@@ -45,6 +45,12 @@ public sealed record MaskedSamplerOptions
     /// <summary>Stop a row after the block in which it commits the end-of-sequence token (default true).</summary>
     public bool StopAtEndOfSequence { get; init; } = true;
 
+    /// <summary>
+    /// Further ids that end a row like the end-of-sequence id (e.g. an instruct model's end-of-turn token); used only
+    /// with <see cref="StopAtEndOfSequence"/>. Empty by default.
+    /// </summary>
+    public IReadOnlyList<int> AdditionalStopTokenIds { get; init; } = [];
+
     /// <summary>Also raise a step event for every step (costs one small device read per step).</summary>
     public bool ReportSteps { get; init; }
 
@@ -74,6 +80,11 @@ public sealed record MaskedSamplerOptions
         if (StepsPerBlock < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(StepsPerBlock), StepsPerBlock, "StepsPerBlock must be at least 1.");
+        }
+
+        if (AdditionalStopTokenIds is null || AdditionalStopTokenIds.Any(id => id < 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(AdditionalStopTokenIds), AdditionalStopTokenIds is null ? "null" : string.Join(", ", AdditionalStopTokenIds), "AdditionalStopTokenIds must be a (possibly empty) list of non-negative token ids.");
         }
 
         if (!Enum.IsDefined(Remasking))

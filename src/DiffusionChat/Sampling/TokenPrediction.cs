@@ -13,9 +13,9 @@ internal static class TokenPrediction
     /// <param name="logits">[B, W, V] logits of the block positions.</param>
     /// <param name="maskTokenId">Never predicted: excluded from the choice (its probability still counts, as in LLaDA).</param>
     /// <param name="options">Temperature, filters and strategy.</param>
-    /// <param name="generator">The request's generator.</param>
+    /// <param name="noise">The request's per-row random draws.</param>
     /// <returns>Tokens [B, W] int64, probability of each token [B, W] float64, ranking score [B, W] float64.</returns>
-    public static (Tensor Tokens, Tensor Probability, Tensor Score) Predict(Tensor logits, long maskTokenId, MaskedSamplerOptions options, Generator generator)
+    public static (Tensor Tokens, Tensor Probability, Tensor Score) Predict(Tensor logits, long maskTokenId, MaskedSamplerOptions options, RowNoise noise)
     {
         using var scope = NewDisposeScope();
         // float64 like Fast-dLLM and LLaDA's Gumbel noise: low-precision logits make ties and noisy confidences.
@@ -26,7 +26,7 @@ internal static class TokenPrediction
         if (options.Temperature > 0)
         {
             // Gumbel-max: argmax(l/T - log(-log u)) samples softmax(l/T).
-            var u = rand(choice.shape, generator: generator, dtype: float64, device: logits.device).clamp_min(1e-300);
+            var u = noise.Uniform(choice.shape).clamp_min(1e-300);
             choice = choice / options.Temperature - u.log().neg().log();
         }
 
@@ -35,7 +35,7 @@ internal static class TokenPrediction
         var score = options.Remasking switch
         {
             RemaskingStrategy.LowConfidence => p,
-            RemaskingStrategy.Random => rand(p.shape, generator: generator, dtype: float64, device: logits.device),
+            RemaskingStrategy.Random => noise.Uniform(p.shape),
             RemaskingStrategy.TopTwoMargin => TopTwoMargin(probs),
             RemaskingStrategy.Entropy => (probs * probs.clamp_min(1e-300).log()).sum(-1),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Remasking, "Unknown remasking strategy."),

@@ -25,8 +25,10 @@ public sealed class CausalDecoderTests
             steps.Add(model.Forward(ids[TensorIndex.Colon, TensorIndex.Slice(t, t + 1)], ones(1, t + 1, ScalarType.Bool), cache));
         }
 
+        // Relative to the logit scale: multi-threaded float32 reductions differ in order between the two paths.
         var maxDiff = (cat(steps, 1) - full).abs().max().item<float>();
-        Assert.True(maxDiff < 1e-4, $"max |cached - full| = {maxDiff}");
+        var scale = full.abs().max().item<float>();
+        Assert.True(maxDiff <= 1e-5 * Math.Max(1, scale), $"max |cached - full| = {maxDiff} at logit scale {scale}");
     }
 
     [Theory]

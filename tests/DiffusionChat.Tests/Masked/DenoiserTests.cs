@@ -75,12 +75,39 @@ public class DenoiserTests
         }
     }
 
-    [Fact]
-    public void Stale_cache_changes_the_window_logits_of_a_bidirectional_model()
+    [Theory]
+    [InlineData("llada")]
+    [InlineData("mdlm-dit")]
+    public void Logits_for_a_range_equal_that_slice_of_all_logits(string folder)
     {
-        using var model = DiffusionModel.Load(GoldenPaths.Folder("llada"), CPU);
+        using var model = DiffusionModel.Load(GoldenPaths.Folder(folder), CPU);
         using var scope = NewDisposeScope();
-        var ids = full(1, 12, 156L, dtype: int64);
+        var ids = randint(0, model.VocabSize, [2, 16], generator: new Generator(8, CPU), dtype: int64);
+
+        var all = model.Forward(ids);
+        var some = model.Forward(ids, logitsFor: 4..8);
+        var cachedAll = model.ForwardWithCache(ids, null, null, out var cache, 12..);
+        using (cache)
+        {
+            var window = model.ForwardWindow(ids[.., 8..], 8, cache, logitsFor: ..4);
+
+            Assert.Equal([2, 4, model.VocabSize], some.shape);
+            Assert.True(MaxAbs(all[.., 4..8], some) < 1e-5);
+            Assert.True(MaxAbs(all[.., 12..], cachedAll) < 1e-5);
+            Assert.True(MaxAbs(all[.., 8..12], window) < 1e-5);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Forward(ids, logitsFor: 5..3));
+    }
+
+    [Theory]
+    [InlineData("llada")]
+    [InlineData("mdlm-dit")]
+    public void Stale_cache_changes_the_window_logits_of_a_bidirectional_model(string folder)
+    {
+        using var model = DiffusionModel.Load(GoldenPaths.Folder(folder), CPU);
+        using var scope = NewDisposeScope();
+        var ids = full(1, 12, model.MaskTokenId, dtype: int64);
         var later = ids.clone();
         later[0, 10] = 7;
 
@@ -111,6 +138,11 @@ public class DenoiserTests
         // Blocks 0-1 do not see later blocks: the same logits whatever follows.
         Assert.True(MaxAbs(model.Forward(ids)[.., ..8], model.Forward(changedSuffix)[.., ..8]) < 1e-6);
 
+        // Within a block attention is bidirectional (not plain causal): position 0 sees position 3.
+        var changedInBlock = ids.clone();
+        changedInBlock[.., 3] = 127;
+        Assert.True(MaxAbs(model.Forward(ids)[.., ..1], model.Forward(changedInBlock)[.., ..1]) > 1e-3);
+
         // A cache built from a different suffix serves block 2 exactly.
         _ = model.ForwardWithCache(changedSuffix, null, null, out var cache);
         using (cache)
@@ -119,6 +151,28 @@ public class DenoiserTests
             var uncached = model.Forward(ids)[.., 8..12];
             Assert.True(MaxAbs(cached, uncached) < 1e-5, $"max |d| {MaxAbs(cached, uncached)}");
         }
+    }
+
+    [Theory]
+    [InlineData("llada")]
+    [InlineData("mdlm-dit")]
+    public void Denoisers_load_in_float64_and_bfloat16(string folder)
+    {
+        using var scope = NewDisposeScope();
+        var ids = randint(0, 100, [2, 8], generator: new Generator(1, CPU), dtype: int64);
+        using var f32 = DiffusionModel.Load(GoldenPaths.Folder(folder), CPU);
+        using var f64 = DiffusionModel.Load(GoldenPaths.Folder(folder), CPU, ScalarType.Float64);
+        using var bf16 = DiffusionModel.Load(GoldenPaths.Folder(folder), CPU, ScalarType.BFloat16);
+
+        var reference = f32.Forward(ids);
+        var wide = f64.Forward(ids);
+        var narrow = bf16.Forward(ids);
+
+        Assert.Equal(ScalarType.Float64, wide.dtype);
+        Assert.Equal(ScalarType.BFloat16, narrow.dtype);
+        Assert.True(MaxAbs(reference, wide.to(ScalarType.Float32)) < 1e-4);
+        Assert.Equal(reference.shape, narrow.shape);
+        Assert.True(narrow.to(ScalarType.Float32).isfinite().all().item<bool>());
     }
 
     [Fact]

@@ -73,6 +73,20 @@ public class MaskedDiffusionSamplerTests
     }
 
     [Fact]
+    public async Task Additional_stop_ids_end_a_row_like_end_of_sequence()
+    {
+        var model = Confident(p => p - 1 == 2 ? 4 : 2);
+        var options = new MaskedSamplerOptions { AnswerLength = 8, BlockLength = 4, StepsPerBlock = 2, AdditionalStopTokenIds = [4] };
+
+        var result = await new MaskedDiffusionSampler(model).GenerateAsync(Request(options));
+        var ignored = await new MaskedDiffusionSampler(model).GenerateAsync(Request(options with { StopAtEndOfSequence = false }));
+
+        Assert.Equal([2, 2], result.Answers[0]);
+        Assert.Equal(MaskedFinishReason.EndOfSequence, result.FinishReasons[0]);
+        Assert.Equal([2, 2, 4, 2, 2, 2, 2, 2], ignored.Answers[0]);
+    }
+
+    [Fact]
     public async Task Rows_finish_independently_and_the_batch_runs_until_the_last_row_ends()
     {
         // Row 0's prompt is [1]: EOS at answer position 1. Row 1's prompt is [1, 1]... both left-padded to 2, so the

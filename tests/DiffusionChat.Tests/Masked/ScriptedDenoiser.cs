@@ -26,27 +26,28 @@ internal sealed class ScriptedDenoiser(int vocabSize, long maskTokenId, long? eo
 
     public Action<int>? OnCall { get; set; }
 
-    public Tensor Forward(Tensor ids, Tensor? attentionMask = null, Tensor? positionIds = null, Tensor? sigma = null)
+    public Tensor Forward(Tensor ids, Tensor? attentionMask = null, Tensor? positionIds = null, Tensor? sigma = null, Range? logitsFor = null)
     {
         Calls++;
         OnCall?.Invoke(Calls);
-        return logits(ids, Calls);
+        var all = logits(ids, Calls);
+        return logitsFor is { } r ? all[.., r] : all;
     }
 
-    public Tensor ForwardWithCache(Tensor ids, Tensor? attentionMask, Tensor? positionIds, out KeyValueCache cache)
+    public Tensor ForwardWithCache(Tensor ids, Tensor? attentionMask, Tensor? positionIds, out KeyValueCache cache, Range? logitsFor = null)
     {
         cache = new KeyValueCache([(ids.unsqueeze(1).unsqueeze(-1).to(float32), ids.unsqueeze(1).unsqueeze(-1).to(float32))]);
-        return Forward(ids);
+        return Forward(ids, logitsFor: logitsFor);
     }
 
-    public Tensor ForwardWindow(Tensor windowIds, long start, KeyValueCache cache, Tensor? attentionMask = null, Tensor? positionIds = null)
+    public Tensor ForwardWindow(Tensor windowIds, long start, KeyValueCache cache, Tensor? attentionMask = null, Tensor? positionIds = null, Range? logitsFor = null)
     {
         // Rebuild the full sequence from the cached ids (kept in the fake "keys") and the window.
         using var scope = NewDisposeScope();
         var ids = cache.Layer(0).Keys.squeeze(-1).squeeze(1).to(int64).clone();
         ids[.., (int)start..(int)(start + windowIds.shape[1])] = windowIds;
-        var all = Forward(ids);
-        return all[.., (int)start..(int)(start + windowIds.shape[1])].MoveToOuterDisposeScope();
+        var window = Forward(ids)[.., (int)start..(int)(start + windowIds.shape[1])];
+        return (logitsFor is { } r ? window[.., r] : window).MoveToOuterDisposeScope();
     }
 
     public void Dispose()

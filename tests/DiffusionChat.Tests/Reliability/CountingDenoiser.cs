@@ -40,14 +40,14 @@ internal sealed class CountingDenoiser(IMaskedDenoiser inner, Action<int>? onFor
         return new DiffusionChatClient(new ChatModel(loaded.ModelId, wrapped, loaded.Tokenizer, loaded.Format, loaded.Folder), options);
     }
 
-    public torch.Tensor Forward(torch.Tensor ids, torch.Tensor? attentionMask = null, torch.Tensor? positionIds = null, torch.Tensor? sigma = null) =>
-        Counted(inner.Forward(ids, attentionMask, positionIds, sigma));
+    public torch.Tensor Forward(torch.Tensor ids, torch.Tensor? attentionMask = null, torch.Tensor? positionIds = null, torch.Tensor? sigma = null, Range? logitsFor = null) =>
+        Counted(inner.Forward(ids, attentionMask, positionIds, sigma, logitsFor));
 
-    public torch.Tensor ForwardWithCache(torch.Tensor ids, torch.Tensor? attentionMask, torch.Tensor? positionIds, out KeyValueCache cache) =>
-        Counted(inner.ForwardWithCache(ids, attentionMask, positionIds, out cache));
+    public torch.Tensor ForwardWithCache(torch.Tensor ids, torch.Tensor? attentionMask, torch.Tensor? positionIds, out KeyValueCache cache, Range? logitsFor = null) =>
+        Counted(inner.ForwardWithCache(ids, attentionMask, positionIds, out cache, logitsFor));
 
-    public torch.Tensor ForwardWindow(torch.Tensor windowIds, long start, KeyValueCache cache, torch.Tensor? attentionMask = null, torch.Tensor? positionIds = null) =>
-        Counted(inner.ForwardWindow(windowIds, start, cache, attentionMask, positionIds));
+    public torch.Tensor ForwardWindow(torch.Tensor windowIds, long start, KeyValueCache cache, torch.Tensor? attentionMask = null, torch.Tensor? positionIds = null, Range? logitsFor = null) =>
+        Counted(inner.ForwardWindow(windowIds, start, cache, attentionMask, positionIds, logitsFor));
 
     public void Dispose() => inner.Dispose();
 

@@ -23,7 +23,7 @@ internal static class PretrainedFolderWriter
         ArgumentNullException.ThrowIfNull(module);
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, CheckpointFolder.ConfigFile), config.ToJsonString(Indented));
-        SafetensorsWriter.Save(Path.Combine(folder, CheckpointFolder.SingleWeightsFile), module.state_dict(), new Dictionary<string, string> { ["format"] = "pt" });
+        SafetensorsWriter.Write(Path.Combine(folder, CheckpointFolder.SingleWeightsFile), module.state_dict(), new Dictionary<string, string> { ["format"] = "pt" });
         if (tokenizerFolder is not null)
         {
             foreach (var file in new[] { "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json" })

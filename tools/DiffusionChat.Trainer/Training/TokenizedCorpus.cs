@@ -70,7 +70,7 @@ internal sealed class TokenizedCorpus
     /// <summary>The batch for a step, on <paramref name="device"/>.</summary>
     public TrainingBatch Batch(int seed, long step, int batchSize, Device device)
     {
-        var random = new Random(HashCode.Combine(seed, step));
+        var random = new Random(BatchSeed(seed, step));
         var ids = new long[batchSize * context];
         var trained = new bool[batchSize * context];
         var valid = new bool[batchSize * context];
@@ -109,6 +109,18 @@ internal sealed class TokenizedCorpus
         {
             TrainedTokens = trainedCount,
         };
+    }
+
+    /// <summary>
+    /// A seed for one batch that is the same in every process (HashCode.Combine is randomised per process, which would
+    /// break resuming): SplitMix64's finaliser over the run seed and the step.
+    /// </summary>
+    internal static int BatchSeed(int seed, long step)
+    {
+        var z = unchecked(((ulong)(uint)seed << 32) ^ (ulong)step) + 0x9E3779B97F4A7C15UL;
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (int)((z ^ (z >> 31)) & int.MaxValue);
     }
 
     /// <summary>Tokenizes a rendered chat segment by segment so that answer spans map exactly onto tokens.</summary>

@@ -1,4 +1,3 @@
-using SafetensorsWriter = DiffusionChat.Trainer.Checkpoints.SafetensorsWriter;
 using System.Text.Json;
 using DiffusionChat.Checkpoints;
 using DiffusionChat.Trainer.Checkpoints;
@@ -31,7 +30,7 @@ internal static class TrainingCheckpoint
         File.Delete(Path.Combine(folder, StateFile));
         PretrainedFolderWriter.Write(folder, objective.ModelConfig, objective.Model, tokenizerFolder: null, modelCard: null);
         using var rng = generator.get_state();
-        SafetensorsWriter.Save(Path.Combine(folder, OptimizerFile), optimizer.State().Append(KeyValuePair.Create(GeneratorKey, rng)));
+        SafetensorsWriter.Write(Path.Combine(folder, OptimizerFile), optimizer.State().Append(KeyValuePair.Create(GeneratorKey, rng)).ToDictionary(kv => kv.Key, kv => kv.Value));
         var temporary = Path.Combine(folder, StateFile + ".tmp");
         File.WriteAllText(temporary, JsonSerializer.Serialize(state, Json));
         File.Move(temporary, Path.Combine(folder, StateFile), overwrite: true);

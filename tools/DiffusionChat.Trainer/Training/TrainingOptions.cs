@@ -53,6 +53,9 @@ internal sealed record TrainingOptions
     /// <summary>Stop (with a checkpoint) after this many minutes, to share the machine; 0 = no limit.</summary>
     public double TimeLimitMinutes { get; init; }
 
+    /// <summary>Stop (with a checkpoint) after this many steps in this process, to train in chunks; 0 = no limit.</summary>
+    public int MaxStepsThisRun { get; init; }
+
     public bool Resume { get; init; }
 
     /// <summary>The exact command line, for the model card.</summary>

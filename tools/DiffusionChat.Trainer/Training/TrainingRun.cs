@@ -19,9 +19,12 @@ internal sealed class TrainingRun
     private readonly TokenizedCorpus train;
     private readonly TokenizedCorpus heldOut;
     private readonly Device device;
+    private readonly IAnsiConsole console;
 
-    public TrainingRun(TrainingOptions options, ITrainingObjective objective, TokenizedCorpus train, TokenizedCorpus heldOut, Device device)
+    /// <summary>Prepares a run; <paramref name="console"/> (default: the process console) shows progress.</summary>
+    public TrainingRun(TrainingOptions options, ITrainingObjective objective, TokenizedCorpus train, TokenizedCorpus heldOut, Device device, IAnsiConsole? console = null)
     {
+        this.console = console ?? AnsiConsole.Console;
         this.options = options;
         this.objective = objective;
         this.train = train;
@@ -42,9 +45,10 @@ internal sealed class TrainingRun
         if (options.Resume && TrainingCheckpoint.Exists(options.CheckpointFolder))
         {
             state = TrainingCheckpoint.Load(options.CheckpointFolder, objective, optimizer, generator, options.Seed);
-            AnsiConsole.MarkupLine($"[grey]resumed from step {state.Step} ({options.CheckpointFolder})[/]");
+            console.MarkupLine($"[grey]resumed from step {state.Step} ({options.CheckpointFolder})[/]");
         }
 
+        Directory.CreateDirectory(options.OutputFolder);
         var logPath = Path.Combine(options.OutputFolder, "train-log.csv");
         if (state.Step == 0)
         {
@@ -54,18 +58,19 @@ internal sealed class TrainingRun
         var clock = Stopwatch.StartNew();
         var elapsedBefore = state.History.LastOrDefault()?.ElapsedSeconds ?? 0;
         var step = state.Step;
+        var startStep = step;
         var lossSum = 0.0;
         var lossCount = 0;
         var lastLogTime = 0.0;
         var lastLogStep = step;
-        var interactive = AnsiConsole.Profile.Capabilities.Interactive;
+        var interactive = console.Profile.Capabilities.Interactive;
         objective.Model.train();
 
         void Checkpoint() =>
             TrainingCheckpoint.Save(options.CheckpointFolder, objective, optimizer, generator, state with { Step = step, OptimizerSteps = optimizer.Steps });
 
         var finished = false;
-        AnsiConsole.Progress()
+        console.Progress()
             .AutoClear(false)
             .HideCompleted(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
@@ -75,7 +80,9 @@ internal sealed class TrainingRun
                 task.Value = step;
                 while (step < options.Steps)
                 {
-                    if (cancellationToken.IsCancellationRequested || (options.TimeLimitMinutes > 0 && clock.Elapsed.TotalMinutes >= options.TimeLimitMinutes))
+                    if (cancellationToken.IsCancellationRequested
+                        || (options.TimeLimitMinutes > 0 && clock.Elapsed.TotalMinutes >= options.TimeLimitMinutes)
+                        || (options.MaxStepsThisRun > 0 && step - startStep >= options.MaxStepsThisRun))
                     {
                         break;
                     }
@@ -86,22 +93,9 @@ internal sealed class TrainingRun
                     step++;
                     task.Value = step;
 
-                    var evaluate = step % options.EvalEvery == 0 || step == options.Steps;
-                    if (evaluate)
+                    if (step % options.EvalEvery == 0 || step == options.Steps)
                     {
-                        var now = clock.Elapsed.TotalSeconds;
-                        var tokensPerSecond = (step - lastLogStep) * (double)options.BatchSize * options.Context / Math.Max(1e-9, now - lastLogTime);
-                        var entry = new TrainingLogEntry(step, lossSum / lossCount, HeldOutLoss(), learningRate, tokensPerSecond, elapsedBefore + now);
-                        state.History.Add(entry);
-                        File.AppendAllText(logPath, string.Create(CultureInfo.InvariantCulture,
-                            $"{entry.Step},{entry.TrainLoss:F4},{entry.HeldOutLoss:F4},{entry.LearningRate:E3},{entry.TokensPerSecond:F0},{entry.ElapsedSeconds:F1}\n"));
-                        task.Description = string.Create(CultureInfo.InvariantCulture, $"{objective.Name}: step {step} loss {entry.TrainLoss:F3} held-out {entry.HeldOutLoss:F3} {tokensPerSecond:F0} tok/s");
-                        if (!interactive)
-                        {
-                            Console.WriteLine(task.Description);
-                        }
-
-                        (lossSum, lossCount, lastLogTime, lastLogStep) = (0, 0, now, step);
+                        Log(learningRate);
                     }
 
                     if (step % options.CheckpointEvery == 0)
@@ -111,6 +105,27 @@ internal sealed class TrainingRun
                 }
 
                 finished = step >= options.Steps;
+                if (lossCount > 0)
+                {
+                    Log(schedule.At(step - 1)); // stopped between evaluations: still record where it got to
+                }
+
+                void Log(double learningRate)
+                {
+                    var now = clock.Elapsed.TotalSeconds;
+                    var tokensPerSecond = (step - lastLogStep) * (double)options.BatchSize * options.Context / Math.Max(1e-9, now - lastLogTime);
+                    var entry = new TrainingLogEntry(step, lossSum / lossCount, HeldOutLoss(), learningRate, tokensPerSecond, elapsedBefore + now);
+                    state.History.Add(entry);
+                    File.AppendAllText(logPath, string.Create(CultureInfo.InvariantCulture,
+                        $"{entry.Step},{entry.TrainLoss:F4},{entry.HeldOutLoss:F4},{entry.LearningRate:E3},{entry.TokensPerSecond:F0},{entry.ElapsedSeconds:F1}\n"));
+                    task.Description = string.Create(CultureInfo.InvariantCulture, $"{objective.Name}: step {step} loss {entry.TrainLoss:F3} held-out {entry.HeldOutLoss:F3} {tokensPerSecond:F0} tok/s");
+                    if (!interactive)
+                    {
+                        console.WriteLine(task.Description);
+                    }
+
+                    (lossSum, lossCount, lastLogTime, lastLogStep) = (0, 0, now, step);
+                }
             });
 
         Checkpoint();
@@ -123,6 +138,11 @@ internal sealed class TrainingRun
         using var scope = NewDisposeScope();
         using var batch = train.Batch(options.Seed, step, options.BatchSize, device);
         var loss = objective.Loss(batch, generator);
+        if (!loss.requires_grad)
+        {
+            throw new InvalidOperationException($"The {objective.Name} loss at step {step} has no gradient graph (gradient recording is off on this thread).");
+        }
+
         optimizer.ZeroGrad();
         loss.backward();
         nn.utils.clip_grad_norm_(optimizer.Parameters, options.GradientClip);

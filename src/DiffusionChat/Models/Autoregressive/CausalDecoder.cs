@@ -33,9 +33,9 @@ public static class CausalDecoder
             return [];
         }
 
-        var device = model.model.embed_tokens.weight!.device;
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
+        var device = model.model.embed_tokens.weight!.device; // inside the scope: the getter hands out a new tensor handle
         using var cache = new KeyValueCache(model.Config.NumHiddenLayers);
         using var generator = new Generator((ulong)options.Seed, device);
 

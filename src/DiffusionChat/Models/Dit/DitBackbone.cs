@@ -39,7 +39,8 @@ internal sealed class DitBackbone : nn.Module
     /// <param name="cache">Keys/values of the whole sequence, or null.</param>
     /// <param name="start">Window start when <paramref name="cache"/> is given.</param>
     /// <param name="fresh">When not null, receives each layer's fresh keys/values (caller owns them).</param>
-    public Tensor Run(Tensor ids, Tensor sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh)
+    /// <param name="output">(offset, length) of the window positions that need logits.</param>
+    public Tensor Run(Tensor ids, Tensor sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh, (int Offset, int Length) output)
     {
         using var scope = NewDisposeScope();
         var x = vocab_embed.forward(ids);
@@ -52,6 +53,6 @@ internal sealed class DitBackbone : nn.Module
             fresh?.Add((k.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope()));
         }
 
-        return output_layer.Run(x, c).MoveToOuterDisposeScope();
+        return output_layer.Run(x[.., output.Offset..(output.Offset + output.Length)], c).MoveToOuterDisposeScope();
     }
 }

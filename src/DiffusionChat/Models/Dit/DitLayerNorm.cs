@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace DiffusionChat.Models.Dit;
 
-/// <summary>DiT's LayerNorm: normalise in float32 without bias (eps 1e-5), then scale by <c>weight</c>.</summary>
+/// <summary>DiT's LayerNorm: normalise in (at least) float32 without bias (eps 1e-5), then scale by <c>weight</c>.</summary>
 internal sealed class DitLayerNorm : nn.Module<Tensor, Tensor>
 {
     private readonly long width;
@@ -23,7 +23,7 @@ internal sealed class DitLayerNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var normed = nn.functional.layer_norm(input.to(float32), [width], eps: 1e-5);
+        var normed = nn.functional.layer_norm(input.to(RotaryPositions.AtLeastFloat32(input.dtype)), [width], eps: 1e-5);
         return (normed.to(input.dtype) * weight).MoveToOuterDisposeScope();
     }
 }

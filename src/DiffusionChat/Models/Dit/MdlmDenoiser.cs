@@ -82,7 +82,7 @@ public sealed class MdlmDenoiser : TransformerDenoiser
         }
 
         var positions = DenoiserInputs.Positions(null, b, l, Device);
-        return backbone.Run(ids, sigma, positions, Allowed(null, 0, l, l), null, 0, null).MoveToOuterDisposeScope();
+        return backbone.Run(ids, sigma, positions, Allowed(null, 0, l, l), null, 0, null, (0, (int)l)).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
@@ -95,8 +95,8 @@ public sealed class MdlmDenoiser : TransformerDenoiser
     }
 
     /// <inheritdoc />
-    private protected override Tensor Run(Tensor ids, Tensor? sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh) =>
-        backbone.Run(ids, Sigma(sigma, ids.shape[0]), positions, allowed, cache, start, fresh);
+    private protected override Tensor Run(Tensor ids, Tensor? sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh, (int Offset, int Length) output) =>
+        backbone.Run(ids, Sigma(sigma, ids.shape[0]), positions, allowed, cache, start, fresh, output);
 
     /// <summary>Key padding mask combined with BD3-LM's block-causal mask for queries [start, start + W).</summary>
     private protected override Tensor? Allowed(Tensor? attentionMask, long start, long w, long l)
@@ -107,8 +107,9 @@ public sealed class MdlmDenoiser : TransformerDenoiser
             return keyMask;
         }
 
-        var queryBlock = (arange(start, start + w, dtype: int64, device: Device) / bs).unsqueeze(1);
-        var keyBlock = (arange(l, dtype: int64, device: Device) / bs).unsqueeze(0);
+        // Integer block indices: Tensor '/' is true division, which would make the mask plain causal.
+        var queryBlock = arange(start, start + w, dtype: int64, device: Device).div(bs, RoundingMode.floor).unsqueeze(1);
+        var keyBlock = arange(l, dtype: int64, device: Device).div(bs, RoundingMode.floor).unsqueeze(0);
         var blockCausal = keyBlock.le(queryBlock).unsqueeze(0).unsqueeze(0);
         return keyMask is null ? blockCausal : blockCausal.logical_and(keyMask);
     }

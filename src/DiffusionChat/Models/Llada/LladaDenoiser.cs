@@ -70,6 +70,6 @@ public sealed class LladaDenoiser : TransformerDenoiser
     }
 
     /// <inheritdoc />
-    private protected override Tensor Run(Tensor ids, Tensor? sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh) =>
-        transformer.Run(ids, positions, allowed, cache, start, fresh);
+    private protected override Tensor Run(Tensor ids, Tensor? sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh, (int Offset, int Length) output) =>
+        transformer.Run(ids, positions, allowed, cache, start, fresh, output);
 }

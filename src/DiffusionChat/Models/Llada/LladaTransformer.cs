@@ -40,7 +40,8 @@ internal sealed class LladaTransformer : nn.Module
     /// <param name="cache">Keys/values of the whole sequence, or null.</param>
     /// <param name="start">Window start when <paramref name="cache"/> is given.</param>
     /// <param name="fresh">When not null, receives each layer's fresh keys/values (caller owns them).</param>
-    public Tensor Run(Tensor ids, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh)
+    /// <param name="output">(offset, length) of the window positions that need logits.</param>
+    public Tensor Run(Tensor ids, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh, (int Offset, int Length) output)
     {
         using var scope = NewDisposeScope();
         var x = wte.forward(ids);
@@ -52,7 +53,7 @@ internal sealed class LladaTransformer : nn.Module
             fresh?.Add((k.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope()));
         }
 
-        return ff_out.forward(ln_f.forward(x)).MoveToOuterDisposeScope();
+        return ff_out.forward(ln_f.forward(x[.., output.Offset..(output.Offset + output.Length)])).MoveToOuterDisposeScope();
     }
 
     protected override void Dispose(bool disposing)

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace DiffusionChat.Models.Llada;
 
-/// <summary>OLMo/LLaDA RMSNorm: <c>weight * x * rsqrt(mean(x^2) + eps)</c>, computed in float32.</summary>
+/// <summary>OLMo/LLaDA RMSNorm: <c>weight * x * rsqrt(mean(x^2) + eps)</c>, computed in at least float32.</summary>
 internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     private readonly double eps;
@@ -23,7 +23,7 @@ internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = input.to(float32);
+        var x = input.to(RotaryPositions.AtLeastFloat32(input.dtype));
         var normed = x * (x.pow(2).mean([-1], keepdim: true) + eps).rsqrt();
         return (weight * normed.to(input.dtype)).MoveToOuterDisposeScope();
     }

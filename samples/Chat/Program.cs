@@ -1,0 +1,29 @@
+using DiffusionChat.Samples.Chat;
+using Spectre.Console;
+
+ChatArguments settings;
+try
+{
+    settings = ChatArguments.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+    return 2;
+}
+
+var folder = ModelFolderResolver.Resolve(settings.Model, [Environment.CurrentDirectory, AppContext.BaseDirectory], out var problem);
+if (folder is null)
+{
+    await Console.Error.WriteLineAsync(problem).ConfigureAwait(false);
+    return 2;
+}
+
+using var client = ChatApp.Load(folder);
+if (settings.Once is not null)
+{
+    return await ChatApp.RunOnceAsync(client, settings, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false);
+}
+
+AnsiConsole.MarkupLine($"[grey]model: {Markup.Escape(folder)}[/]");
+return await ChatApp.RunInteractiveAsync(client, settings, Console.In, AnsiConsole.Console).ConfigureAwait(false);

@@ -1,0 +1,132 @@
+using DiffusionChat.Generation;
+using DiffusionChat.Models;
+using DiffusionChat.Models.Simplex;
+using DiffusionChat.Tests.Autoregressive;
+using TorchSharp;
+
+namespace DiffusionChat.Tests.Generation;
+
+/// <summary>The three generator adapters on real (tiny) models: budget, stop tokens, updates, batching, seeds.</summary>
+public class TokenGeneratorTests
+{
+    private static readonly int[] PromptA = [5, 17, 42, 8];
+    private static readonly int[] PromptB = [9, 3];
+
+    private static ITokenGenerator Create(string family) => family switch
+    {
+        "masked" => new MaskedTokenGenerator(DiffusionModel.Load(GoldenPaths.Folder("llada"), torch.CPU), new DiffusionGenerationOptions { BlockLength = 4, Steps = 4 }, 64),
+        "simplex" => new SimplexTokenGenerator(SsdLmDenoiser.Load(GoldenPaths.Folder("ssdlm")), new DiffusionGenerationOptions { BlockLength = 4, Steps = 5 }, endOfSequenceTokenId: null),
+        _ => new AutoregressiveTokenGenerator(TinyLlama.Create(), padTokenId: 0),
+    };
+
+    private static GenerationRequest Request(int[] prompt, int maxNewTokens, long seed = 3, List<GenerationUpdate>? updates = null, int[]? stops = null) =>
+        new(prompt, maxNewTokens, new TokenSampling(0, null, null, seed), new DiffusionGenerationOptions())
+        {
+            OnUpdate = updates is null ? null : updates.Add,
+            StopTokenIds = stops ?? [],
+        };
+
+    [Theory]
+    [InlineData("masked")]
+    [InlineData("simplex")]
+    [InlineData("ar")]
+    public async Task Answer_respects_the_budget_and_updates_add_up_to_it(string family)
+    {
+        using var generator = Create(family);
+        var updates = new List<GenerationUpdate>();
+
+        var result = (await generator.GenerateAsync([Request(PromptA, 6, updates: updates)], CancellationToken.None)).Single();
+
+        Assert.InRange(result.Tokens.Count, 0, 6);
+        Assert.Equal(result.Tokens, updates.SelectMany(u => u.Tokens));
+        Assert.True(result.ForwardPasses > 0);
+    }
+
+    [Theory]
+    [InlineData("masked")]
+    [InlineData("simplex")]
+    [InlineData("ar")]
+    public async Task A_row_in_a_batch_equals_the_same_row_alone(string family)
+    {
+        using var generator = Create(family);
+        var a = Request(PromptA, 8);
+        var b = Request(PromptB, 8, seed: 11);
+        Assert.Equal(generator.BatchKey(a), generator.BatchKey(b));
+
+        var alone = (await generator.GenerateAsync([b], CancellationToken.None)).Single();
+        var together = await generator.GenerateAsync([a, b], CancellationToken.None);
+
+        Assert.Equal(alone.Tokens, together[1].Tokens);
+    }
+
+    [Theory]
+    [InlineData("masked")]
+    [InlineData("simplex")]
+    [InlineData("ar")]
+    public async Task Answer_is_cut_before_the_first_stop_token(string family)
+    {
+        using var generator = Create(family);
+        var free = (await generator.GenerateAsync([Request(PromptA, 8)], CancellationToken.None)).Single();
+        Assert.True(free.Tokens.Count >= 3, "the tiny model should produce a few tokens");
+        int stop = free.Tokens[2];
+
+        var cut = (await generator.GenerateAsync([Request(PromptA, 8, stops: [stop])], CancellationToken.None)).Single();
+
+        int first = free.Tokens.ToList().IndexOf(stop);
+        Assert.Equal(free.Tokens.Take(first), cut.Tokens);
+        Assert.Equal(GenerationFinishReason.EndOfSequence, cut.FinishReason);
+    }
+
+    [Theory]
+    [InlineData("masked")]
+    [InlineData("simplex")]
+    [InlineData("ar")]
+    public void Prompt_with_an_id_outside_the_vocabulary_is_rejected_by_position(string family)
+    {
+        using var generator = Create(family);
+
+        var ex = Assert.Throws<ArgumentException>(() => generator.ValidatePrompt([1, 2, 100000]));
+
+        Assert.Contains("Prompt token 2", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("100000", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sampled_rows_decode_in_a_batch_as_they_do_alone()
+    {
+        using var generator = Create("masked");
+        var a = new GenerationRequest(PromptA, 8, new TokenSampling(1.5, null, null, 1), new DiffusionGenerationOptions());
+        var b = new GenerationRequest(PromptB, 8, new TokenSampling(1.5, null, null, 2), new DiffusionGenerationOptions());
+        Assert.Equal(generator.BatchKey(a), generator.BatchKey(b));
+
+        var aloneA = await generator.GenerateAsync([a], CancellationToken.None);
+        var aloneB = await generator.GenerateAsync([b], CancellationToken.None);
+        var together = await generator.GenerateAsync([a, b], CancellationToken.None);
+
+        Assert.Equal(aloneA[0].Tokens, together[0].Tokens);
+        Assert.Equal(aloneB[0].Tokens, together[1].Tokens);
+    }
+
+    [Fact]
+    public void Sampled_requests_with_a_confidence_threshold_run_alone()
+    {
+        using var generator = Create("masked");
+        var sampled = new GenerationRequest(PromptA, 4, new TokenSampling(0.8, null, null, 1), new DiffusionGenerationOptions { ConfidenceThreshold = 0.9 });
+
+        Assert.NotEqual(generator.BatchKey(sampled), generator.BatchKey(sampled with { }));
+    }
+
+    [Theory]
+    [InlineData("masked")]
+    [InlineData("simplex")]
+    [InlineData("ar")]
+    public void Requests_with_equal_settings_share_a_batch_key_even_with_separate_stop_lists(string family)
+    {
+        using var generator = Create(family);
+
+        var a = Request(PromptA, 8, stops: new[] { 5, 6 });
+        var b = Request(PromptB, 8, seed: 9, stops: new[] { 5, 6 });
+
+        Assert.Equal(generator.BatchKey(a), generator.BatchKey(b));
+    }
+}

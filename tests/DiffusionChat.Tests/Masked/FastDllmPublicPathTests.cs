@@ -1,0 +1,35 @@
+using DiffusionChat.Checkpoints;
+using DiffusionChat.Models;
+using DiffusionChat.Sampling;
+
+namespace DiffusionChat.Tests.Masked;
+
+public class FastDllmPublicPathTests
+{
+    [Theory]
+    [InlineData("gfix", KeyValueCacheMode.None, null)]
+    [InlineData("pfix", KeyValueCacheMode.Prefix, null)]
+    [InlineData("dfix", KeyValueCacheMode.Dual, null)]
+    [InlineData("g70", KeyValueCacheMode.None, 0.7)]
+    [InlineData("p70", KeyValueCacheMode.Prefix, 0.7)]
+    [InlineData("d70", KeyValueCacheMode.Dual, 0.7)]
+    public async Task GenerateAsync_reproduces_the_fast_dllm_run(string run, KeyValueCacheMode cache, double? threshold)
+    {
+        using var model = DiffusionModel.Load(GoldenPaths.Folder("llada"), TorchSharp.torch.CPU);
+        using var goldens = SafetensorsFile.Open(Path.Combine(GoldenPaths.Folder("llada"), "fastdllm.safetensors"));
+        using var prompt = goldens.Load($"{run}.prompt");
+        using var output = goldens.Load($"{run}.output");
+        using var nfe = goldens.Load($"{run}.nfe");
+        var promptIds = prompt.data<long>().Select(v => (int)v).ToList();
+        var options = new MaskedSamplerOptions
+        {
+            AnswerLength = 16, BlockLength = 4, StepsPerBlock = 4, Cache = cache, ConfidenceThreshold = threshold,
+            StopAtEndOfSequence = false, FastDllmExtraCachedCall = true,
+        };
+
+        var result = await new MaskedDiffusionSampler(model).GenerateAsync(new MaskedGenerationRequest([promptIds], options));
+
+        Assert.Equal(output.data<long>().Skip(promptIds.Count).Select(v => (int)v), result.Answers[0]);
+        Assert.Equal(nfe.data<long>()[0], result.ForwardPasses);
+    }
+}

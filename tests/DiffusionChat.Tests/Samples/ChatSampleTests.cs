@@ -1,0 +1,147 @@
+using DiffusionChat.Cli.TinyModels;
+using DiffusionChat.Generation;
+using DiffusionChat.Prompting;
+using DiffusionChat.Samples.Chat;
+using DiffusionChat.Tests.Client;
+using Microsoft.Extensions.AI;
+using Spectre.Console;
+
+namespace DiffusionChat.Tests.Samples;
+
+public sealed class ChatSampleTests : IDisposable
+{
+    private readonly TinyModelFolder masked = new(TinyModelFamily.Masked);
+
+    public void Dispose() => masked.Dispose();
+
+    private static ChatArguments Settings(string? once = null, int maxTokens = 16) => new(null, once, false, maxTokens, null, null, 1);
+
+    private static DiffusionChatClient Scripted(Func<string, long, string> answer, out ScriptedGenerator generator)
+    {
+        var tokenizer = new CharTokenizer();
+        generator = new ScriptedGenerator(answer, tokenizer);
+        return new DiffusionChatClient(new ChatModel("scripted", generator, tokenizer, ChatMlPromptFormat.Instance));
+    }
+
+    [Fact]
+    public async Task One_shot_chat_on_a_tiny_model_folder_prints_an_answer_and_exits_zero()
+    {
+        using var client = ChatApp.Load(masked.Path);
+        using var output = new StringWriter();
+        using var figures = new StringWriter();
+
+        int exit = await ChatApp.RunOnceAsync(client, Settings("Hello, who are you?"), output, figures, CancellationToken.None);
+
+        Assert.Equal(0, exit);
+        Assert.False(string.IsNullOrWhiteSpace(output.ToString()));
+        Assert.Contains("16 tokens, 16 forward passes", figures.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Session_sends_the_earlier_turns_with_each_new_prompt()
+    {
+        using var client = Scripted((prompt, _) => prompt.Contains("first answer", StringComparison.Ordinal) ? "second answer<|im_end|>" : "first answer<|im_end|>", out _);
+        var session = new ChatSession(client, Settings());
+        var streamed = new List<string>();
+
+        var first = await session.AskAsync("one", streamed.Add, CancellationToken.None);
+        var second = await session.AskAsync("two", streamed.Add, CancellationToken.None);
+
+        Assert.Equal("first answer", first.Text);
+        Assert.Equal("second answer", second.Text);
+        Assert.Equal("first answersecond answer", string.Concat(streamed));
+        Assert.Equal([ChatRole.User, ChatRole.Assistant, ChatRole.User, ChatRole.Assistant], session.History.Select(m => m.Role));
+    }
+
+    [Fact]
+    public async Task Cancelled_answer_is_not_kept_in_the_history()
+    {
+        using var client = Scripted((_, _) => "never<|im_end|>", out var generator);
+        generator.Gate = new TaskCompletionSource();
+        var session = new ChatSession(client, Settings());
+        using var cts = new CancellationTokenSource();
+
+        var ask = session.AskAsync("hello", _ => { }, cts.Token);
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ask);
+        Assert.Empty(session.History);
+    }
+
+    [Fact]
+    public async Task Masked_generator_reports_every_step_and_the_steps_fill_every_answer_position()
+    {
+        using var client = ChatApp.Load(masked.Path);
+        var generator = client.GetService<MaskedTokenGenerator>()!;
+        var canvas = new DenoisingCanvas(16);
+        var events = new List<DenoisingStepEventArgs>();
+        void OnStep(object? sender, DenoisingStepEventArgs e)
+        {
+            events.Add(e);
+            canvas.Apply(e);
+        }
+
+        generator.StepCommitted += OnStep;
+        var session = new ChatSession(client, Settings() with { Steps = 4, BlockLength = 8 });
+        var result = await session.AskAsync("Hello", _ => { }, CancellationToken.None);
+        generator.StepCommitted -= OnStep;
+
+        // 2 blocks x 4 steps, 2 positions per step, each of the 16 positions committed exactly once.
+        Assert.Equal(8, events.Count);
+        Assert.All(events, e => Assert.Equal(2, e.Positions.Count));
+        Assert.Equal(Enumerable.Range(0, 16), events.SelectMany(e => e.Positions).Order());
+        Assert.All(canvas.Snapshot(), cell => Assert.NotNull(cell));
+        Assert.Equal(8, result.ForwardPasses);
+    }
+
+    [Fact]
+    public async Task Masked_generator_raises_no_step_events_after_the_handler_is_removed()
+    {
+        using var client = ChatApp.Load(masked.Path);
+        var generator = client.GetService<MaskedTokenGenerator>()!;
+        int events = 0;
+        void OnStep(object? sender, DenoisingStepEventArgs e) => events++;
+        generator.StepCommitted += OnStep;
+        generator.StepCommitted -= OnStep;
+
+        await new ChatSession(client, Settings()).AskAsync("Hello", _ => { }, CancellationToken.None);
+
+        Assert.Equal(0, events);
+    }
+
+    [Fact]
+    public async Task Animated_answer_shows_the_block_steps_and_then_the_answer()
+    {
+        using var client = ChatApp.Load(masked.Path);
+        using var writer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
+        var settings = Settings(maxTokens: 8) with { Animate = true, Steps = 4, BlockLength = 8 };
+
+        var result = await AnimatedAnswer.AskAsync(client, new ChatSession(client, settings), settings, "Hello", console, CancellationToken.None);
+
+        var text = writer.ToString();
+        Assert.Contains("block 0 step 3", text, StringComparison.Ordinal);
+        Assert.Contains("answer", text, StringComparison.Ordinal);
+        Assert.Equal(4, result.ForwardPasses);
+    }
+
+    [Fact]
+    public void Missing_default_model_message_names_the_model_flag()
+    {
+        var folder = ModelFolderResolver.Resolve(null, [Path.GetTempPath()], out var problem);
+
+        Assert.Null(folder);
+        Assert.Contains("--model <folder>", problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--max-tokens", "0")]
+    [InlineData("--steps", "x")]
+    [InlineData("--bogus", "1")]
+    public void Bad_command_line_is_rejected_naming_the_value(string flag, string value)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => ChatArguments.Parse([flag, value]));
+
+        Assert.Contains(flag == "--bogus" ? flag : $"'{value}'", ex.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,91 @@
+using TorchSharp;
+using DiffusionChat.Prompting;
+using DiffusionChat.Trainer.Training;
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Tests.Training;
+
+public sealed class MaskedDiffusionObjectiveTests : IDisposable
+{
+    private readonly TinyTrainingSetup setup = new();
+
+    public void Dispose() => setup.Dispose();
+
+    [Fact]
+    public void Noise_masks_only_answer_tokens_and_more_of_them_at_larger_t()
+    {
+        using var objective = setup.CreateMaskedObjective();
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(3);
+        var rows = 64;
+        var ids = randint(0, 300, [rows, 100], dtype: ScalarType.Int64, generator: generator);
+        var lossMask = arange(100).ge(40).unsqueeze(0).expand(rows, 100).clone(); // the last 60 tokens are the "answer"
+        using var batch = new TrainingBatch(ids.clone(), lossMask.clone(), ones(rows, 100, ScalarType.Bool));
+
+        var (noisy, masked, time) = objective.ApplyNoise(batch, generator);
+
+        Assert.False(masked.logical_and(lossMask.logical_not()).any().item<bool>());
+        Assert.True(noisy.eq(setup.SpecialIds[ChatMarkers.Mask]).eq(masked).all().item<bool>());
+        Assert.True(noisy.masked_select(masked.logical_not()).eq(ids.masked_select(masked.logical_not())).all().item<bool>());
+        var fraction = masked.to(ScalarType.Float32).sum(1) / 60; // per row, should track t
+        Assert.True((fraction - time).abs().mean().item<float>() < 0.1, "masked fraction does not follow t");
+        Assert.True(time.min().item<float>() >= 1e-3 && time.max().item<float>() < 1);
+    }
+
+    [Fact]
+    public void Same_generator_seed_gives_the_same_noise()
+    {
+        using var objective = setup.CreateMaskedObjective();
+        using var scope = NewDisposeScope();
+        using var batch = setup.Train.Batch(seed: 1, step: 0, batchSize: 8, CPU);
+        using var first = new Generator(7);
+        using var second = new Generator(7);
+
+        var (noisyA, _, timeA) = objective.ApplyNoise(batch, first);
+        torch.manual_seed(12345); // the global generator must play no part
+        using var unrelated = rand(100);
+        var (noisyB, _, timeB) = objective.ApplyNoise(batch, second);
+
+        Assert.True(timeA.eq(timeB).all().item<bool>(), "t differs");
+        Assert.True(noisyA.eq(noisyB).all().item<bool>(), "masks differ");
+    }
+
+    [Fact]
+    public void Denoiser_attends_in_both_directions()
+    {
+        using var objective = setup.CreateMaskedObjective();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var model = (Trainer.Training.Masked.ScratchMaskedDenoiser)objective.Model;
+        var a = tensor(new long[] { 5, 6, 7, 8 }, [1, 4]);
+        var b = tensor(new long[] { 5, 6, 7, 9 }, [1, 4]);
+        var valid = ones(1, 4, ScalarType.Bool);
+
+        var change = (model.forward(a, valid)[0, 0] - model.forward(b, valid)[0, 0]).abs().max().item<float>();
+
+        Assert.True(change > 0, "the first position must see the last one");
+    }
+
+    [Fact]
+    public void Masked_diffusion_training_lowers_the_held_out_loss()
+    {
+        using var objective = setup.CreateMaskedObjective();
+        var options = setup.Options(Path.Combine(setup.Folder.FullName, "masked"), steps: 40) with { Objective = "masked", BatchSize = 8, PeakLearningRate = 5e-3, EvalEvery = 20 };
+        var before = FixedHeldOutLoss(objective);
+
+        var (_, finished) = new TrainingRun(options, objective, setup.Train, setup.HeldOut, CPU, TinyTrainingSetup.QuietConsole()).Run(CancellationToken.None);
+
+        var after = FixedHeldOutLoss(objective);
+        Assert.True(finished);
+        Assert.True(after < before - 0.3, $"held-out loss {before} -> {after}");
+    }
+
+    private double FixedHeldOutLoss(ITrainingObjective objective)
+    {
+        using var generator = new Generator(7);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var batch = setup.HeldOut.Batch(seed: 1, step: 0, batchSize: 8, CPU);
+        return objective.Loss(batch, generator).item<float>();
+    }
+}

@@ -1,0 +1,71 @@
+using DiffusionChat.Models.Autoregressive;
+using DiffusionChat.Prompting;
+using DiffusionChat.Trainer.Data;
+using DiffusionChat.Trainer.Tokenization;
+using DiffusionChat.Trainer.Training;
+using Microsoft.ML.Tokenizers;
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Tests.Training;
+
+/// <summary>A tiny tokenizer, corpus and AR objective, trained in well under a second, for trainer tests.</summary>
+internal sealed class TinyTrainingSetup : IDisposable
+{
+    public TinyTrainingSetup()
+    {
+        Folder = Directory.CreateTempSubdirectory("trainer");
+        var examples = new InstructionSetGenerator(DataSplit.Train, seed: 5).Generate(200);
+        ByteLevelBpeTrainer.Train(examples.Select(e => e.Render().Text), vocabularySize: 400).Save(TokenizerFolder, modelMaxLength: 160);
+        (Tokenizer, SpecialIds) = TrainedTokenizer.Load(TokenizerFolder);
+        Train = new TokenizedCorpus(Tokenizer, SpecialIds, examples, ["The jury said the election was well conducted. " + string.Concat(Enumerable.Repeat("More plain text follows here. ", 40))], Context, textFraction: 0.25);
+        HeldOut = new TokenizedCorpus(Tokenizer, SpecialIds, new InstructionSetGenerator(DataSplit.HeldOut, seed: 5).Generate(20), [], Context, textFraction: 0);
+    }
+
+    public const int Context = 160;
+
+    public DirectoryInfo Folder { get; }
+
+    public string TokenizerFolder => Path.Combine(Folder.FullName, "tokenizer");
+
+    public Tokenizer Tokenizer { get; }
+
+    public IReadOnlyDictionary<string, int> SpecialIds { get; }
+
+    public TokenizedCorpus Train { get; }
+
+    public TokenizedCorpus HeldOut { get; }
+
+    public AutoregressiveObjective CreateObjective(int seed = 1)
+    {
+        var config = new LlamaConfig(400, 32, 64, 2, 4, 2, Context);
+        using var generator = new Generator((ulong)seed);
+        return new AutoregressiveObjective(config, CPU, SpecialIds[ChatMarkers.TurnEnd], SpecialIds[ChatMarkers.Pad], generator);
+    }
+
+    public Trainer.Training.Masked.MaskedDiffusionObjective CreateMaskedObjective(int seed = 1)
+    {
+        var config = new LlamaConfig(400, 32, 64, 2, 4, 2, Context);
+        using var generator = new Generator((ulong)seed);
+        return new Trainer.Training.Masked.MaskedDiffusionObjective(config, CPU, SpecialIds[ChatMarkers.Mask], generator);
+    }
+
+    public TrainingOptions Options(string output, int steps) => new()
+    {
+        Objective = "ar",
+        OutputFolder = output,
+        TokenizerFolder = TokenizerFolder,
+        Steps = steps,
+        BatchSize = 4,
+        Context = Context,
+        WarmupSteps = 2,
+        EvalEvery = 2,
+        CheckpointEvery = 2,
+        Seed = 9,
+    };
+
+    /// <summary>A console of its own per run (Spectre allows one live display per console) that prints nowhere.</summary>
+    public static Spectre.Console.IAnsiConsole QuietConsole() =>
+        Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(TextWriter.Null) });
+
+    public void Dispose() => Folder.Delete(recursive: true);
+}

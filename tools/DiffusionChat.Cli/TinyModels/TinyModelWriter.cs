@@ -1,0 +1,210 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using DiffusionChat.Checkpoints;
+using DiffusionChat.Models.Autoregressive;
+using DiffusionChat.Models.Simplex;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Cli.TinyModels;
+
+/// <summary>
+/// Writes a Hugging Face-layout folder holding a tiny, randomly initialised model of one family, sized to a trained
+/// tokenizer folder (the repository's <c>models/tokenizer</c>). Such a model talks gibberish but loads through
+/// <c>CheckpointChatModelLoader</c> and exercises the whole load, template, sample and decode path, so samples and docs
+/// can run before a trained model exists.
+/// </summary>
+internal static class TinyModelWriter
+{
+    // Small enough to load and sample in milliseconds on a CPU, large enough that attention and MLPs are real.
+    private const int Width = 16, Heads = 2, Hidden = 32, Layers = 1, Context = 1024;
+
+    /// <summary>The files copied from the tokenizer folder.</summary>
+    public static IReadOnlyList<string> TokenizerFiles { get; } = ["vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"];
+
+    /// <summary>Writes the folder (created if missing; existing model files are replaced).</summary>
+    /// <param name="folder">Target folder.</param>
+    /// <param name="family">Architecture to write.</param>
+    /// <param name="tokenizerFolder">Folder with the byte-level BPE tokenizer files and ChatML special tokens.</param>
+    /// <param name="seed">Seed of the random weights (same seed, same model).</param>
+    /// <exception cref="DirectoryNotFoundException">The tokenizer folder does not exist.</exception>
+    /// <exception cref="CheckpointFormatException">The tokenizer folder lacks a file or a special token the model needs.</exception>
+    public static void Write(string folder, TinyModelFamily family, string tokenizerFolder, int seed = 7)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(tokenizerFolder);
+        if (!Enum.IsDefined(family))
+        {
+            throw new ArgumentOutOfRangeException(nameof(family), family, $"family must be one of {string.Join(", ", Enum.GetNames<TinyModelFamily>())}.");
+        }
+
+        if (!Directory.Exists(tokenizerFolder))
+        {
+            throw new DirectoryNotFoundException($"Tokenizer folder '{tokenizerFolder}' does not exist.");
+        }
+
+        var ids = SpecialIds.Read(tokenizerFolder);
+        Directory.CreateDirectory(folder);
+        foreach (var file in TokenizerFiles)
+        {
+            var source = Path.Combine(tokenizerFolder, file);
+            if (!File.Exists(source))
+            {
+                throw new CheckpointFormatException(source, null, $"tokenizer file '{file}' is missing from '{tokenizerFolder}'.");
+            }
+
+            File.Copy(source, Path.Combine(folder, file), overwrite: true);
+        }
+
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(unchecked((ulong)seed));
+        var (config, tensors) = family switch
+        {
+            TinyModelFamily.Masked => Llada(ids, generator),
+            TinyModelFamily.Simplex => SsdLm(ids, generator),
+            _ => Llama(ids, generator),
+        };
+        File.WriteAllText(Path.Combine(folder, CheckpointFolder.ConfigFile), config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        SafetensorsWriter.Write(Path.Combine(folder, "model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+    }
+
+    private static (JsonObject Config, Dictionary<string, Tensor> Tensors) Llada(SpecialIds ids, Generator generator)
+    {
+        var config = new JsonObject
+        {
+            ["model_type"] = "llada",
+            ["architectures"] = new JsonArray("LLaDAModelLM"),
+            ["d_model"] = Width,
+            ["n_heads"] = Heads,
+            ["n_kv_heads"] = Heads,
+            ["n_layers"] = Layers,
+            ["mlp_hidden_size"] = Hidden,
+            ["embedding_size"] = ids.VocabSize,
+            ["vocab_size"] = ids.VocabSize,
+            ["rope_theta"] = 10000.0,
+            ["rms_norm_eps"] = 1e-5,
+            ["mask_token_id"] = ids.Mask,
+            ["eos_token_id"] = ids.EndOfText,
+            ["pad_token_id"] = ids.Pad,
+            ["max_sequence_length"] = Context,
+            // Short blocks keep a tiny model's answers quick and make the block-by-block commits visible.
+            ["generation_defaults"] = new JsonObject { ["steps"] = 8, ["block_length"] = 8 },
+        };
+
+        Tensor Random(params long[] shape) => randn(shape, generator: generator) * 0.5f;
+        Tensor Norm() => ones(Width) + (randn(Width, generator: generator) * 0.1f);
+        const string p = "model.transformer.";
+        var tensors = new Dictionary<string, Tensor>
+        {
+            [p + "wte.weight"] = Random(ids.VocabSize, Width),
+            [p + "ln_f.weight"] = Norm(),
+            [p + "ff_out.weight"] = Random(ids.VocabSize, Width),
+        };
+        for (int i = 0; i < Layers; i++)
+        {
+            var b = $"{p}blocks.{i}.";
+            tensors[b + "attn_norm.weight"] = Norm();
+            tensors[b + "ff_norm.weight"] = Norm();
+            tensors[b + "q_proj.weight"] = Random(Width, Width);
+            tensors[b + "k_proj.weight"] = Random(Width, Width);
+            tensors[b + "v_proj.weight"] = Random(Width, Width);
+            tensors[b + "attn_out.weight"] = Random(Width, Width);
+            tensors[b + "ff_proj.weight"] = Random(Hidden, Width);
+            tensors[b + "up_proj.weight"] = Random(Hidden, Width);
+            tensors[b + "ff_out.weight"] = Random(Width, Hidden);
+        }
+
+        return (config, tensors);
+    }
+
+    private static (JsonObject Config, Dictionary<string, Tensor> Tensors) SsdLm(SpecialIds ids, Generator generator)
+    {
+        // RoBERTa numbers positions from pad_token_id + 1, so the table must reach past the pad id.
+        int positions = ids.Pad + 2 + Context;
+        var config = new JsonObject
+        {
+            ["model_type"] = "roberta",
+            ["architectures"] = new JsonArray("RobertaForDiffusionLM"),
+            ["vocab_size"] = ids.VocabSize,
+            ["hidden_size"] = Width,
+            ["num_hidden_layers"] = Layers,
+            ["num_attention_heads"] = Heads,
+            ["intermediate_size"] = Hidden,
+            ["max_position_embeddings"] = positions,
+            ["type_vocab_size"] = 1,
+            ["pad_token_id"] = ids.Pad,
+            ["eos_token_id"] = ids.EndOfText,
+            ["layer_norm_eps"] = 1e-5,
+            ["hidden_act"] = "gelu",
+            ["position_embedding_type"] = "absolute",
+            ["generation_defaults"] = new JsonObject { ["steps"] = 8, ["block_length"] = 8 },
+        };
+        var model = new SsdLmDenoiser(SsdLmConfig.FromJson(System.Text.Json.JsonDocument.Parse(config.ToJsonString()).RootElement, "tiny config"));
+        return (config, Randomised(model, generator));
+    }
+
+    private static (JsonObject Config, Dictionary<string, Tensor> Tensors) Llama(SpecialIds ids, Generator generator)
+    {
+        var llama = new LlamaConfig(ids.VocabSize, Width, Hidden, Layers, Heads, Heads, Context)
+        {
+            EosTokenId = ids.EndOfText,
+            PadTokenId = ids.Pad,
+        };
+        var model = new LlamaForCausalLM(llama.Validate());
+        return (llama.ToJson(), Randomised(model, generator));
+    }
+
+    // Fresh weights plus seeded noise: spread-out logits, so greedy answers differ from prompt to prompt.
+    private static Dictionary<string, Tensor> Randomised(nn.Module model, Generator generator)
+    {
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        using (no_grad())
+        {
+            foreach (var (name, parameter) in model.named_parameters())
+            {
+                tensors[name] = parameter.detach().clone() + (randn(parameter.shape, generator: generator) * (parameter.shape.Length == 1 ? 0.1 : 0.5));
+            }
+        }
+
+        model.Dispose();
+        return tensors;
+    }
+
+    /// <summary>The special-token ids a tiny model's config needs, read from <c>tokenizer_config.json</c>.</summary>
+    private sealed record SpecialIds(int VocabSize, int EndOfText, int Mask, int Pad)
+    {
+        public static SpecialIds Read(string tokenizerFolder)
+        {
+            var path = Path.Combine(tokenizerFolder, "tokenizer_config.json");
+            if (!File.Exists(path))
+            {
+                throw new CheckpointFormatException(path, null, "tokenizer_config.json is missing; the tiny model needs its added_tokens_decoder.");
+            }
+
+            var added = JsonNode.Parse(File.ReadAllText(path))?["added_tokens_decoder"] as JsonObject
+                ?? throw new CheckpointFormatException(path, null, "tokenizer_config.json has no added_tokens_decoder object.");
+            var byContent = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var (key, value) in added)
+            {
+                if (value?["content"]?.GetValue<string>() is { } content)
+                {
+                    byContent[content] = int.Parse(key, CultureInfo.InvariantCulture);
+                }
+            }
+
+            int Id(string content) => byContent.TryGetValue(content, out int id)
+                ? id
+                : throw new CheckpointFormatException(path, null, $"special token '{content}' is missing; the tiny model needs {string.Join(", ", Needed)}.");
+            int vocab = Math.Max(byContent.Values.Max(), VocabEntries(tokenizerFolder) - 1) + 1;
+            return new SpecialIds(vocab, Id("<|endoftext|>"), Id("<|mask|>"), Id("<|pad|>"));
+        }
+
+        private static readonly string[] Needed = ["<|endoftext|>", "<|mask|>", "<|pad|>"];
+
+        private static int VocabEntries(string tokenizerFolder)
+        {
+            var vocab = Path.Combine(tokenizerFolder, "vocab.json");
+            return File.Exists(vocab) && JsonNode.Parse(File.ReadAllText(vocab)) is JsonObject o ? o.Count : 0;
+        }
+    }
+}
