@@ -23,14 +23,14 @@ internal sealed record BenchmarkArguments
 
     public int Requests { get; init; } = 1000;
 
-    public int SoakConcurrency { get; init; } = 4;
+    public int SoakConcurrency { get; init; } = 8;
 
-    public int SoakAnswerTokens { get; init; } = 32;
+    public int SoakAnswerTokens { get; init; } = 16;
 
-    /// <summary>Parses <c>--masked DIR</c>, <c>--ar DIR</c> (repeatable), <c>--quick</c>, <c>--repeats N</c>,
+    /// <summary>Parses the options of <paramref name="command"/>: <c>--masked DIR</c>, <c>--ar DIR</c> (repeatable), <c>--quick</c>, <c>--repeats N</c>,
     /// <c>--lengths a,b</c>, <c>--concurrency a,b</c>, <c>--docs DIR</c>, <c>--requests N</c>.</summary>
     /// <exception cref="ArgumentException">An unknown flag or a malformed value.</exception>
-    public static BenchmarkArguments Parse(IReadOnlyList<string> args)
+    public static BenchmarkArguments Parse(string command, IReadOnlyList<string> args)
     {
         bool quick = args.Contains("--quick");
         var parsed = new BenchmarkArguments
@@ -39,7 +39,7 @@ internal sealed record BenchmarkArguments
             Repeats = quick ? 2 : 3,
             Lengths = quick ? [64, 128] : [64, 128, 256, 512],
             ConcurrencyLevels = quick ? [1, 4] : [1, 2, 4, 8, 16],
-            CommandLine = "dotnet run -c Release --project tools/DiffusionChat.Benchmarks -- " + string.Join(' ', args),
+            CommandLine = $"dotnet run -c Release --project tools/DiffusionChat.Benchmarks -- {command} {string.Join(' ', args)}",
         };
         for (int i = 0; i < args.Count; i++)
         {

@@ -52,8 +52,8 @@ internal static class BenchmarkCharts
         plot.Title(title);
         plot.XLabel(x);
         plot.YLabel(y);
-        plot.ShowLegend(Alignment.UpperRight);
-        plot.SavePng(Path.Combine(folder, file), 900, 560);
+        plot.ShowLegend(Edge.Right);
+        plot.SavePng(Path.Combine(folder, file), 1200, 560);
         return (file, title);
     }
 }

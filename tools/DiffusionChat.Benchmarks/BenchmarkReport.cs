@@ -23,6 +23,13 @@ internal sealed class BenchmarkReport(BenchmarkArguments args)
         md.AppendLine(c, $"- Command: `{args.CommandLine}`");
         md.AppendLine("- Requests go through the public `IChatClient` (`DiffusionChatClient.GetStreamingResponseAsync`), greedy (temperature 0), seed 1, one user prompt of ~25 tokens in the ChatML template. " +
             "*First block* = time to the first streamed text; *total* = time to the last update; tokens/s = answer tokens / wall time over all concurrent requests; *passes/token* = forward passes per answer token of one request (batched requests share their passes).").AppendLine();
+        md.AppendLine("## Read this first").AppendLine();
+        md.AppendLine("- No trained model is shipped yet. Unless the models table names trained folders, these figures come from **randomly initialised** folders written by " +
+            "`dotnet run -c Release --project tools/DiffusionChat.Benchmarks -- make-tiny /tmp/rel-bench` with the shipped models' shapes (d_model 256, 4 layers, 4 heads, MLP 1024, " +
+            "3077-row embedding, repository tokenizer; LLaDA architecture for masked, llama for autoregressive). Speed per forward pass depends only on shapes, so it carries over to trained models of the same size.");
+        md.AppendLine("- What does **not** carry over: random weights give flat predictions, so confidence-threshold decoding almost never commits more than one position per step " +
+            "(its passes/token stays near 1 here, where a trained model gains), and answers never end early (the output rows of special tokens are zeroed so every requested token is generated).");
+        md.AppendLine("- The machine is shared with other build and test jobs; single runs can be off by 2x. Compare ratios within one run, not across runs.").AppendLine();
         md.AppendLine("## Models").AppendLine();
         md.AppendLine("| model | parameters | RSS before load (MiB) | RSS loaded (MiB) | RSS after sweeps (MiB) | peak RSS (MiB) | max live tensors on a sampler thread |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|");

@@ -14,7 +14,7 @@ internal static class BenchmarkSuite
             double before = MemoryProbe.ResidentMiB();
             using var model = BenchmarkModel.Load(folder, maxBatchSize: Math.Max(16, args.ConcurrencyLevels.Max()));
             var memory = new ModelMemory(model.Name, TinyModelFolders.ParameterCount(folder), before, MemoryProbe.ResidentMiB());
-            Console.WriteLine($"{model.Name} ({model.Family}, {memory.Parameters:N0} parameters): {plan.Count} settings x ({args.Repeats} runs + warm-up)");
+            Console.WriteLine($"{model.Name} ({model.Family}, {memory.Parameters:N0} parameters): {plan.Count} settings, up to {args.Repeats} timed runs each after one warm-up run");
             // One warm-up run per model (JIT, allocator, thread pool); settings then reuse the warm process.
             await RequestRunner.RunAsync(model.Client, plan[0], salt: 0, cancellationToken);
             model.Tensors?.ResetWindow();

@@ -28,7 +28,7 @@ try
 
         case "run":
         {
-            var options = BenchmarkArguments.Parse(args[1..]);
+            var options = BenchmarkArguments.Parse(args[0], args[1..]);
             if (options.MaskedFolders.Count + options.AutoregressiveFolders.Count == 0)
             {
                 throw new ArgumentException("run needs at least one model folder: --masked DIR and/or --ar DIR.");
@@ -44,7 +44,7 @@ try
         }
 
         case "soak":
-            return await SoakCommand.RunAsync(BenchmarkArguments.Parse(args[1..]), cancellation.Token);
+            return await SoakCommand.RunAsync(BenchmarkArguments.Parse(args[0], args[1..]), cancellation.Token);
 
         default:
             Console.Error.WriteLine("usage: make-tiny <dir> [--tokenizer DIR] | run --masked DIR [--ar DIR] [--quick] [--repeats N] [--lengths a,b] [--concurrency a,b] [--docs DIR] | soak --masked DIR [--requests N]");

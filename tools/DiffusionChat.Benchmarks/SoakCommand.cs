@@ -14,13 +14,16 @@ internal static class SoakCommand
 {
     private const string Begin = "<!-- soak:begin -->", End = "<!-- soak:end -->";
 
-    // Plain, cached and threshold decoding in turn, so every sampler path is soaked.
+    // Plain, cached and threshold decoding in turn, so every sampler path is soaked; short blocks with few steps keep
+    // 1000 requests within minutes on a small CPU (leaks are per request, not per token).
+    private static readonly DiffusionGenerationOptions Short = new() { BlockLength = 8, Steps = 2 };
+
     private static readonly (string Name, DiffusionGenerationOptions Knobs)[] Mix =
     [
-        ("no cache", new() { Cache = KeyValueCacheMode.None }),
-        ("dual cache", new() { Cache = KeyValueCacheMode.Dual }),
-        ("threshold 0.9", new() { ConfidenceThreshold = 0.9 }),
-        ("prefix cache", new() { Cache = KeyValueCacheMode.Prefix }),
+        ("no cache", Short with { Cache = KeyValueCacheMode.None }),
+        ("dual cache", Short with { Cache = KeyValueCacheMode.Dual }),
+        ("threshold 0.9", Short with { ConfidenceThreshold = 0.9 }),
+        ("prefix cache", Short with { Cache = KeyValueCacheMode.Prefix }),
     ];
 
     public static async Task<int> RunAsync(BenchmarkArguments args, CancellationToken cancellationToken)
@@ -52,6 +55,7 @@ internal static class SoakCommand
         await SendAsync(warmup);
         MemoryProbe.Settle();
         double warmRss = MemoryProbe.ResidentMiB();
+        double warmManaged = GC.GetTotalMemory(forceFullCollection: true) / (1024.0 * 1024.0);
         long? warmTensors = model.Tensors?.MaxLiveInWindow;
         int measured = args.Requests - warmup;
         int lastWindow = Math.Max(args.SoakConcurrency, measured / 10);
@@ -61,9 +65,10 @@ internal static class SoakCommand
         long? endTensors = model.Tensors?.MaxLiveInWindow;
         MemoryProbe.Settle();
         double endRss = MemoryProbe.ResidentMiB();
+        double endManaged = GC.GetTotalMemory(forceFullCollection: true) / (1024.0 * 1024.0);
         double growth = (endRss - warmRss) / warmRss * 100;
 
-        var section = Section(args, model, warmup, warmRss, endRss, growth, warmTensors, endTensors, trace, clock.Elapsed);
+        var section = Section(args, model, warmup, (warmRss, endRss, growth), (warmManaged, endManaged), (warmTensors, endTensors), trace, clock.Elapsed);
         Console.WriteLine(section);
         var doc = Path.Combine(args.DocsFolder, "reliability.md");
         var text = File.Exists(doc) ? File.ReadAllText(doc) : $"# Reliability\n\n{Begin}\n{End}\n";
@@ -74,19 +79,23 @@ internal static class SoakCommand
         return growth <= 5 ? 0 : 1;
     }
 
-    private static string Section(BenchmarkArguments args, BenchmarkModel model, int warmup, double warmRss, double endRss, double growth,
-        long? warmTensors, long? endTensors, List<(int Requests, double RssMiB)> trace, TimeSpan duration)
+    private static string Section(BenchmarkArguments args, BenchmarkModel model, int warmup, (double Warm, double End, double Growth) rss,
+        (double Warm, double End) managed, (long? Warm, long? End) tensors, List<(int Requests, double RssMiB)> trace, TimeSpan duration)
     {
+        var (warmRss, endRss, growth) = rss;
+        var (warmTensors, endTensors) = tensors;
+        string arenas = Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") is { } max ? $"MALLOC_ARENA_MAX={max}" : "MALLOC_ARENA_MAX unset (glibc default)";
         var c = CultureInfo.InvariantCulture;
         var md = new StringBuilder();
         md.AppendLine(c, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {MachineInfo.Describe()}; took {duration.TotalMinutes:F1} min.").AppendLine();
-        md.AppendLine(c, $"Command: `dotnet run -c Release --project tools/DiffusionChat.Benchmarks -- soak --masked {model.Folder} --requests {args.Requests} --soak-concurrency {args.SoakConcurrency} --soak-tokens {args.SoakAnswerTokens}`").AppendLine();
-        md.AppendLine(c, $"Model `{model.Name}` ({model.Family}); {args.Requests} requests of {args.SoakAnswerTokens} answer tokens, {args.SoakConcurrency} at a time on one client, cycling {string.Join(", ", Mix.Select(m => m.Name))}; the first {warmup} are warm-up.").AppendLine();
+        md.AppendLine(c, $"Command: `{args.CommandLine}` ({arenas})").AppendLine();
+        md.AppendLine(c, $"Model `{model.Name}` ({model.Family}); {args.Requests} requests of {args.SoakAnswerTokens} answer tokens in 8-token blocks of 2 steps, {args.SoakConcurrency} at a time on one client, cycling {string.Join(", ", Mix.Select(m => m.Name))}; the first {warmup} are warm-up.").AppendLine();
         md.AppendLine("| figure | value |");
         md.AppendLine("|---|---:|");
         md.AppendLine(c, $"| RSS after warm-up ({warmup} requests) | {warmRss:F1} MiB |");
         md.AppendLine(c, $"| RSS at the end ({args.Requests} requests) | {endRss:F1} MiB |");
         md.AppendLine(c, $"| growth after warm-up | {growth:F2} % (target <= 5 %: {(growth <= 5 ? "met" : "NOT met")}) |");
+        md.AppendLine(c, $"| managed heap after full GC, warm-up / end | {managed.Warm:F1} / {managed.End:F1} MiB |");
         md.AppendLine(c, $"| peak RSS | {MemoryProbe.PeakResidentMiB():F1} MiB |");
         md.AppendLine(c, $"| max live tensors on a sampler thread at a forward pass, warm-up window | {warmTensors?.ToString(c) ?? "n/a"} |");
         md.AppendLine(c, $"| same, last 10 % of requests | {endTensors?.ToString(c) ?? "n/a"} |").AppendLine();

@@ -19,7 +19,10 @@ public sealed class CheckpointChatModelLoader : IChatModelLoader
 {
     /// <inheritdoc />
     /// <exception cref="NotSupportedException">The folder holds a model type DiffusionChat cannot run (the message lists the supported ones).</exception>
-    /// <exception cref="CheckpointFormatException">Config, weights or tokenizer files are missing or malformed.</exception>
+    /// <exception cref="CheckpointFormatException">Config or weights are missing or malformed, or tokenizer files are malformed.</exception>
+    /// <exception cref="DirectoryNotFoundException">The model folder does not exist.</exception>
+    /// <exception cref="FileNotFoundException">The folder has no tokenizer files (tokenizer.json, or vocab.json and merges.txt).</exception>
+    /// <exception cref="ArgumentException">The dtype name is not float32, float16 or bfloat16.</exception>
     public ChatModel Load(DiffusionChatHostingOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
