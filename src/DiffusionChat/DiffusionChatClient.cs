@@ -313,6 +313,8 @@ public sealed class DiffusionChatClient : IChatClient
         {
             batch[i].Completion.TrySetResult(results[i]);
         }
+
+        NativeHeap.Trim();
     }
 
     private static string Unstreamed(string full, string streamed) =>
