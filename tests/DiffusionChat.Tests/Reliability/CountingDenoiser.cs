@@ -9,23 +9,11 @@ namespace DiffusionChat.Tests.Reliability;
 /// Wraps a real denoiser, counts its forward passes and calls a hook after each one (from the sampler's thread), so
 /// tests can cancel "during step k" and count what happens afterwards instead of timing it.
 /// </summary>
-internal sealed class CountingDenoiser(IMaskedDenoiser inner, Action<int>? onForward) : IMaskedDenoiser
+internal sealed class CountingDenoiser(IMaskedDenoiser inner, Action<int>? onForward) : DelegatingMaskedDenoiser(inner)
 {
     private int passes;
 
     public int ForwardPasses => Volatile.Read(ref passes);
-
-    public torch.Device Device => inner.Device;
-
-    public torch.ScalarType DType => inner.DType;
-
-    public int VocabSize => inner.VocabSize;
-
-    public long MaskTokenId => inner.MaskTokenId;
-
-    public long? EosTokenId => inner.EosTokenId;
-
-    public bool SupportsKeyValueCache => inner.SupportsKeyValueCache;
 
     /// <summary>A client over the reliability checkpoint whose denoiser is wrapped by a counter.</summary>
     public static DiffusionChatClient Client(ReliabilityModel model, Action<int>? onForward, out CountingDenoiser counter, DiffusionChatClientOptions? options = null)
@@ -40,18 +28,7 @@ internal sealed class CountingDenoiser(IMaskedDenoiser inner, Action<int>? onFor
         return new DiffusionChatClient(new ChatModel(loaded.ModelId, wrapped, loaded.Tokenizer, loaded.Format, loaded.Folder), options);
     }
 
-    public torch.Tensor Forward(torch.Tensor ids, torch.Tensor? attentionMask = null, torch.Tensor? positionIds = null, torch.Tensor? sigma = null, Range? logitsFor = null) =>
-        Counted(inner.Forward(ids, attentionMask, positionIds, sigma, logitsFor));
-
-    public torch.Tensor ForwardWithCache(torch.Tensor ids, torch.Tensor? attentionMask, torch.Tensor? positionIds, out KeyValueCache cache, Range? logitsFor = null) =>
-        Counted(inner.ForwardWithCache(ids, attentionMask, positionIds, out cache, logitsFor));
-
-    public torch.Tensor ForwardWindow(torch.Tensor windowIds, long start, KeyValueCache cache, torch.Tensor? attentionMask = null, torch.Tensor? positionIds = null, Range? logitsFor = null) =>
-        Counted(inner.ForwardWindow(windowIds, start, cache, attentionMask, positionIds, logitsFor));
-
-    public void Dispose() => inner.Dispose();
-
-    private torch.Tensor Counted(torch.Tensor logits)
+    protected override torch.Tensor OnForward(torch.Tensor logits)
     {
         onForward?.Invoke(Interlocked.Increment(ref passes));
         return logits;
