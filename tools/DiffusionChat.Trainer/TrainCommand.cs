@@ -1,5 +1,6 @@
 using DiffusionChat.Devices;
 using DiffusionChat.Models.Autoregressive;
+using DiffusionChat.Models.Llada;
 using DiffusionChat.Prompting;
 using DiffusionChat.Trainer.Checkpoints;
 using DiffusionChat.Trainer.Data;
@@ -97,12 +98,10 @@ internal static class TrainCommand
                 }.Validate();
                 return new AutoregressiveObjective(config, device, special[ChatMarkers.TurnEnd], special[ChatMarkers.Pad], initGenerator);
             case "masked":
-                var maskedConfig = new LlamaConfig(vocabularySize, options.Hidden, options.Intermediate, options.Layers, options.Heads, options.KeyValueHeads, options.Context)
-                {
-                    EosTokenId = special[ChatMarkers.TurnEnd],
-                    PadTokenId = special[ChatMarkers.Pad],
-                }.Validate();
-                return new Training.Masked.MaskedDiffusionObjective(maskedConfig, device, special[ChatMarkers.Mask], initGenerator);
+                var lladaConfig = new LladaConfig(options.Hidden, options.Heads, options.KeyValueHeads, options.Layers, options.Intermediate, vocabularySize,
+                    RopeTheta: 10000.0, RmsNormEps: 1e-5, MaskTokenId: special[ChatMarkers.Mask], EosTokenId: special[ChatMarkers.EndOfText]);
+                var sftRows = new Training.Masked.SupervisedRows(special[ChatMarkers.TurnStart], special[ChatMarkers.TurnEnd], special[ChatMarkers.EndOfText]);
+                return new Training.Masked.MaskedDiffusionObjective(lladaConfig, device, options.Seed, sftRows, special[ChatMarkers.Pad], options.Context);
             case "simplex":
                 throw new NotSupportedException(
                     "Objective 'simplex' plugs into ITrainingObjective once the engine's SSD-LM model class lands; see docs/training.md. Available now: ar, masked.");

@@ -44,9 +44,9 @@ internal sealed class TinyTrainingSetup : IDisposable
 
     public Trainer.Training.Masked.MaskedDiffusionObjective CreateMaskedObjective(int seed = 1)
     {
-        var config = new LlamaConfig(400, 32, 64, 2, 4, 2, Context);
-        using var generator = new Generator((ulong)seed);
-        return new Trainer.Training.Masked.MaskedDiffusionObjective(config, CPU, SpecialIds[ChatMarkers.Mask], generator);
+        var config = new DiffusionChat.Models.Llada.LladaConfig(32, 4, 2, 2, 64, 400, 10000, 1e-5, SpecialIds[ChatMarkers.Mask], SpecialIds[ChatMarkers.EndOfText]);
+        var rows = new Trainer.Training.Masked.SupervisedRows(SpecialIds[ChatMarkers.TurnStart], SpecialIds[ChatMarkers.TurnEnd], SpecialIds[ChatMarkers.EndOfText]);
+        return new Trainer.Training.Masked.MaskedDiffusionObjective(config, CPU, seed, rows, SpecialIds[ChatMarkers.Pad], Context);
     }
 
     public TrainingOptions Options(string output, int steps) => new()

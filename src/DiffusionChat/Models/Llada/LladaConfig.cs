@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using DiffusionChat.Checkpoints;
 
 namespace DiffusionChat.Models.Llada;
@@ -73,6 +74,42 @@ public sealed record LladaConfig(int ModelDim, int Heads, int KeyValueHeads, int
         }
 
         return config;
+    }
+
+    /// <summary>
+    /// The <c>config.json</c> fields <see cref="From"/> reads (plus <c>model_type</c> <c>llada</c>,
+    /// <c>architectures</c> <c>["LLaDAModelLM"]</c>, the pad id and the context length), for writing trained models.
+    /// </summary>
+    /// <param name="padTokenId">The tokenizer's padding id (<c>pad_token_id</c>), if any.</param>
+    /// <param name="maxSequenceLength">The longest sequence the model was trained on (<c>max_sequence_length</c>).</param>
+    /// <returns>A fresh JSON object the caller may extend (e.g. with generation defaults).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSequenceLength"/> is not positive.</exception>
+    public JsonObject ToJson(long? padTokenId, int maxSequenceLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSequenceLength);
+        return new JsonObject
+        {
+            ["architectures"] = new JsonArray("LLaDAModelLM"),
+            ["model_type"] = "llada",
+            ["d_model"] = ModelDim,
+            ["n_heads"] = Heads,
+            ["n_kv_heads"] = KeyValueHeads,
+            ["n_layers"] = Layers,
+            ["mlp_hidden_size"] = MlpHiddenSize,
+            ["vocab_size"] = EmbeddingSize,
+            ["embedding_size"] = EmbeddingSize,
+            ["rope_theta"] = RopeTheta,
+            ["rms_norm_eps"] = RmsNormEps,
+            ["block_type"] = "llama",
+            ["layer_norm_type"] = "rms",
+            ["include_bias"] = false,
+            ["weight_tying"] = false,
+            ["alibi"] = false,
+            ["mask_token_id"] = MaskTokenId,
+            ["eos_token_id"] = EosTokenId,
+            ["pad_token_id"] = padTokenId,
+            ["max_sequence_length"] = maxSequenceLength,
+        };
     }
 
     private static void Unsupported(ModelConfigReader r, string field, bool value, string what)

@@ -60,6 +60,73 @@ public sealed class LladaDenoiser : TransformerDenoiser
         }
     }
 
+    /// <summary>
+    /// Builds a randomly initialised, trainable model (every parameter requires grad; matrices and embeddings
+    /// ~ N(0, 0.02^2), output projections of the residual branches scaled by 1/sqrt(2 n_layers) as in GPT-2/OLMo,
+    /// RMSNorm weights 1), in training mode.
+    /// </summary>
+    /// <param name="config">The architecture.</param>
+    /// <param name="device">Where the weights go.</param>
+    /// <param name="seed">Seed of the initialisation (same seed, same weights).</param>
+    /// <returns>The new denoiser; train it through <see cref="Transformer"/> and <see cref="TrainingLogits"/>.</returns>
+    public static LladaDenoiser Create(LladaConfig config, Device device, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(device);
+        var transformer = new LladaTransformer(config, device, ScalarType.Float32);
+        using var generator = new Generator((ulong)seed, device);
+        double residualStd = 0.02 / Math.Sqrt(2.0 * config.Layers);
+        using (no_grad())
+        {
+            foreach (var (name, parameter) in transformer.named_parameters())
+            {
+                if (parameter.dim() == 1)
+                {
+                    parameter.fill_(1.0);
+                }
+                else
+                {
+                    bool residualOutput = name.EndsWith(".attn_out.weight", StringComparison.Ordinal) || name.EndsWith(".ff_out.weight", StringComparison.Ordinal);
+                    parameter.normal_(0, residualOutput ? residualStd : 0.02, generator);
+                }
+
+                parameter.requires_grad = true;
+            }
+        }
+
+        transformer.train();
+        return new LladaDenoiser(config, transformer, device, ScalarType.Float32);
+    }
+
+    /// <summary>
+    /// The trainable <c>model.transformer</c> module: its state-dict names are the checkpoint keys after
+    /// <see cref="KeyPrefix"/>; use it for <c>parameters()</c>, <c>train()</c>/<c>eval()</c> and saving.
+    /// </summary>
+    public nn.Module Transformer => transformer;
+
+    /// <summary>
+    /// Logits [B, L, V] of every position with autograd on (the inference <c>Forward</c> methods run without grad),
+    /// for training: full bidirectional attention over the valid tokens, positions 0 .. L-1.
+    /// </summary>
+    /// <param name="ids">Token ids [B, L].</param>
+    /// <param name="valid">Bool or 0/1 [B, L]: false marks padding that no position may attend to.</param>
+    /// <returns>The logits (caller disposes).</returns>
+    public Tensor TrainingLogits(Tensor ids, Tensor valid)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(valid);
+        if (ids.dim() != 2 || !valid.shape.SequenceEqual(ids.shape))
+        {
+            throw new ArgumentException($"ids must be [B, L] and valid the same shape; got ids [{string.Join(", ", ids.shape)}], valid [{string.Join(", ", valid.shape)}].", nameof(ids));
+        }
+
+        using var scope = NewDisposeScope();
+        long length = ids.shape[1];
+        var positions = arange(length, ScalarType.Int64, ids.device).unsqueeze(0).expand(ids.shape[0], length);
+        var logits = transformer.Run(ids, positions, Attention.KeyMask(valid), null, 0, null, (0, (int)length));
+        return logits.MoveToOuterDisposeScope();
+    }
+
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {

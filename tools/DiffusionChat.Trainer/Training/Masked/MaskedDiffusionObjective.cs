@@ -1,99 +1,159 @@
 using System.Text.Json.Nodes;
-using DiffusionChat.Models.Autoregressive;
+using DiffusionChat.Models.Llada;
+using DiffusionChat.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DiffusionChat.Trainer.Training.Masked;
 
 /// <summary>
-/// The MDLM objective (Sahoo et al. 2024; kuleshov-group/mdlm <c>diffusion.py</c>): absorbing-state masking with the
-/// log-linear schedule, SUBS parameterisation and the continuous-time ELBO weight, masking only loss-mask tokens
-/// (the answer tokens of chat rows) so prompts stay visible as conditioning.
+/// The MDLM objective (Sahoo et al. 2024; kuleshov-group/mdlm <c>diffusion.py</c>) on the engine's
+/// <see cref="LladaDenoiser"/>, so the trained folder loads in the library (<c>model_type</c> <c>llada</c>):
+/// absorbing-state masking with the log-linear schedule, SUBS parameterisation and the continuous-time ELBO weight,
+/// masking only answer tokens so prompts stay visible as conditioning, on LLaDA-style SFT rows
+/// (<see cref="SupervisedRows"/>: one assistant turn per chat row, EOS-padded and trained on).
 /// </summary>
 /// <remarks>
-/// Trains <see cref="ScratchMaskedDenoiser"/> for now (see there). Per row: t = eps + (1 - eps) u with u drawn
-/// low-discrepancy (stratified over the batch, as MDLM's antithetic sampling); each loss-mask token becomes
-/// <c>&lt;|mask|&gt;</c> with probability t (log-linear: alpha_t = 1 - t); the mask logit is forced to -inf (SUBS: the
-/// model never predicts the absorbing state); the loss is -log p(x0) on masked positions weighted by
-/// dsigma/expm1(sigma) = 1/t, summed and divided by the number of loss-mask tokens.
+/// Per row: t = eps + (1 - eps) u with u stratified over the batch (MDLM's low-discrepancy sampling); each trained
+/// token becomes <c>&lt;|mask|&gt;</c> with probability t (log-linear: alpha_t = 1 - t); the mask logit is forced to
+/// -inf (SUBS: the model never predicts the absorbing state; unmasked positions carry no loss); the loss is
+/// -log p(x0) on masked positions weighted by dsigma/expm1(sigma) = 1/t, summed and divided by the number of trained
+/// tokens.
 /// </remarks>
 internal sealed class MaskedDiffusionObjective : ITrainingObjective
 {
     private const double MinimumTime = 1e-3;
 
-    private readonly ScratchMaskedDenoiser model;
-    private readonly int maskTokenId;
+    private readonly LladaDenoiser denoiser;
+    private readonly CheckpointModule checkpointModule;
+    private readonly SupervisedRows rows;
+    private readonly long padTokenId;
+    private readonly int context;
 
-    public MaskedDiffusionObjective(LlamaConfig config, Device device, int maskTokenId, Generator initGenerator)
+    /// <param name="config">The architecture (mask and EOS ids included).</param>
+    /// <param name="device">Where the model lives.</param>
+    /// <param name="seed">Initialisation seed.</param>
+    /// <param name="rows">How chat rows become SFT rows.</param>
+    /// <param name="padTokenId">The tokenizer's pad id (written to config.json).</param>
+    /// <param name="context">Training context (config.json's max_sequence_length).</param>
+    public MaskedDiffusionObjective(LladaConfig config, Device device, int seed, SupervisedRows rows, long padTokenId, int context)
     {
-        model = new ScratchMaskedDenoiser(config);
-        using (no_grad())
-        {
-            foreach (var (_, parameter) in model.named_parameters())
-            {
-                if (parameter.shape.Length == 1)
-                {
-                    parameter.fill_(1.0);
-                }
-                else
-                {
-                    parameter.normal_(0, 0.02, initGenerator);
-                }
-            }
-        }
-
-        model.to(device);
-        this.maskTokenId = maskTokenId;
+        denoiser = LladaDenoiser.Create(config, device, seed);
+        checkpointModule = new CheckpointModule(denoiser.Transformer);
+        this.rows = rows;
+        this.padTokenId = padTokenId;
+        this.context = context;
     }
 
     public string Name => "masked";
 
-    public nn.Module Model => model;
+    /// <summary>A module whose state-dict names are the checkpoint keys (<c>model.transformer.*</c>).</summary>
+    public nn.Module Model => checkpointModule;
+
+    /// <summary>The denoiser being trained.</summary>
+    public LladaDenoiser Denoiser => denoiser;
+
+    /// <summary>Sampler settings written as <c>generation_defaults</c> and used for the model card's samples.</summary>
+    public static MaskedSamplerOptions SampleOptions(long endOfTurnId) => new()
+    {
+        AnswerLength = 64,
+        BlockLength = 32,
+        StepsPerBlock = 32,
+        Remasking = RemaskingStrategy.LowConfidence,
+        AdditionalStopTokenIds = [(int)endOfTurnId],
+    };
 
     public JsonObject ModelConfig
     {
         get
         {
-            var config = model.Config.ToJson();
-            config["architectures"] = new JsonArray("ScratchMaskedDenoiser");
-            config["model_type"] = "diffusionchat-scratch-mdlm";
-            config["mask_token_id"] = maskTokenId;
-            config["note"] = "Trainer-only scratch denoiser; retrain with the engine's masked-diffusion model class before shipping.";
+            var config = denoiser.Config.ToJson(padTokenId, context);
+            var sample = SampleOptions(rows.EndOfTurnId);
+            config["generation_defaults"] = new JsonObject
+            {
+                ["steps"] = sample.StepsPerBlock,
+                ["block_length"] = sample.BlockLength,
+                ["remasking"] = sample.Remasking.ToString(),
+                ["cache"] = nameof(KeyValueCacheMode.None),
+            };
             return config;
         }
     }
 
-    /// <summary>Draws t per row and masks loss-mask tokens with probability t.</summary>
-    /// <returns>Noisy ids, the bool mask of replaced positions, and t [batch].</returns>
-    public (Tensor Noisy, Tensor Masked, Tensor Time) ApplyNoise(TrainingBatch batch, Generator generator)
+    /// <summary>Builds the SFT rows, draws t per row and masks trained tokens with probability t.</summary>
+    /// <returns>The clean rows, noisy ids, the bool mask of replaced positions, and t [batch].</returns>
+    public (TrainingBatch Clean, Tensor Noisy, Tensor Masked, Tensor Time) ApplyNoise(TrainingBatch batch, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        var clean = rows.Build(batch, generator);
         using var scope = NewDisposeScope();
-        var (rows, tokens) = (batch.InputIds.shape[0], batch.InputIds.shape[1]);
-        var device = batch.InputIds.device;
-        var u = (rand(1, generator: generator, device: device) + arange(rows, ScalarType.Float32, device)) / rows; // stratified in [0, 1)
+        var (count, tokens) = (clean.InputIds.shape[0], clean.InputIds.shape[1]);
+        var device = clean.InputIds.device;
+        var u = (rand(1, generator: generator, device: device) + arange(count, ScalarType.Float32, device)) / count; // stratified in [0, 1)
         var time = MinimumTime + ((1 - MinimumTime) * u);
-        var masked = rand(rows, tokens, generator: generator, device: device).lt(time.unsqueeze(1)).logical_and(batch.LossMask);
-        var noisy = batch.InputIds.masked_fill(masked, maskTokenId);
-        return (noisy.MoveToOuterDisposeScope(), masked.MoveToOuterDisposeScope(), time.MoveToOuterDisposeScope());
+        var masked = rand(count, tokens, generator: generator, device: device).lt(time.unsqueeze(1)).logical_and(clean.LossMask);
+        var noisy = clean.InputIds.masked_fill(masked, denoiser.MaskTokenId);
+        return (clean, noisy.MoveToOuterDisposeScope(), masked.MoveToOuterDisposeScope(), time.MoveToOuterDisposeScope());
     }
 
     public Tensor Loss(TrainingBatch batch, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(batch);
         using var scope = NewDisposeScope();
-        var (noisy, masked, time) = ApplyNoise(batch, generator);
-        var logits = model.forward(noisy, batch.Valid); // [B, T, V]
-        logits = logits.index_fill(-1, tensor(new long[] { maskTokenId }, device: logits.device), double.NegativeInfinity); // SUBS: zero mass on the mask
-        var logProbabilities = logits.log_softmax(-1);
-        var nll = -logProbabilities.gather(-1, batch.InputIds.unsqueeze(-1)).squeeze(-1); // [B, T]
-        var weight = (1.0 / time).unsqueeze(1); // dsigma/expm1(sigma) for the log-linear schedule
-        var total = (nll * weight).masked_fill(masked.logical_not(), 0).sum();
-        return (total / batch.LossMask.sum().clamp_min(1)).MoveToOuterDisposeScope();
+        var (clean, noisy, masked, time) = ApplyNoise(batch, generator);
+        using (clean)
+        {
+            var logits = denoiser.TrainingLogits(noisy, clean.Valid); // [B, T, V]
+            logits = logits.index_fill(-1, tensor(new[] { denoiser.MaskTokenId }, device: logits.device), double.NegativeInfinity); // SUBS: zero mass on the mask
+            var nll = -logits.log_softmax(-1).gather(-1, clean.InputIds.unsqueeze(-1)).squeeze(-1); // [B, T]
+            var weight = (1.0 / time).unsqueeze(1); // dsigma/expm1(sigma) for the log-linear schedule
+            var total = (nll * weight).masked_fill(masked.logical_not(), 0).sum();
+            return (total / clean.LossMask.sum().clamp_min(1)).MoveToOuterDisposeScope();
+        }
     }
 
-    /// <summary>No sampler here: generation belongs to the engine's samplers once the model class is shared.</summary>
-    public IReadOnlyList<IReadOnlyList<int>> Complete(IReadOnlyList<IReadOnlyList<int>> prompts, int maxNewTokens, CancellationToken cancellationToken) => [];
+    /// <summary>Greedy answers of the engine's masked sampler with <see cref="SampleOptions"/>.</summary>
+    public IReadOnlyList<IReadOnlyList<int>> Complete(IReadOnlyList<IReadOnlyList<int>> prompts, int maxNewTokens, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(prompts);
+        if (prompts.Count == 0)
+        {
+            return [];
+        }
 
-    public void Dispose() => model.Dispose();
+        denoiser.Transformer.eval();
+        try
+        {
+            var sampler = new MaskedDiffusionSampler(denoiser);
+            var request = new MaskedGenerationRequest(prompts, SampleOptions(rows.EndOfTurnId), 0);
+            return sampler.GenerateAsync(request, null, cancellationToken).GetAwaiter().GetResult().Answers;
+        }
+        finally
+        {
+            denoiser.Transformer.train();
+        }
+    }
+
+    public void Dispose()
+    {
+        checkpointModule.Dispose();
+        denoiser.Dispose();
+    }
+
+    /// <summary>Holds the transformer under <c>model.transformer</c> so state-dict names are the checkpoint keys.</summary>
+    private sealed class CheckpointModule : nn.Module
+    {
+        public CheckpointModule(nn.Module transformer)
+            : base(nameof(CheckpointModule))
+        {
+            var model = new Holder(transformer);
+            register_module("model", model);
+        }
+
+        private sealed class Holder : nn.Module
+        {
+            public Holder(nn.Module transformer)
+                : base(nameof(Holder)) => register_module("transformer", transformer);
+        }
+    }
 }

@@ -1,0 +1,75 @@
+using System.Text.Json.Nodes;
+using DiffusionChat.Generation;
+using DiffusionChat.Hosting;
+using DiffusionChat.Models.Llada;
+using DiffusionChat.Prompting;
+using DiffusionChat.Trainer.Checkpoints;
+using DiffusionChat.Trainer.Training.Masked;
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Tests.Training;
+
+public sealed class LladaTrainedFolderTests : IDisposable
+{
+    private readonly TinyTrainingSetup setup = new();
+
+    public void Dispose() => setup.Dispose();
+
+    [Fact]
+    public void Created_model_written_by_the_trainer_loads_in_the_library_with_identical_logits()
+    {
+        using var objective = setup.CreateMaskedObjective(seed: 3);
+        var folder = Path.Combine(setup.Folder.FullName, "llada");
+        PretrainedFolderWriter.Write(folder, objective.ModelConfig, objective.Model, setup.TokenizerFolder, modelCard: null);
+        using var scope = NewDisposeScope();
+        var ids = tensor(new long[] { 5, 17, 3, SpecialIdsMask(), SpecialIdsMask(), 40, 41, 42 }, [1, 8]);
+        var valid = ones(1, 8, ScalarType.Bool);
+        Tensor expected;
+        using (no_grad())
+        {
+            expected = objective.Denoiser.TrainingLogits(ids, valid);
+        }
+
+        using var model = new CheckpointChatModelLoader().Load(new DiffusionChatHostingOptions { ModelPath = folder, Device = "cpu" });
+        var loaded = Assert.IsType<LladaDenoiser>(((MaskedTokenGenerator)model.Generator).Denoiser);
+        var actual = loaded.Forward(ids);
+
+        Assert.Equal(objective.Denoiser.Config, loaded.Config);
+        Assert.Equal(0f, (actual - expected).abs().max().item<float>());
+    }
+
+    [Fact]
+    public void Written_config_names_the_llada_fields_the_tokenizer_ids_and_working_generation_defaults()
+    {
+        using var objective = setup.CreateMaskedObjective();
+        var config = objective.ModelConfig;
+
+        Assert.Equal("llada", (string?)config["model_type"]);
+        Assert.Equal("LLaDAModelLM", (string?)config["architectures"]![0]);
+        Assert.Equal(setup.SpecialIds[ChatMarkers.Mask], (long)config["mask_token_id"]!);
+        Assert.Equal(setup.SpecialIds[ChatMarkers.EndOfText], (long)config["eos_token_id"]!);
+        Assert.Equal(setup.SpecialIds[ChatMarkers.Pad], (long)config["pad_token_id"]!);
+        Assert.Equal(TinyTrainingSetup.Context, (int)config["max_sequence_length"]!);
+        var defaults = Assert.IsType<JsonObject>(config["generation_defaults"]);
+        Assert.Equal(32, (int)defaults["block_length"]!);
+        Assert.Equal("LowConfidence", (string?)defaults["remasking"]);
+    }
+
+    [Fact]
+    public void Create_gives_the_same_weights_for_the_same_seed_and_different_ones_for_another()
+    {
+        var config = new LladaConfig(32, 4, 2, 2, 64, 400, 10000, 1e-5, 398, 396);
+        using var a = LladaDenoiser.Create(config, CPU, 11);
+        using var b = LladaDenoiser.Create(config, CPU, 11);
+        using var c = LladaDenoiser.Create(config, CPU, 12);
+        var wa = a.Transformer.state_dict();
+        var wb = b.Transformer.state_dict();
+        var wc = c.Transformer.state_dict();
+
+        Assert.All(wa.Keys, k => Assert.True(wa[k].eq(wb[k]).all().item<bool>(), k));
+        Assert.False(wa["wte.weight"].eq(wc["wte.weight"]).all().item<bool>());
+        Assert.All(a.Transformer.parameters(), p => Assert.True(p.requires_grad));
+    }
+
+    private long SpecialIdsMask() => setup.SpecialIds[ChatMarkers.Mask];
+}

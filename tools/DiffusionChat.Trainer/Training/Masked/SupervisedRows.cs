@@ -1,0 +1,93 @@
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Trainer.Training.Masked;
+
+/// <summary>
+/// Turns the trainer's chat rows into LLaDA-style SFT rows (Nie et al. 2025, section 2.3 and appendix B.1): one
+/// assistant turn per row, its history as the visible prompt, and the rest of the row filled with EOS tokens that are
+/// trained on like answer tokens, so the model learns where an answer ends. Plain-text rows pass unchanged.
+/// </summary>
+/// <remarks>
+/// Why: a multi-turn chat trained as one row would let an earlier assistant turn (e.g. a tool call) see the
+/// unmasked turns after it, which never happens when sampling; and padding that no position attends to would hide
+/// the masked tail the sampler always appends after the prompt. The turn is drawn uniformly per row from the given
+/// generator (one small host read per step: this is the training loop, not a sampler).
+/// </remarks>
+/// <param name="TurnStartId">The <c>&lt;|im_start|&gt;</c> id: rows starting with it are chat rows.</param>
+/// <param name="EndOfTurnId">The <c>&lt;|im_end|&gt;</c> id that closes each assistant span.</param>
+/// <param name="EndOfSequenceId">The id that fills the row after the chosen turn (<c>&lt;|endoftext|&gt;</c>).</param>
+internal sealed record SupervisedRows(long TurnStartId, long EndOfTurnId, long EndOfSequenceId)
+{
+    /// <summary>The SFT rows of <paramref name="batch"/> (a new batch on the same device; the input is not changed).</summary>
+    /// <param name="batch">Chat and plain-text rows as built by <see cref="TokenizedCorpus"/>.</param>
+    /// <param name="generator">Draws which assistant turn each chat row trains on.</param>
+    /// <returns>The new batch (caller disposes).</returns>
+    public TrainingBatch Build(TrainingBatch batch, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(generator);
+        var (count, length) = ((int)batch.InputIds.shape[0], (int)batch.InputIds.shape[1]);
+        var device = batch.InputIds.device;
+        long[] ids;
+        bool[] loss, valid;
+        float[] draws;
+        using (var scope = NewDisposeScope())
+        {
+            ids = batch.InputIds.cpu().data<long>().ToArray();
+            loss = batch.LossMask.cpu().data<bool>().ToArray();
+            valid = batch.Valid.cpu().data<bool>().ToArray();
+            draws = rand(count, generator: generator, device: device).cpu().data<float>().ToArray();
+        }
+
+        long trained = 0;
+        for (int r = 0; r < count; r++)
+        {
+            var offset = r * length;
+            if (ids[offset] == TurnStartId)
+            {
+                ChooseTurn(ids.AsSpan(offset, length), loss.AsSpan(offset, length), valid.AsSpan(offset, length), draws[r]);
+            }
+
+            trained += loss.AsSpan(offset, length).Count(true);
+        }
+
+        return new TrainingBatch(
+            tensor(ids, [count, length], device: device),
+            tensor(loss, [count, length], device: device),
+            tensor(valid, [count, length], device: device))
+        { TrainedTokens = trained };
+    }
+
+    private void ChooseTurn(Span<long> ids, Span<bool> loss, Span<bool> valid, float draw)
+    {
+        var spans = new List<(int Start, int End)>(); // [Start, End) runs of trained tokens
+        for (int i = 0; i < ids.Length;)
+        {
+            if (!loss[i])
+            {
+                i++;
+                continue;
+            }
+
+            int start = i;
+            while (i < ids.Length && loss[i])
+            {
+                i++;
+            }
+
+            spans.Add((start, i));
+        }
+
+        if (spans.Count == 0)
+        {
+            return;
+        }
+
+        var (from, to) = spans[Math.Min(spans.Count - 1, (int)(draw * spans.Count))];
+        loss.Clear();
+        loss[from..to].Fill(true);
+        loss[to..].Fill(true);
+        ids[to..].Fill(EndOfSequenceId);
+        valid[to..].Fill(true);
+    }
+}
