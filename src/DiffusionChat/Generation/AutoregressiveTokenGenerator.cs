@@ -9,7 +9,8 @@ namespace DiffusionChat.Generation;
 /// <remarks>
 /// Diffusion knobs do not apply and are ignored. Requests batch together when they share the budget and sampling
 /// settings; requests that sample (temperature above 0) run alone, as the decoder has one random generator per batch.
-/// The decoder reports the answer when the batch ends, so streaming delivers it as one update.
+/// Each decoded token is reported as it comes (one small host read per step), so streaming delivers the answer token
+/// by token.
 /// </remarks>
 public sealed class AutoregressiveTokenGenerator : ITokenGenerator
 {
@@ -72,16 +73,36 @@ public sealed class AutoregressiveTokenGenerator : ITokenGenerator
             Seed = first.Sampling.Seed,
         }.Validate(model.Config.VocabSize);
 
-        var decoded = CausalDecoder.Generate(model, batch.Select(r => r.PromptTokens).ToList(), options, cancellationToken);
+        var stopSet = stops.ToHashSet();
+        var answers = batch.Select(r => new List<int>()).ToArray();
+        var ended = new bool[batch.Count];
+        var decoded = CausalDecoder.Generate(model, batch.Select(r => r.PromptTokens).ToList(), options, (step, tokens) =>
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                if (ended[i])
+                {
+                    continue;
+                }
+
+                if (stopSet.Contains(tokens[i]))
+                {
+                    ended[i] = true;
+                    continue;
+                }
+
+                answers[i].Add(tokens[i]);
+                batch[i].OnUpdate?.Invoke(new GenerationUpdate(step, [tokens[i]]));
+            }
+        }, cancellationToken);
+
         // One pass per generated position (the prefill yields the first token).
-        int forwardPasses = Math.Max(1, decoded.Max(d => d.Tokens.Count));
+        int forwardPasses = Math.Max(1, decoded.Max(d => d.Tokens.Count + (d.Stopped ? 1 : 0)));
         var results = new List<GenerationResult>(batch.Count);
         for (int i = 0; i < batch.Count; i++)
         {
-            var tokens = decoded[i].Tokens.TakeWhile(t => !stops.Contains(t)).ToList();
-            batch[i].OnUpdate?.Invoke(new GenerationUpdate(0, tokens));
             var reason = decoded[i].Stopped ? GenerationFinishReason.EndOfSequence : GenerationFinishReason.Length;
-            results.Add(new GenerationResult(tokens, reason, forwardPasses));
+            results.Add(new GenerationResult(answers[i], reason, forwardPasses));
         }
 
         return Task.FromResult<IReadOnlyList<GenerationResult>>(results);

@@ -129,4 +129,16 @@ public class TokenGeneratorTests
 
         Assert.Equal(generator.BatchKey(a), generator.BatchKey(b));
     }
+
+    [Fact]
+    public async Task Autoregressive_answers_stream_token_by_token()
+    {
+        using var generator = Create("ar");
+        var updates = new List<GenerationUpdate>();
+
+        var result = (await generator.GenerateAsync([Request(PromptA, 6, updates: updates)], CancellationToken.None)).Single();
+
+        Assert.Equal(result.Tokens.Count, updates.Count);
+        Assert.All(updates, u => Assert.Single(u.Tokens));
+    }
 }

@@ -20,7 +20,23 @@ public static class CausalDecoder
     /// <returns>One result per prompt, in order.</returns>
     /// <exception cref="ArgumentException">A prompt is empty, has an id outside the vocabulary, or leaves no room in the context.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
-    public static IReadOnlyList<DecodedSequence> Generate(LlamaForCausalLM model, IReadOnlyList<IReadOnlyList<int>> prompts, DecodingOptions options, CancellationToken cancellationToken = default)
+    public static IReadOnlyList<DecodedSequence> Generate(LlamaForCausalLM model, IReadOnlyList<IReadOnlyList<int>> prompts, DecodingOptions options, CancellationToken cancellationToken = default) =>
+        Generate(model, prompts, options, onStep: null, cancellationToken);
+
+    /// <summary>Continues each prompt, reporting every step's tokens as they are decoded (for streaming).</summary>
+    /// <param name="model">The model (its device is used for every tensor).</param>
+    /// <param name="prompts">Token ids per prompt; each non-empty and shorter than the context.</param>
+    /// <param name="options">Sampling and stopping.</param>
+    /// <param name="onStep">
+    /// Called after each step with the step index and one token per prompt (the pad id for prompts that already
+    /// stopped). When set, the step's tokens and stop flags are read back in one small read per step instead of the
+    /// single stop flag.
+    /// </param>
+    /// <param name="cancellationToken">Checked before every step.</param>
+    /// <returns>One result per prompt, in order.</returns>
+    /// <exception cref="ArgumentException">A prompt is empty, has an id outside the vocabulary, or leaves no room in the context.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public static IReadOnlyList<DecodedSequence> Generate(LlamaForCausalLM model, IReadOnlyList<IReadOnlyList<int>> prompts, DecodingOptions options, Action<int, IReadOnlyList<int>>? onStep, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(prompts);
@@ -51,7 +67,19 @@ public static class CausalDecoder
             next = where(finished, options.PadTokenId, next); // [B]
             steps.Add(next);
             finished = finished.logical_or(isin(next, stopIds));
-            if (step + 1 == options.MaxNewTokens || finished.all().item<bool>())
+            bool allStopped;
+            if (onStep is null)
+            {
+                allStopped = finished.all().item<bool>();
+            }
+            else
+            {
+                var host = stack([next, finished.to(ScalarType.Int64)], 0).cpu().data<long>().ToArray(); // [2, B] in one read
+                onStep(step, host.Take(prompts.Count).Select(t => (int)t).ToList());
+                allStopped = host.Skip(prompts.Count).All(f => f != 0);
+            }
+
+            if (step + 1 == options.MaxNewTokens || allStopped)
             {
                 break;
             }
