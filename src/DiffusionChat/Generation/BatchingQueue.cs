@@ -37,7 +37,29 @@ internal sealed class BatchingQueue<TRequest, TResult> : IAsyncDisposable
         this.batchKey = batchKey;
         this.maxBatchSize = maxBatchSize;
         channel = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-        worker = Task.Run(WorkAsync);
+        // One dedicated thread runs every batch: LibTorch's allocations then come from one thread instead of whichever
+        // pool threads continuations land on, which keeps glibc from growing a malloc arena per thread.
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Work();
+                done.SetResult();
+            }
+#pragma warning disable CA1031 // Surfaced through the worker task.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                done.SetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "DiffusionChat generation",
+        };
+        thread.Start();
+        worker = done.Task;
     }
 
     /// <summary>Queues a request and waits for its result.</summary>
@@ -82,7 +104,7 @@ internal sealed class BatchingQueue<TRequest, TResult> : IAsyncDisposable
         shutdown.Dispose();
     }
 
-    private async Task WorkAsync()
+    private void Work()
     {
         while (!shutdown.IsCancellationRequested)
         {
@@ -90,7 +112,7 @@ internal sealed class BatchingQueue<TRequest, TResult> : IAsyncDisposable
             carried = null;
             if (first is null)
             {
-                if (!await channel.Reader.WaitToReadAsync(shutdown.Token).ConfigureAwait(false))
+                if (!channel.Reader.WaitToReadAsync(shutdown.Token).AsTask().GetAwaiter().GetResult())
                 {
                     return;
                 }
@@ -127,7 +149,7 @@ internal sealed class BatchingQueue<TRequest, TResult> : IAsyncDisposable
                 }
             }
 
-            await RunAsync(batch).ConfigureAwait(false);
+            RunAsync(batch).GetAwaiter().GetResult();
         }
     }
 

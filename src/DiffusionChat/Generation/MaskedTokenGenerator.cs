@@ -87,12 +87,12 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> batch, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.Count == 0)
         {
-            return [];
+            return Task.FromResult<IReadOnlyList<GenerationResult>>([]);
         }
 
         var options = SamplerOptions(batch[0]);
@@ -101,7 +101,9 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
         {
             RowSeeds = batch.Select(r => unchecked((ulong)r.Sampling.Seed)).ToList(),
         };
-        var result = await sampler.GenerateAsync(
+
+        // Synchronous on the caller's thread (the client's generation thread), not a pool thread: see BatchingQueue.
+        var result = sampler.Generate(
             request,
             e =>
             {
@@ -114,9 +116,11 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
                     StepCommitted?.Invoke(this, new DenoisingStepEventArgs(batch[step.Row], step.Block, step.Step, step.Positions, step.Tokens));
                 }
             },
-            cancellationToken).ConfigureAwait(false);
+            trace: null,
+            cancellationToken);
 
-        return answers.Select((a, row) => a.Result(result.FinishReasons[row] == MaskedFinishReason.EndOfSequence, result.ForwardPasses)).ToList();
+        return Task.FromResult<IReadOnlyList<GenerationResult>>(
+            answers.Select((a, row) => a.Result(result.FinishReasons[row] == MaskedFinishReason.EndOfSequence, result.ForwardPasses)).ToList());
     }
 
     /// <inheritdoc />
