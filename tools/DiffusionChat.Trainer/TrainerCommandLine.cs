@@ -8,6 +8,7 @@ internal static class TrainerCommandLine
         ["data"] = DataCommand.RunAsync,
         ["tokenizer"] = TokenizerCommand.RunAsync,
         ["train"] = TrainCommand.RunAsync,
+        ["eval"] = EvalCommand.RunAsync,
     };
 
     public static async Task<int> RunAsync(string[] args)
@@ -58,5 +59,7 @@ internal static class TrainerCommandLine
         Console.WriteLine("      train the byte-level BPE tokenizer and write vocab.json, merges.txt, tokenizer_config.json");
         Console.WriteLine(TrainCommand.Usage);
         Console.WriteLine("      train a model (resumable) and write a Hugging Face-layout folder with a model card");
+        Console.WriteLine(EvalCommand.Usage);
+        Console.WriteLine("      held-out accuracy per task family with the model's default sampler settings");
     }
 }
