@@ -100,7 +100,7 @@ internal static class TrainCommand
             case "masked":
                 var lladaConfig = new LladaConfig(options.Hidden, options.Heads, options.KeyValueHeads, options.Layers, options.Intermediate, vocabularySize,
                     RopeTheta: 10000.0, RmsNormEps: 1e-5, MaskTokenId: special[ChatMarkers.Mask], EosTokenId: special[ChatMarkers.EndOfText]);
-                var sftRows = new Training.Masked.SupervisedRows(special[ChatMarkers.TurnStart], special[ChatMarkers.TurnEnd], special[ChatMarkers.EndOfText]);
+                var sftRows = new Training.Masked.SupervisedRows(special[ChatMarkers.TurnStart], special[ChatMarkers.TurnEnd], special[ChatMarkers.EndOfText], special[ChatMarkers.Pad], MaxEndOfSequenceTail: 96);
                 return new Training.Masked.MaskedDiffusionObjective(lladaConfig, device, options.Seed, sftRows, special[ChatMarkers.Pad], options.Context);
             case "simplex":
                 throw new NotSupportedException(

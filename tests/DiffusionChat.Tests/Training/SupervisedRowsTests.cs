@@ -7,14 +7,14 @@ namespace DiffusionChat.Tests.Training;
 public sealed class SupervisedRowsTests
 {
     private const long TurnStart = 1, TurnEnd = 2, Eos = 3, Pad = 4;
-    private static readonly SupervisedRows Rows = new(TurnStart, TurnEnd, Eos);
+    private static readonly SupervisedRows Rows = new(TurnStart, TurnEnd, Eos, Pad, MaxEndOfSequenceTail: 3);
 
     // A chat with two assistant spans (positions 3-4 and 7-8), then padding.
     private static readonly long[] Chat = [TurnStart, 10, 11, 20, TurnEnd, 12, 13, 21, TurnEnd, Pad, Pad, Pad];
     private static readonly bool[] ChatLoss = [false, false, false, true, true, false, false, true, true, false, false, false];
 
     [Fact]
-    public void Each_chat_row_trains_one_assistant_turn_then_eos_to_the_end_of_the_row()
+    public void Each_chat_row_trains_one_assistant_turn_then_an_eos_tail_of_random_capped_length()
     {
         using var scope = NewDisposeScope();
         using var batch = Batch(Enumerable.Repeat(Chat, 64).ToArray(), Enumerable.Repeat(ChatLoss, 64).ToArray());
@@ -26,24 +26,25 @@ public sealed class SupervisedRowsTests
         var loss = sft.LossMask.data<bool>().ToArray();
         var valid = sft.Valid.data<bool>().ToArray();
         var firstTurnRows = 0;
+        var tailLengths = new HashSet<int>();
         for (int r = 0; r < 64; r++)
         {
             var row = ids.AsSpan(r * 12, 12).ToArray();
             var rowLoss = loss.AsSpan(r * 12, 12).ToArray();
-            Assert.All(valid.AsSpan(r * 12, 12).ToArray(), Assert.True);
-            if (row[5] == Eos)
-            {
-                firstTurnRows++;
-                Assert.Equal([TurnStart, 10, 11, 20, TurnEnd, Eos, Eos, Eos, Eos, Eos, Eos, Eos], row);
-                Assert.Equal([false, false, false, true, true, true, true, true, true, true, true, true], rowLoss);
-            }
-            else
-            {
-                Assert.Equal([TurnStart, 10, 11, 20, TurnEnd, 12, 13, 21, TurnEnd, Eos, Eos, Eos], row);
-                Assert.Equal([false, false, false, false, false, false, false, true, true, true, true, true], rowLoss);
-            }
+            var rowValid = valid.AsSpan(r * 12, 12).ToArray();
+            bool first = row[7] != 21; // the second turn's content is gone when the first turn was drawn
+            int turnEnd = first ? 5 : 9, from = first ? 3 : 7;
+            int tail = row.Skip(turnEnd).TakeWhile(t => t == Eos).Count();
+            firstTurnRows += first ? 1 : 0;
+            tailLengths.Add(tail);
+            Assert.InRange(tail, 1, 3);
+            Assert.Equal(Chat.Take(turnEnd), row.Take(turnEnd));
+            Assert.All(row.Skip(turnEnd + tail), t => Assert.Equal(Pad, t));
+            Assert.Equal(Enumerable.Range(0, 12).Select(i => i >= from && i < turnEnd + tail), rowLoss);
+            Assert.Equal(Enumerable.Range(0, 12).Select(i => i < turnEnd + tail), rowValid);
         }
 
+        Assert.Equal([1, 2, 3], tailLengths.Order());
         Assert.InRange(firstTurnRows, 16, 48); // both turns are drawn
         Assert.Equal(loss.Count(x => x), sft.TrainedTokens);
     }

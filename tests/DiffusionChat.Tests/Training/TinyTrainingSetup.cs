@@ -45,7 +45,7 @@ internal sealed class TinyTrainingSetup : IDisposable
     public Trainer.Training.Masked.MaskedDiffusionObjective CreateMaskedObjective(int seed = 1)
     {
         var config = new DiffusionChat.Models.Llada.LladaConfig(32, 4, 2, 2, 64, 400, 10000, 1e-5, SpecialIds[ChatMarkers.Mask], SpecialIds[ChatMarkers.EndOfText]);
-        var rows = new Trainer.Training.Masked.SupervisedRows(SpecialIds[ChatMarkers.TurnStart], SpecialIds[ChatMarkers.TurnEnd], SpecialIds[ChatMarkers.EndOfText]);
+        var rows = new Trainer.Training.Masked.SupervisedRows(SpecialIds[ChatMarkers.TurnStart], SpecialIds[ChatMarkers.TurnEnd], SpecialIds[ChatMarkers.EndOfText], SpecialIds[ChatMarkers.Pad], 48);
         return new Trainer.Training.Masked.MaskedDiffusionObjective(config, CPU, seed, rows, SpecialIds[ChatMarkers.Pad], Context);
     }
 

@@ -4,19 +4,26 @@ namespace DiffusionChat.Trainer.Training.Masked;
 
 /// <summary>
 /// Turns the trainer's chat rows into LLaDA-style SFT rows (Nie et al. 2025, section 2.3 and appendix B.1): one
-/// assistant turn per row, its history as the visible prompt, and the rest of the row filled with EOS tokens that are
-/// trained on like answer tokens, so the model learns where an answer ends. Plain-text rows pass unchanged.
+/// assistant turn per row, its history as the visible prompt, then a tail of 1 .. <paramref name="MaxEndOfSequenceTail"/>
+/// EOS tokens (length drawn per row) that is trained on like answer tokens, so the model learns where an answer ends;
+/// the rest of the row is padding. Plain-text rows pass unchanged.
 /// </summary>
 /// <remarks>
 /// Why: a multi-turn chat trained as one row would let an earlier assistant turn (e.g. a tool call) see the
 /// unmasked turns after it, which never happens when sampling; and padding that no position attends to would hide
 /// the masked tail the sampler always appends after the prompt. The turn is drawn uniformly per row from the given
-/// generator (one small host read per step: this is the training loop, not a sampler).
+/// generator (one small host read per step: this is the training loop, not a sampler). The tail length is random and
+/// capped, unlike LLaDA's pad-to-the-full-length: with the tail running to the end of a 256-token row most trained
+/// tokens were EOS (a chat answer turn is ~20-40 tokens), and the shipped model's first run under that rule gave
+/// empty answers at step 100; a random length also keeps the row end from telling the model how long the answer is,
+/// since the sampler's answer window (the client's max output tokens) has no relation to the answer's length.
 /// </remarks>
 /// <param name="TurnStartId">The <c>&lt;|im_start|&gt;</c> id: rows starting with it are chat rows.</param>
 /// <param name="EndOfTurnId">The <c>&lt;|im_end|&gt;</c> id that closes each assistant span.</param>
-/// <param name="EndOfSequenceId">The id that fills the row after the chosen turn (<c>&lt;|endoftext|&gt;</c>).</param>
-internal sealed record SupervisedRows(long TurnStartId, long EndOfTurnId, long EndOfSequenceId)
+/// <param name="EndOfSequenceId">The id that fills the tail after the chosen turn (<c>&lt;|endoftext|&gt;</c>).</param>
+/// <param name="PadId">The id after the tail (not attended, not trained).</param>
+/// <param name="MaxEndOfSequenceTail">Longest EOS tail (>= 1).</param>
+internal sealed record SupervisedRows(long TurnStartId, long EndOfTurnId, long EndOfSequenceId, long PadId, int MaxEndOfSequenceTail)
 {
     /// <summary>The SFT rows of <paramref name="batch"/> (a new batch on the same device; the input is not changed).</summary>
     /// <param name="batch">Chat and plain-text rows as built by <see cref="TokenizedCorpus"/>.</param>
@@ -26,17 +33,19 @@ internal sealed record SupervisedRows(long TurnStartId, long EndOfTurnId, long E
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(generator);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxEndOfSequenceTail);
         var (count, length) = ((int)batch.InputIds.shape[0], (int)batch.InputIds.shape[1]);
         var device = batch.InputIds.device;
         long[] ids;
         bool[] loss, valid;
-        float[] draws;
+        float[] draws, tails;
         using (var scope = NewDisposeScope())
         {
             ids = batch.InputIds.cpu().data<long>().ToArray();
             loss = batch.LossMask.cpu().data<bool>().ToArray();
             valid = batch.Valid.cpu().data<bool>().ToArray();
             draws = rand(count, generator: generator, device: device).cpu().data<float>().ToArray();
+            tails = rand(count, generator: generator, device: device).cpu().data<float>().ToArray();
         }
 
         long trained = 0;
@@ -45,7 +54,7 @@ internal sealed record SupervisedRows(long TurnStartId, long EndOfTurnId, long E
             var offset = r * length;
             if (ids[offset] == TurnStartId)
             {
-                ChooseTurn(ids.AsSpan(offset, length), loss.AsSpan(offset, length), valid.AsSpan(offset, length), draws[r]);
+                ChooseTurn(ids.AsSpan(offset, length), loss.AsSpan(offset, length), valid.AsSpan(offset, length), draws[r], 1 + (int)(tails[r] * MaxEndOfSequenceTail));
             }
 
             trained += loss.AsSpan(offset, length).Count(true);
@@ -58,7 +67,7 @@ internal sealed record SupervisedRows(long TurnStartId, long EndOfTurnId, long E
         { TrainedTokens = trained };
     }
 
-    private void ChooseTurn(Span<long> ids, Span<bool> loss, Span<bool> valid, float draw)
+    private void ChooseTurn(Span<long> ids, Span<bool> loss, Span<bool> valid, float draw, int tail)
     {
         var spans = new List<(int Start, int End)>(); // [Start, End) runs of trained tokens
         for (int i = 0; i < ids.Length;)
@@ -84,10 +93,12 @@ internal sealed record SupervisedRows(long TurnStartId, long EndOfTurnId, long E
         }
 
         var (from, to) = spans[Math.Min(spans.Count - 1, (int)(draw * spans.Count))];
+        int end = Math.Min(ids.Length, to + Math.Min(tail, MaxEndOfSequenceTail));
         loss.Clear();
-        loss[from..to].Fill(true);
-        loss[to..].Fill(true);
-        ids[to..].Fill(EndOfSequenceId);
-        valid[to..].Fill(true);
+        loss[from..end].Fill(true);
+        ids[to..end].Fill(EndOfSequenceId);
+        ids[end..].Fill(PadId);
+        valid.Clear();
+        valid[..end].Fill(true);
     }
 }
