@@ -28,7 +28,7 @@ internal sealed class AgentKernel
     /// <param name="time">The clock plugin's time source.</param>
     /// <param name="configureServices">Extra registrations made before the model's (e.g. a custom model loader).</param>
     /// <param name="maxOutputTokens">Answer budget per model call; a tool call must fit in it whole.</param>
-    public static AgentKernel Create(string modelPath, TimeProvider time, Action<IServiceCollection>? configureServices = null, int maxOutputTokens = 128)
+    public static AgentKernel Create(string modelPath, TimeProvider time, Action<IServiceCollection>? configureServices = null, int maxOutputTokens = 64)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
         ArgumentNullException.ThrowIfNull(time);
