@@ -32,8 +32,15 @@ internal static class SoakCommand
             ?? throw new ArgumentException("soak needs exactly one model folder (--masked DIR or --ar DIR).");
         var clock = Stopwatch.StartNew();
         using var model = BenchmarkModel.Load(folder, maxBatchSize: 16);
-        int warmup = Math.Max(20, args.Requests / 10);
+
+        // Why medians of windows: a single RSS reading swings by +-20 MiB depending on which cache mode the last batch
+        // used and what the allocator kept, so one reading after warm-up against one at the end measured noise as often
+        // as growth. Every round ends between batches (after the client's heap trim); the baseline is the median of the
+        // readings in the window right after warm-up, the end figure the median of the last window.
+        int warmup = Math.Max(20, args.Requests / 5);
+        int window = Math.Max(args.SoakConcurrency * 5, args.Requests / 10);
         var trace = new List<(int Requests, double RssMiB)>();
+        var readings = new List<(int Requests, double RssMiB)>();
         int sent = 0;
         async Task SendAsync(int count)
         {
@@ -44,9 +51,10 @@ internal static class SoakCommand
                 var setting = new BenchmarkSetting("soak", name, args.SoakAnswerTokens, knobs, round);
                 await RequestRunner.RunAsync(model.Client, setting, salt: sent, cancellationToken);
                 sent += round;
+                readings.Add((sent, MemoryProbe.ResidentMiB()));
                 if (sent % 100 < round)
                 {
-                    trace.Add((sent, MemoryProbe.ResidentMiB()));
+                    trace.Add(readings[^1]);
                     Console.WriteLine($"  {sent,5} requests: RSS {trace[^1].RssMiB:F1} MiB, max live tensors on a sampler thread {model.Tensors?.MaxLiveInWindow}");
                 }
             }
@@ -54,21 +62,19 @@ internal static class SoakCommand
 
         await SendAsync(warmup);
         MemoryProbe.Settle();
-        double warmRss = MemoryProbe.ResidentMiB();
         double warmManaged = GC.GetTotalMemory(forceFullCollection: true) / (1024.0 * 1024.0);
         long? warmTensors = model.Tensors?.MaxLiveInWindow;
-        int measured = args.Requests - warmup;
-        int lastWindow = Math.Max(args.SoakConcurrency, measured / 10);
-        await SendAsync(measured - lastWindow);
+        await SendAsync(args.Requests - warmup - window);
         model.Tensors?.ResetWindow();
-        await SendAsync(lastWindow);
+        await SendAsync(window);
         long? endTensors = model.Tensors?.MaxLiveInWindow;
         MemoryProbe.Settle();
-        double endRss = MemoryProbe.ResidentMiB();
         double endManaged = GC.GetTotalMemory(forceFullCollection: true) / (1024.0 * 1024.0);
+        double warmRss = Median(readings.Where(r => r.Requests > warmup && r.Requests <= warmup + window));
+        double endRss = Median(readings.Where(r => r.Requests > args.Requests - window));
         double growth = (endRss - warmRss) / warmRss * 100;
 
-        var section = Section(args, model, warmup, (warmRss, endRss, growth), (warmManaged, endManaged), (warmTensors, endTensors), trace, clock.Elapsed);
+        var section = Section(args, model, warmup, window, (warmRss, endRss, growth), (warmManaged, endManaged), (warmTensors, endTensors), trace, clock.Elapsed);
         Console.WriteLine(section);
         var doc = Path.Combine(args.DocsFolder, "reliability.md");
         var text = File.Exists(doc) ? File.ReadAllText(doc) : $"# Reliability\n\n{Begin}\n{End}\n";
@@ -79,7 +85,18 @@ internal static class SoakCommand
         return growth <= 5 ? 0 : 1;
     }
 
-    private static string Section(BenchmarkArguments args, BenchmarkModel model, int warmup, (double Warm, double End, double Growth) rss,
+    private static double Median(IEnumerable<(int Requests, double RssMiB)> readings)
+    {
+        var sorted = readings.Select(r => r.RssMiB).Order().ToList();
+        if (sorted.Count == 0)
+        {
+            throw new InvalidOperationException("No RSS readings in the window; send more requests.");
+        }
+
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static string Section(BenchmarkArguments args, BenchmarkModel model, int warmup, int window, (double Warm, double End, double Growth) rss,
         (double Warm, double End) managed, (long? Warm, long? End) tensors, List<(int Requests, double RssMiB)> trace, TimeSpan duration)
     {
         var (warmRss, endRss, growth) = rss;
@@ -89,11 +106,11 @@ internal static class SoakCommand
         var md = new StringBuilder();
         md.AppendLine(c, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {MachineInfo.Describe()}; took {duration.TotalMinutes:F1} min.").AppendLine();
         md.AppendLine(c, $"Command: `{args.CommandLine}` ({arenas})").AppendLine();
-        md.AppendLine(c, $"Model `{model.Name}` ({model.Family}); {args.Requests} requests of {args.SoakAnswerTokens} answer tokens in 8-token blocks of 2 steps, {args.SoakConcurrency} at a time on one client, cycling {string.Join(", ", Mix.Select(m => m.Name))}; the first {warmup} are warm-up.").AppendLine();
+        md.AppendLine(c, $"Model `{model.Name}` ({model.Family}); {args.Requests} requests of {args.SoakAnswerTokens} answer tokens in 8-token blocks of 2 steps, {args.SoakConcurrency} at a time on one client, cycling {string.Join(", ", Mix.Select(m => m.Name))}; the first {warmup} are warm-up. RSS is read after every round of {args.SoakConcurrency}, between batches.").AppendLine();
         md.AppendLine("| figure | value |");
         md.AppendLine("|---|---:|");
-        md.AppendLine(c, $"| RSS after warm-up ({warmup} requests) | {warmRss:F1} MiB |");
-        md.AppendLine(c, $"| RSS at the end ({args.Requests} requests) | {endRss:F1} MiB |");
+        md.AppendLine(c, $"| RSS after warm-up: median of the readings after each round, requests {warmup + 1}-{warmup + window} | {warmRss:F1} MiB |");
+        md.AppendLine(c, $"| RSS at the end: median over the last {window} requests | {endRss:F1} MiB |");
         md.AppendLine(c, $"| growth after warm-up | {growth:F2} % (target <= 5 %: {(growth <= 5 ? "met" : "NOT met")}) |");
         md.AppendLine(c, $"| managed heap after full GC, warm-up / end | {managed.Warm:F1} / {managed.End:F1} MiB |");
         md.AppendLine(c, $"| peak RSS | {MemoryProbe.PeakResidentMiB():F1} MiB |");

@@ -15,7 +15,7 @@ namespace DiffusionChat.Trainer;
 /// </summary>
 internal static class EvalCommand
 {
-    public const string Usage = "  eval --model <folder> [--count 200] [--seed 1234] [--max-tokens 64] [--out <file.md>]";
+    public const string Usage = "  eval --model <folder> [--count 200] [--seed 1234] [--max-tokens 64] [--out <file.md>] [--brown <package-folder> [--nll-rows 48] [--nll-length 128] [--draws 32]] [--threads 0]";
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -25,7 +25,16 @@ internal static class EvalCommand
         int seed = options.Int("seed", 1234);
         int maxTokens = options.Int("max-tokens", 64, 1);
         var output = options.String("out");
+        var brown = options.String("brown");
+        int nllRows = options.Int("nll-rows", 48, 1);
+        int nllLength = options.Int("nll-length", 128, 8);
+        int draws = options.Int("draws", 32, 1);
+        int threads = options.Int("threads", 0, 0);
         options.RejectUnknown();
+        if (threads > 0)
+        {
+            TorchSharp.torch.set_num_threads(threads);
+        }
 
         using var model = new CheckpointChatModelLoader().Load(new DiffusionChatHostingOptions { ModelPath = folder, Device = "cpu" }, cancellationToken);
         var cases = new InstructionSetGenerator(DataSplit.HeldOut, seed).Generate(count).SelectMany(EvalCase.From).ToList();
@@ -46,6 +55,11 @@ internal static class EvalCommand
 
         clock.Stop();
         var table = Table(folder, count, seed, maxTokens, results, clock.Elapsed, model.Generator.DefaultDiffusion);
+        if (brown is not null)
+        {
+            table += HeldOutTextLine(folder, brown, model.Tokenizer, nllRows, nllLength, draws, seed, cancellationToken);
+        }
+
         Console.WriteLine(table);
         if (output is not null)
         {
@@ -55,20 +69,56 @@ internal static class EvalCommand
         return 0;
     }
 
+    /// <summary>Held-out Brown NLL per token: exact for an autoregressive model, MDLM's ELBO bound for a masked one.</summary>
+    private static string HeldOutTextLine(string folder, string brown, DiffusionChat.Tokenization.ITextTokenizer tokenizer, int rowCount, int length, int draws, int seed, CancellationToken cancellationToken)
+    {
+        var c = CultureInfo.InvariantCulture;
+        if (!tokenizer.TryGetSpecialTokenId(DiffusionChat.Prompting.ChatMarkers.EndOfText, out int separator))
+        {
+            throw new InvalidOperationException($"The tokenizer of '{folder}' has no {DiffusionChat.Prompting.ChatMarkers.EndOfText} token to separate documents.");
+        }
+
+        var stream = BrownCorpusReader.ReadSentences(brown, DataSplit.HeldOut).SelectMany(sentence => tokenizer.Encode(sentence).Append(separator));
+        var rows = HeldOutLikelihood.Rows(stream, separator, length, rowCount);
+        var scored = rows.Sum(r => r.Length - 1);
+        using var checkpoint = DiffusionChat.Checkpoints.CheckpointFolder.Open(folder);
+        var modelType = checkpoint.Config.TryGetProperty("model_type", out var type) ? type.GetString() : null;
+        var clock = Stopwatch.StartNew();
+        string figure;
+        if (modelType == "llama")
+        {
+            using var model = DiffusionChat.Models.Autoregressive.LlamaForCausalLM.FromCheckpoint(checkpoint, TorchSharp.torch.CPU);
+            var nll = HeldOutLikelihood.Autoregressive(model, rows, TorchSharp.torch.CPU, cancellationToken);
+            figure = $"{nll:0.000} nats/token exact (perplexity {Math.Exp(nll):0.0})";
+        }
+        else if (modelType is not null && DiffusionChat.Models.DiffusionModel.SupportedTypes.Contains(modelType))
+        {
+            using var denoiser = DiffusionChat.Models.DiffusionModel.Load(checkpoint, TorchSharp.torch.CPU);
+            var nll = HeldOutLikelihood.MaskedElbo(denoiser, rows, draws, seed, cancellationToken);
+            figure = $"<= {nll:0.000} nats/token, MDLM ELBO bound over {draws} stratified noise levels per row (perplexity <= {Math.Exp(nll):0.0})";
+        }
+        else
+        {
+            figure = $"not computed: model type '{modelType}' has no likelihood in this tool (SSD-LM defines no tractable bound here)";
+        }
+
+        return Environment.NewLine + string.Create(c, $"Held-out Brown text (every 20th document, never trained on): {rows.Count} rows of 1 context + {length} scored tokens ({scored:N0} tokens): NLL {figure}; {clock.Elapsed.TotalSeconds:0.0} s.") + Environment.NewLine;
+    }
+
     private static string Table(string folder, int count, int seed, int maxTokens, List<(EvalCase Case, EvalScore Score, int Tokens)> results, TimeSpan elapsed, DiffusionGenerationOptions defaults)
     {
         var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
         text.AppendLine(c, $"Held-out evaluation of `{folder}`: {count} generated held-out conversations (seed {seed}), {results.Count} assistant turns, greedy, up to {maxTokens} answer tokens, default sampler settings (steps {defaults.Steps?.ToString(c) ?? "-"}, block {defaults.BlockLength?.ToString(c) ?? "-"}).");
         text.AppendLine();
-        text.AppendLine("| family | n | exact match | well-formed tool call | answer carries tool values |");
-        text.AppendLine("|---|---:|---:|---:|---:|");
+        text.AppendLine("| family | n | correct | exact match | well-formed tool call | answer carries tool values |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|");
         foreach (var group in results.GroupBy(r => r.Case.Family).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             int n = group.Count();
             string Pct(Func<EvalScore, bool> f) => (100.0 * group.Count(r => f(r.Score)) / n).ToString("0.0", c) + " %";
             bool isCall = group.Key.EndsWith("/call", StringComparison.Ordinal), isAnswer = group.Key.EndsWith("/answer", StringComparison.Ordinal);
-            text.AppendLine(c, $"| {group.Key} | {n} | {Pct(s => s.ExactMatch)} | {(isCall ? Pct(s => s.WellFormedCall) : "-")} | {(isAnswer ? Pct(s => s.CarriesToolValues) : "-")} |");
+            text.AppendLine(c, $"| {group.Key} | {n} | {Pct(s => s.Correct)} | {Pct(s => s.ExactMatch)} | {(isCall ? Pct(s => s.WellFormedCall) : "-")} | {(isAnswer ? Pct(s => s.CarriesToolValues) : "-")} |");
         }
 
         int tokens = results.Sum(r => r.Tokens);

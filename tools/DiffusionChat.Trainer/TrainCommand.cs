@@ -18,7 +18,7 @@ internal static class TrainCommand
         "  train --objective ar|masked|simplex --out <folder> --tokenizer <folder> [--brown <package-folder>] [--text-fraction 0.25]\n"
         + "        [--steps 1000] [--batch 16] [--context 256] [--lr 3e-3] [--min-lr 3e-4] [--warmup 50] [--weight-decay 0.1] [--clip 1]\n"
         + "        [--hidden 256] [--layers 4] [--heads 4] [--kv-heads 2] [--intermediate 768] [--chat 20000] [--heldout 500]\n"
-        + "        [--seed 1234] [--checkpoint-every 100] [--eval-every 50] [--time-limit-minutes 0] [--max-steps-this-run 0] [--resume] [--device cpu]";
+        + "        [--seed 1234] [--checkpoint-every 100] [--eval-every 50] [--time-limit-minutes 0] [--max-steps-this-run 0] [--resume] [--device cpu] [--threads 0]";
 
     public static Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -54,7 +54,13 @@ internal static class TrainCommand
             CommandLine = "dotnet run --project tools/DiffusionChat.Trainer -c Release -- train " + string.Join(' ', args),
         };
         var device = ComputeDevice.Resolve(parsed.String("device") ?? "cpu");
+        int threads = parsed.Int("threads", 0, 0);
         parsed.RejectUnknown();
+        if (threads > 0)
+        {
+            // Two runs side by side on a small CPU each take one thread: small matrices scale poorly across threads.
+            set_num_threads(threads);
+        }
 
         var (tokenizer, special) = TrainedTokenizer.Load(options.TokenizerFolder);
         var vocabularySize = special.Values.Max() + 1;
@@ -66,7 +72,7 @@ internal static class TrainCommand
         AnsiConsole.MarkupLine($"[grey]{objective.Name}: {parameters:N0} parameters ({parameters * 4 / 1e6:F1} MB float32) on {device}[/]");
 
         var train = new TokenizedCorpus(tokenizer, special, new InstructionSetGenerator(DataSplit.Train, options.Seed).Generate(options.ChatExamples),
-            options.BrownFolder is null ? [] : BrownCorpusReader.ReadSentences(options.BrownFolder), options.Context, options.TextFraction);
+            options.BrownFolder is null ? [] : BrownCorpusReader.ReadSentences(options.BrownFolder, DataSplit.Train), options.Context, options.TextFraction);
         var heldOutExamples = new InstructionSetGenerator(DataSplit.HeldOut, options.Seed).Generate(options.HeldOutExamples);
         var heldOut = new TokenizedCorpus(tokenizer, special, heldOutExamples, [], options.Context, 0);
         AnsiConsole.MarkupLine($"[grey]data: {train.ChatRows} chats (mean {train.ChatLengths.Average():F0} tokens, {train.TruncatedChats} cut at {options.Context}), {train.TextTokens:N0} Brown tokens; held-out {heldOut.ChatRows} chats[/]");

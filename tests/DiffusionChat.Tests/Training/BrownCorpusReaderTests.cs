@@ -33,6 +33,30 @@ public sealed class BrownCorpusReaderTests
     }
 
     [Fact]
+    public void Every_twentieth_document_is_held_out_and_never_in_training()
+    {
+        var folder = Directory.CreateTempSubdirectory("brown-split");
+        try
+        {
+            for (int i = 1; i <= 40; i++)
+            {
+                File.WriteAllText(Path.Combine(folder.FullName, $"ca{i:D2}"), $"\tDoc/nn {i}/cd ./.\n");
+            }
+
+            var train = BrownCorpusReader.ReadSentences(folder.FullName, DataSplit.Train).ToList();
+            var heldOut = BrownCorpusReader.ReadSentences(folder.FullName, DataSplit.HeldOut).ToList();
+
+            Assert.Equal(["Doc 20.", "Doc 40."], heldOut);
+            Assert.Equal(38, train.Count);
+            Assert.Empty(train.Intersect(heldOut));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void Missing_folder_tells_how_to_fetch_the_corpus()
     {
         var ex = Assert.Throws<DirectoryNotFoundException>(() => BrownCorpusReader.ReadSentences("/nonexistent/brown").ToList());

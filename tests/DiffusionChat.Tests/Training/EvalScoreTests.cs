@@ -19,7 +19,7 @@ public class EvalScoreTests
     {
         var score = EvalScore.Of(CallCase(), "<tool_call>{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Oslo\"}}</tool_call><|im_end|>", ChatMlPromptFormat.Instance);
 
-        Assert.Equal(new EvalScore(ExactMatch: true, WellFormedCall: true, CarriesToolValues: false), score);
+        Assert.Equal(new EvalScore(ExactMatch: true, WellFormedCall: true, CarriesToolValues: false, Correct: true), score);
     }
 
     [Fact]
@@ -29,6 +29,7 @@ public class EvalScoreTests
 
         Assert.False(score.ExactMatch);
         Assert.True(score.WellFormedCall);
+        Assert.False(score.Correct);
     }
 
     [Fact]
@@ -36,7 +37,7 @@ public class EvalScoreTests
     {
         var score = EvalScore.Of(CallCase(), "<tool_call>{\"name\":\"get_weather\",", ChatMlPromptFormat.Instance);
 
-        Assert.Equal(new EvalScore(false, false, false), score);
+        Assert.Equal(new EvalScore(false, false, false, false), score);
     }
 
     [Fact]
@@ -46,7 +47,25 @@ public class EvalScoreTests
         var bad = EvalScore.Of(AnswerCase(), "Oslo is cold.<|im_end|>", ChatMlPromptFormat.Instance);
 
         Assert.True(good.CarriesToolValues);
+        Assert.True(good.Correct);
         Assert.False(good.ExactMatch);
         Assert.False(bad.CarriesToolValues);
+        Assert.False(bad.Correct);
+    }
+
+    [Theory]
+    [InlineData("capital", "Name the capital of Chile.", "Santiago.", "Santiago is where the government sits.", true)]
+    [InlineData("capital", "Name the capital of Chile.", "Santiago.", "It is Lima.", false)]
+    [InlineData("arithmetic", "Quick math: 9 * 7", "9 * 7 = 63.", "The answer is 63.", true)]
+    [InlineData("arithmetic", "Quick math: 9 * 7", "9 * 7 = 63.", "9 * 7 = 56.", false)]
+    [InlineData("sort", "sort: pear apple", "apple pear", "apple pear.", true)]
+    [InlineData("reverse", "reverse: pear apple", "apple pear", "pear apple", false)]
+    [InlineData("greeting", "Yo", "Hello!", "Hi there! How can I help?", true)]
+    [InlineData("greeting", "Yo", "Hello!", "<tool_call>{\"name\":\"get_weather\",\"arguments\":{}}</tool_call>", false)]
+    public void Plain_replies_are_correct_when_they_carry_the_expected_content(string family, string question, string expected, string generated, bool correct)
+    {
+        var evalCase = new EvalCase(family, [ChatTurn.User(question)], [], ChatTurn.Assistant(expected));
+
+        Assert.Equal(correct, EvalScore.Of(evalCase, generated, ChatMlPromptFormat.Instance).Correct);
     }
 }

@@ -50,7 +50,7 @@ public sealed class SupervisedRowsTests
     }
 
     [Fact]
-    public void Plain_text_rows_and_the_input_batch_stay_unchanged()
+    public void Plain_text_rows_keep_their_tokens_the_input_batch_stays_unchanged_and_unattended_columns_are_cut()
     {
         using var scope = NewDisposeScope();
         long[] text = [30, 31, 32, 33, Pad, Pad];
@@ -60,10 +60,11 @@ public sealed class SupervisedRowsTests
 
         using var sft = Rows.Build(batch, generator);
 
-        Assert.Equal(text, sft.InputIds.data<long>().ToArray());
-        Assert.Equal(textLoss, sft.LossMask.data<bool>().ToArray());
-        Assert.Equal([true, true, true, true, false, false], sft.Valid.data<bool>().ToArray());
+        Assert.Equal(text[..4], sft.InputIds.data<long>().ToArray());
+        Assert.Equal(textLoss[..4], sft.LossMask.data<bool>().ToArray());
+        Assert.Equal([true, true, true, true], sft.Valid.data<bool>().ToArray());
         Assert.Equal(text, batch.InputIds.data<long>().ToArray());
+        Assert.Equal([true, true, true, true, false, false], batch.Valid.data<bool>().ToArray());
     }
 
     private static TrainingBatch Batch(long[][] ids, bool[][] loss)

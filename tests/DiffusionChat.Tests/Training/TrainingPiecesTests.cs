@@ -51,6 +51,34 @@ public sealed class TrainingPiecesTests : IDisposable
     }
 
     [Fact]
+    public void A_batch_is_all_text_or_all_chats_and_chat_batches_are_only_as_wide_as_their_longest_chat_plus_padding()
+    {
+        var widths = new List<long>();
+        int textBatches = 0;
+        for (int step = 0; step < 40; step++)
+        {
+            using var batch = setup.Train.Batch(seed: 3, step, batchSize: 4, CPU, chatRowPadding: 5);
+            using var scope = NewDisposeScope();
+            bool isText = batch.Valid.all().item<bool>() && batch.InputIds.shape[1] == TinyTrainingSetup.Context && batch.LossMask.all().item<bool>();
+            if (isText)
+            {
+                textBatches++;
+                continue;
+            }
+
+            var chatLengths = batch.Valid.sum(1).data<long>().ToArray();
+            Assert.Equal(Math.Min(TinyTrainingSetup.Context, chatLengths.Max() + 5), batch.InputIds.shape[1]);
+            Assert.All(Enumerable.Range(0, 4), r => Assert.Equal(SpecialId("<|im_start|>"), batch.InputIds[r, 0].item<long>()));
+            widths.Add(batch.InputIds.shape[1]);
+        }
+
+        Assert.InRange(textBatches, 2, 20); // text fraction 0.25 of 40 batches
+        Assert.True(widths.Distinct().Count() > 1, "chat batch widths should follow their longest chat");
+    }
+
+    private long SpecialId(string token) => setup.SpecialIds[token];
+
+    [Fact]
     public void Batch_seeds_do_not_depend_on_the_process()
     {
         // Fixed values: a per-process randomised hash here would make resumed runs see other data.

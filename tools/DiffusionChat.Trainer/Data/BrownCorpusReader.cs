@@ -9,11 +9,16 @@ namespace DiffusionChat.Trainer.Data;
 /// </summary>
 internal static partial class BrownCorpusReader
 {
-    /// <summary>Every sentence of every text file (<c>ca01</c> ... <c>cr09</c>), files in name order.</summary>
+    /// <summary>
+    /// Every sentence of the text files (<c>ca01</c> ... <c>cr09</c>) of <paramref name="split"/>, files in name order:
+    /// every twentieth file (in name order) is held out, whole documents, so held-out text NLL is measured on
+    /// documents no model trained on; <c>null</c> reads all files.
+    /// </summary>
     /// <param name="packageFolder">The unpacked <c>package</c> folder.</param>
+    /// <param name="split">Which documents: training, held-out, or all (<c>null</c>).</param>
     /// <returns>The sentences, lazily.</returns>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist or holds no corpus files.</exception>
-    public static IEnumerable<string> ReadSentences(string packageFolder)
+    public static IEnumerable<string> ReadSentences(string packageFolder, DataSplit? split = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(packageFolder);
         if (!Directory.Exists(packageFolder))
@@ -30,7 +35,8 @@ internal static partial class BrownCorpusReader
             throw new DirectoryNotFoundException($"Brown corpus folder '{packageFolder}' has no corpus files (expected names like ca01).");
         }
 
-        return files.SelectMany(File.ReadLines).Select(line => line.Trim()).Where(line => line.Length > 0).Select(StripTags);
+        var chosen = split is null ? files : files.Where((_, index) => (index % 20 == 19) == (split == DataSplit.HeldOut));
+        return chosen.SelectMany(File.ReadLines).Select(line => line.Trim()).Where(line => line.Length > 0).Select(StripTags);
     }
 
     /// <summary>Turns one tagged line (<c>The/at jury/nn said/vbd ./.</c>) into plain text (<c>The jury said.</c>).</summary>

@@ -25,7 +25,10 @@ internal sealed class InstructionSetGenerator
     public static readonly ToolDefinition TimeTool = new(
         "get_time", "Get the current local time in a city.", """{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}""");
 
-    private static readonly string[] Categories = ["weather", "weather", "time", "capital", "greeting", "sort", "reverse", "arithmetic", "arithmetic"];
+    /// <summary>Share of training tool questions whose place (and weather condition) is made up.</summary>
+    private const double SyntheticShare = 0.6;
+
+    private static readonly string[] Categories = ["weather", "weather", "time", "time", "capital", "capital", "greeting", "sort", "reverse", "arithmetic", "arithmetic"];
 
     private readonly DataSplit split;
     private readonly Random random;
@@ -65,26 +68,55 @@ internal sealed class InstructionSetGenerator
 
     private ChatExample Weather()
     {
-        var (cityIndex, city) = Pick(cities);
+        var (cityKey, city) = City();
         var (phrasing, question) = Pick(Of(WeatherQuestions, split));
         var (answerIndex, answer) = Pick(Of(WeatherAnswers, split));
-        var (conditionIndex, condition) = Pick(Of(Conditions, split));
+        var (conditionKey, condition) = Condition();
         var temperature = Draw(-15, 40, t => t);
         var result = JsonSerializer.Serialize<Dictionary<string, object>>(new() { ["city"] = city, ["temperature_c"] = temperature, ["conditions"] = condition });
         return ToolExample("weather", WeatherTool, city, Format(question, city), result, Format(answer, city, temperature, condition),
-            [$"city:{cityIndex}", $"phrasing:weather:{phrasing}", $"answer:weather:{answerIndex}", $"condition:{conditionIndex}", $"temperature:{temperature}"]);
+            [cityKey, $"phrasing:weather:{phrasing}", $"answer:weather:{answerIndex}", conditionKey, $"temperature:{temperature}"]);
     }
 
     private ChatExample Time()
     {
-        var (cityIndex, city) = Pick(cities);
+        var (cityKey, city) = City();
         var (phrasing, question) = Pick(Of(TimeQuestions, split));
         var (answerIndex, answer) = Pick(Of(TimeAnswers, split));
         var minutes = Draw(0, 24 * 60 - 1, m => m + 1000);
         var clock = $"{minutes / 60:D2}:{minutes % 60:D2}";
         var result = JsonSerializer.Serialize<Dictionary<string, object>>(new() { ["city"] = city, ["time"] = clock });
         return ToolExample("time", TimeTool, city, Format(question, city), result, Format(answer, city, clock),
-            [$"city:{cityIndex}", $"phrasing:time:{phrasing}", $"answer:time:{answerIndex}", $"clock:{clock}"]);
+            [cityKey, $"phrasing:time:{phrasing}", $"answer:time:{answerIndex}", $"clock:{clock}"]);
+    }
+
+    /// <summary>
+    /// A place for a tool question with its content key: in training, most are made up (<see cref="SyntheticNames"/>)
+    /// so the model must copy the name; held-out places are real cities never used in training.
+    /// </summary>
+    private (string Key, string City) City()
+    {
+        if (split == DataSplit.Train && random.NextDouble() < SyntheticShare)
+        {
+            var name = SyntheticNames.Place(random);
+            return ($"city:made-up:{name}", name);
+        }
+
+        var (index, city) = Pick(cities);
+        return ($"city:{index}", city);
+    }
+
+    /// <summary>A weather condition with its content key; half of the training ones are made up, for the same reason.</summary>
+    private (string Key, string Condition) Condition()
+    {
+        if (split == DataSplit.Train && random.NextDouble() < SyntheticShare)
+        {
+            var word = SyntheticNames.Condition(random);
+            return ($"condition:made-up:{word}", word);
+        }
+
+        var (index, condition) = Pick(Of(Conditions, split));
+        return ($"condition:{index}", condition);
     }
 
     private ChatExample ToolExample(string category, ToolDefinition tool, string city, string question, string result, string answer, string[] keys)

@@ -139,6 +139,13 @@ internal static class InstructionVocabulary
 
     public static readonly string[] ArithmeticAnswers = ["{0} {1} {2} = {3}.", "The answer is {3}.", "{3}", "It is {3}.", "That makes {3}."];
 
+    /// <summary>Every held-out place name, condition and word (what made-up training names must never contain).</summary>
+    public static string[] HeldOutAtoms() =>
+        Of(Cities, DataSplit.HeldOut).Select(c => c.Value)
+            .Concat(Of(Conditions, DataSplit.HeldOut).Select(c => c.Value))
+            .Concat(Of(Words, DataSplit.HeldOut).Select(w => w.Value))
+            .ToArray();
+
     /// <summary>Whether the entry at <paramref name="index"/> of a pool belongs to the held-out split.</summary>
     public static bool IsHeldOut(int index) => index % 5 == 4;
 

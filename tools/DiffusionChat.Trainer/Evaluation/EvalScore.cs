@@ -7,7 +7,14 @@ namespace DiffusionChat.Trainer.Evaluation;
 /// <param name="ExactMatch">Text and tool calls equal the expected turn (text compared trimmed, arguments as compact JSON).</param>
 /// <param name="WellFormedCall">For call cases: the reply parsed and held exactly one tool call.</param>
 /// <param name="CarriesToolValues">For answer cases: every scalar value of the tool result appears in the reply text.</param>
-internal sealed record EvalScore(bool ExactMatch, bool WellFormedCall, bool CarriesToolValues)
+/// <param name="Correct">
+/// The family's own success test, the figure the targets are stated in: a call case names the right tool with the
+/// argument copied exactly; an answer case carries the tool values; a capital reply names the capital; an arithmetic
+/// reply's last number is the result; sort and reverse replies list exactly the expected words; a greeting is a
+/// non-empty reply without a tool call. Held-out answers use phrasings never seen in training, so exact match alone
+/// would measure the phrasing, not the content.
+/// </param>
+internal sealed record EvalScore(bool ExactMatch, bool WellFormedCall, bool CarriesToolValues, bool Correct)
 {
     /// <summary>Scores a generated reply.</summary>
     public static EvalScore Of(EvalCase evalCase, string generated, IChatPromptFormat format)
@@ -35,8 +42,51 @@ internal sealed record EvalScore(bool ExactMatch, bool WellFormedCall, bool Carr
             carries = values.Count > 0 && values.All(v => reply.Text.Contains(v, StringComparison.OrdinalIgnoreCase));
         }
 
-        return new EvalScore(exact, wellFormed, carries);
+        return new EvalScore(exact, wellFormed, carries, IsCorrect(evalCase, reply, wellFormed, carries));
     }
+
+    private static bool IsCorrect(EvalCase evalCase, AssistantReply? reply, bool wellFormed, bool carries)
+    {
+        var expected = evalCase.Expected;
+        if (reply is null)
+        {
+            return false;
+        }
+
+        if (expected.ToolCalls.Count > 0)
+        {
+            return wellFormed && reply.ToolCalls[0].Name == expected.ToolCalls[0].Name
+                && Compact(reply.ToolCalls[0].ArgumentsJson) == Compact(expected.ToolCalls[0].ArgumentsJson);
+        }
+
+        if (reply.ToolCalls.Count > 0)
+        {
+            return false;
+        }
+
+        return evalCase.Family switch
+        {
+            _ when evalCase.Family.EndsWith("/answer", StringComparison.Ordinal) => carries,
+            "capital" => reply.Text.Contains(CapitalAsked(evalCase), StringComparison.Ordinal),
+            "arithmetic" => LastNumber(reply.Text) is { } value && LastNumber(expected.Text) == value,
+            "sort" or "reverse" => Words(reply.Text).SequenceEqual(Words(expected.Text), StringComparer.Ordinal),
+            _ => reply.Text.Trim().Length > 0,
+        };
+    }
+
+    /// <summary>The fact-table capital of the country named in the question (the longest country name that occurs).</summary>
+    private static string CapitalAsked(EvalCase evalCase) =>
+        Data.InstructionVocabulary.Capitals
+            .Where(c => evalCase.Context[^1].Text.Contains(c.Country, StringComparison.Ordinal))
+            .OrderByDescending(c => c.Country.Length)
+            .Select(c => c.Capital)
+            .FirstOrDefault() ?? throw new InvalidOperationException($"No fact-table country in '{evalCase.Context[^1].Text}'.");
+
+    private static string? LastNumber(string text) =>
+        System.Text.RegularExpressions.Regex.Matches(text, @"-?\d+").LastOrDefault()?.Value;
+
+    private static IEnumerable<string> Words(string text) =>
+        System.Text.RegularExpressions.Regex.Matches(text, @"\p{L}+").Select(m => m.Value);
 
     private static string Compact(string json)
     {

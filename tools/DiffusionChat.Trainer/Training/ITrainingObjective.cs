@@ -24,6 +24,9 @@ internal interface ITrainingObjective : IDisposable
     /// <summary>The <c>config.json</c> written next to the weights.</summary>
     JsonObject ModelConfig { get; }
 
+    /// <summary>Padded width the objective needs after the longest chat of a batch (e.g. room for an EOS tail); 0 by default.</summary>
+    int ChatRowPadding => 0;
+
     /// <summary>The mean loss over the batch's trained-on tokens (a scalar with a graph for backward).</summary>
     /// <param name="batch">The batch, on the model's device.</param>
     /// <param name="generator">The only random source the objective may use.</param>

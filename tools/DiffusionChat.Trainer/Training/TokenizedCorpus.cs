@@ -67,33 +67,50 @@ internal sealed class TokenizedCorpus
     /// <summary>Tokens of each chat row, for statistics.</summary>
     public IEnumerable<int> ChatLengths => chats.Select(c => c.Ids.Length);
 
-    /// <summary>The batch for a step, on <paramref name="device"/>.</summary>
-    public TrainingBatch Batch(int seed, long step, int batchSize, Device device)
+    /// <summary>
+    /// The batch for a step, on <paramref name="device"/>: either all plain-text rows (context-long) or all chat rows,
+    /// the latter only as wide as the longest drawn chat plus <paramref name="chatRowPadding"/> (capped at the context).
+    /// </summary>
+    /// <remarks>
+    /// Why whole batches of one kind: chat rows are a third of the context long, and one plain-text row in a batch
+    /// would make every row context-wide; batches of one kind let chat batches shrink, which more than doubles the
+    /// chat rows trained per second on this CPU. The share of text batches is the text fraction.
+    /// </remarks>
+    /// <param name="seed">The run seed.</param>
+    /// <param name="step">The step (with the seed, decides the batch).</param>
+    /// <param name="batchSize">Rows.</param>
+    /// <param name="device">Where the tensors go.</param>
+    /// <param name="chatRowPadding">Extra padded width after the longest chat (room for an objective's EOS tail).</param>
+    public TrainingBatch Batch(int seed, long step, int batchSize, Device device, int chatRowPadding = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(chatRowPadding);
         var random = new Random(BatchSeed(seed, step));
-        var ids = new long[batchSize * context];
-        var trained = new bool[batchSize * context];
-        var valid = new bool[batchSize * context];
+        var isText = chats.Count == 0 || random.NextDouble() < textFraction;
+        List<(int[] Ids, bool[] Trained)> picks = isText ? [] : Enumerable.Range(0, batchSize).Select(_ => chats[random.Next(chats.Count)]).ToList();
+        var width = isText ? context : Math.Min(context, picks.Max(c => c.Ids.Length) + chatRowPadding);
+        var ids = new long[batchSize * width];
+        var trained = new bool[batchSize * width];
+        var valid = new bool[batchSize * width];
         Array.Fill(ids, padId);
         var trainedCount = 0L;
         for (var row = 0; row < batchSize; row++)
         {
-            var offset = row * context;
-            if (chats.Count == 0 || random.NextDouble() < textFraction)
+            var offset = row * width;
+            if (isText)
             {
-                var start = random.Next(text.Count - context);
-                for (var i = 0; i < context; i++)
+                var start = random.Next(text.Count - width);
+                for (var i = 0; i < width; i++)
                 {
                     ids[offset + i] = text[start + i];
                     trained[offset + i] = valid[offset + i] = true;
                 }
 
-                trainedCount += context;
+                trainedCount += width;
             }
             else
             {
-                var (chatIds, chatTrained) = chats[random.Next(chats.Count)];
-                var length = Math.Min(chatIds.Length, context);
+                var (chatIds, chatTrained) = picks[row];
+                var length = Math.Min(chatIds.Length, width);
                 for (var i = 0; i < length; i++)
                 {
                     ids[offset + i] = chatIds[i];
@@ -104,7 +121,7 @@ internal sealed class TokenizedCorpus
             }
         }
 
-        long[] shape = [batchSize, context];
+        long[] shape = [batchSize, width];
         return new TrainingBatch(tensor(ids, shape, ScalarType.Int64, device), tensor(trained, shape, ScalarType.Bool, device), tensor(valid, shape, ScalarType.Bool, device))
         {
             TrainedTokens = trainedCount,

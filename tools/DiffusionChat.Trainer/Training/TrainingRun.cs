@@ -136,7 +136,7 @@ internal sealed class TrainingRun
     private double TrainStep(AdamW optimizer, Generator generator, long step, double learningRate)
     {
         using var scope = NewDisposeScope();
-        using var batch = train.Batch(options.Seed, step, options.BatchSize, device);
+        using var batch = train.Batch(options.Seed, step, options.BatchSize, device, objective.ChatRowPadding);
         var loss = objective.Loss(batch, generator);
         if (!loss.requires_grad)
         {
@@ -168,7 +168,7 @@ internal sealed class TrainingRun
             for (var i = 0; i < HeldOutBatches; i++)
             {
                 using var scope = NewDisposeScope();
-                using var batch = heldOut.Batch(options.Seed + 1, i, options.BatchSize, device);
+                using var batch = heldOut.Batch(options.Seed + 1, i, options.BatchSize, device, objective.ChatRowPadding);
                 total += objective.Loss(batch, evalGenerator).item<float>();
             }
 

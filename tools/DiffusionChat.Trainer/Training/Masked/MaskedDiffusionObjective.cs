@@ -47,6 +47,9 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
 
     public string Name => "masked";
 
+    /// <summary>Room for the longest EOS tail after the longest chat, so trimmed batches still train full tails.</summary>
+    public int ChatRowPadding => rows.MaxEndOfSequenceTail;
+
     /// <summary>A module whose state-dict names are the checkpoint keys (<c>model.transformer.*</c>).</summary>
     public nn.Module Model => checkpointModule;
 

@@ -49,6 +49,7 @@ internal sealed record SupervisedRows(long TurnStartId, long EndOfTurnId, long E
         }
 
         long trained = 0;
+        int width = 1;
         for (int r = 0; r < count; r++)
         {
             var offset = r * length;
@@ -58,13 +59,32 @@ internal sealed record SupervisedRows(long TurnStartId, long EndOfTurnId, long E
             }
 
             trained += loss.AsSpan(offset, length).Count(true);
+            width = Math.Max(width, valid.AsSpan(offset, length).LastIndexOf(true) + 1);
         }
 
+        // Rows end at their EOS tail; columns past the widest row are padding that nobody attends, so they are cut
+        // (an earlier turn of a long chat often leaves half the row unused).
         return new TrainingBatch(
-            tensor(ids, [count, length], device: device),
-            tensor(loss, [count, length], device: device),
-            tensor(valid, [count, length], device: device))
+            tensor(Columns(ids, count, length, width), [count, width], device: device),
+            tensor(Columns(loss, count, length, width), [count, width], device: device),
+            tensor(Columns(valid, count, length, width), [count, width], device: device))
         { TrainedTokens = trained };
+    }
+
+    private static T[] Columns<T>(T[] rows, int count, int length, int width)
+    {
+        if (width == length)
+        {
+            return rows;
+        }
+
+        var narrowed = new T[count * width];
+        for (int r = 0; r < count; r++)
+        {
+            Array.Copy(rows, r * length, narrowed, r * width, width);
+        }
+
+        return narrowed;
     }
 
     private void ChooseTurn(Span<long> ids, Span<bool> loss, Span<bool> valid, float draw, int tail)
