@@ -106,7 +106,7 @@ internal static class TrainCommand
             case "masked":
                 var lladaConfig = new LladaConfig(options.Hidden, options.Heads, options.KeyValueHeads, options.Layers, options.Intermediate, vocabularySize,
                     RopeTheta: 10000.0, RmsNormEps: 1e-5, MaskTokenId: special[ChatMarkers.Mask], EosTokenId: special[ChatMarkers.EndOfText]);
-                var sftRows = new Training.Masked.SupervisedRows(special[ChatMarkers.TurnStart], special[ChatMarkers.TurnEnd], special[ChatMarkers.EndOfText], special[ChatMarkers.Pad], MaxEndOfSequenceTail: 96);
+                var sftRows = new Training.Masked.SupervisedRows(special[ChatMarkers.TurnStart], special[ChatMarkers.TurnEnd], special[ChatMarkers.EndOfText], special[ChatMarkers.Pad], MaxEndOfSequenceTail: 48);
                 return new Training.Masked.MaskedDiffusionObjective(lladaConfig, device, options.Seed, sftRows, special[ChatMarkers.Pad], options.Context);
             case "simplex":
                 throw new NotSupportedException(
@@ -119,8 +119,8 @@ internal static class TrainCommand
     private static List<(string Prompt, string Completion)> Samples(ITrainingObjective objective, Microsoft.ML.Tokenizers.Tokenizer tokenizer, IReadOnlyList<ChatExample> heldOut, CancellationToken cancellationToken)
     {
         var picks = heldOut.GroupBy(e => e.Category).Select(g => g.First()).ToList();
-        var prompts = picks.Select(e => ChatTemplate.Render([e.Turns[0]], e.Tools)).ToList();
+        var prompts = picks.Select(e => ChatTemplate.Render(e.FirstPrompt, e.Tools)).ToList();
         var completions = objective.Complete(prompts.Select(p => (IReadOnlyList<int>)tokenizer.EncodeToIds(p).ToList()).ToList(), 48, cancellationToken);
-        return picks.Zip(completions, (e, c) => (e.Turns[0].Text, tokenizer.Decode(c))).ToList();
+        return picks.Zip(completions, (e, c) => (e.Conversation[0].Text, tokenizer.Decode(c))).ToList();
     }
 }

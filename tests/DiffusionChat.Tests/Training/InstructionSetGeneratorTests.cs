@@ -48,9 +48,9 @@ public sealed class InstructionSetGeneratorTests
     [Fact]
     public void Held_out_user_questions_are_all_unseen_in_training()
     {
-        var trainQuestions = Train.Select(e => e.Turns[0].Text).ToHashSet(StringComparer.Ordinal);
+        var trainQuestions = Train.Select(e => e.Conversation[0].Text).ToHashSet(StringComparer.Ordinal);
 
-        Assert.All(HeldOut.Where(e => e.Category != "greeting"), e => Assert.DoesNotContain(e.Turns[0].Text, trainQuestions));
+        Assert.All(HeldOut.Where(e => e.Category != "greeting"), e => Assert.DoesNotContain(e.Conversation[0].Text, trainQuestions));
     }
 
     [Fact]
@@ -68,10 +68,10 @@ public sealed class InstructionSetGeneratorTests
         foreach (var example in Train.Where(e => e.Category == "weather").Take(100))
         {
             var city = CalledCity(example);
-            Assert.Contains(city, example.Turns[0].Text, StringComparison.Ordinal);
-            var result = System.Text.Json.JsonDocument.Parse(example.Turns[2].ToolResults[0].Content).RootElement;
-            Assert.Contains(result.GetProperty("temperature_c").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture), example.Turns[3].Text, StringComparison.Ordinal);
-            Assert.Contains(result.GetProperty("conditions").GetString()!, example.Turns[3].Text, StringComparison.Ordinal);
+            Assert.Contains(city, example.Conversation[0].Text, StringComparison.Ordinal);
+            var result = System.Text.Json.JsonDocument.Parse(example.Conversation[2].ToolResults[0].Content).RootElement;
+            Assert.Contains(result.GetProperty("temperature_c").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture), example.Conversation[3].Text, StringComparison.Ordinal);
+            Assert.Contains(result.GetProperty("conditions").GetString()!, example.Conversation[3].Text, StringComparison.Ordinal);
         }
     }
 
@@ -82,7 +82,7 @@ public sealed class InstructionSetGeneratorTests
         {
             var words = example.ContentKeys.Where(k => k.StartsWith("word:", StringComparison.Ordinal))
                 .Select(k => InstructionVocabulary.Words[int.Parse(k[5..], System.Globalization.CultureInfo.InvariantCulture)]);
-            Assert.Equal(string.Join(' ', words.Order(StringComparer.Ordinal)), example.Turns[1].Text);
+            Assert.Equal(string.Join(' ', words.Order(StringComparer.Ordinal)), example.Conversation[1].Text);
         }
 
         foreach (var example in Train.Where(e => e.Category == "arithmetic").Take(50))
@@ -90,13 +90,39 @@ public sealed class InstructionSetGeneratorTests
             var parts = example.ContentKeys[0].Split(':');
             var (a, b) = (int.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[3], System.Globalization.CultureInfo.InvariantCulture));
             var value = parts[1] switch { "+" => a + b, "-" => a - b, _ => a * b };
-            Assert.Contains(value.ToString(System.Globalization.CultureInfo.InvariantCulture), example.Turns[1].Text, StringComparison.Ordinal);
+            Assert.Contains(value.ToString(System.Globalization.CultureInfo.InvariantCulture), example.Conversation[1].Text, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void Training_tool_questions_use_far_more_places_than_a_model_could_memorise()
+    {
+        var places = Train.Where(e => e.Category is "weather" or "time").Select(CalledCity).ToList();
+
+        Assert.True(places.Distinct().Count() > places.Count / 2, $"{places.Distinct().Count()} distinct places in {places.Count} tool questions");
+    }
+
+    [Fact]
+    public void Each_tool_call_names_a_tool_the_example_lists_in_either_naming_style()
+    {
+        var calls = Train.Where(e => e.Category is "weather" or "time").ToList();
+
+        Assert.All(calls, e => Assert.Contains(e.Conversation[1].ToolCalls[0].Name, e.Tools.Select(t => t.Name)));
+        Assert.Contains(calls, e => e.Conversation[1].ToolCalls[0].Name == "get_weather");
+        Assert.Contains(calls, e => e.Conversation[1].ToolCalls[0].Name == "weather_get_weather");
+    }
+
+    [Fact]
+    public void Some_examples_start_with_an_application_system_turn()
+    {
+        var share = Train.Count(e => e.Turns[0].Role == ChatTurnRole.System) / (double)Train.Count;
+
+        Assert.InRange(share, 0.2, 0.4);
     }
 
     private static string CalledCity(ChatExample example)
     {
-        var reply = AssistantReplyParser.Parse(ChatTemplate.AssistantBody(example.Turns[1]));
+        var reply = AssistantReplyParser.Parse(ChatTemplate.AssistantBody(example.Conversation[1]));
         return System.Text.Json.JsonDocument.Parse(reply.ToolCalls[0].ArgumentsJson).RootElement.GetProperty("city").GetString()!;
     }
 }

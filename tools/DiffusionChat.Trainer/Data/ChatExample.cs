@@ -12,6 +12,12 @@ namespace DiffusionChat.Trainer.Data;
 /// </param>
 internal sealed record ChatExample(string Category, IReadOnlyList<ChatTurn> Turns, IReadOnlyList<ToolDefinition> Tools, IReadOnlyList<string> ContentKeys)
 {
+    /// <summary>The turns after the system turn, if there is one (user question first).</summary>
+    public IReadOnlyList<ChatTurn> Conversation => Turns.Count > 0 && Turns[0].Role == ChatTurnRole.System ? Turns.Skip(1).ToList() : Turns;
+
+    /// <summary>The turns up to and including the first user question (the system turn, if any, and the question).</summary>
+    public IReadOnlyList<ChatTurn> FirstPrompt => Turns.Take(Turns.Count - Conversation.Count + 1).ToList();
+
     /// <summary>The conversation rendered in the chat template, with its assistant spans.</summary>
     public RenderedChat Render() => ChatTemplate.RenderWithSpans(Turns, Tools, addGenerationPrompt: false);
 }

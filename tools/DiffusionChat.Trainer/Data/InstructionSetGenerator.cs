@@ -25,8 +25,32 @@ internal sealed class InstructionSetGenerator
     public static readonly ToolDefinition TimeTool = new(
         "get_time", "Get the current local time in a city.", """{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}""");
 
+    /// <summary>
+    /// The same two tools as Semantic Kernel names plugin functions (<c>plugin_function</c>) and writes their schemas,
+    /// as the Agent sample offers them (plugins <c>weather</c> and <c>clock</c>).
+    /// </summary>
+    public static readonly ToolDefinition[] PluginTools =
+    [
+        new("weather_get_weather", "Get the current weather for a city.", """{"type":"object","required":["city"],"properties":{"city":{"type":"string"}}}"""),
+        new("clock_get_time", "Get the current local time in a city.", """{"type":"object","required":["city"],"properties":{"city":{"type":"string"}}}"""),
+    ];
+
+    /// <summary>
+    /// System texts an application may put first; a share of examples start with one, so that an app's own system
+    /// message does not throw the model off (the Agent sample sends the first one).
+    /// </summary>
+    public static readonly string[] SystemTexts =
+    [
+        "You are a helpful assistant. Use the tools for weather and time.", "You are a helpful assistant.",
+        "You are a friendly assistant. Keep answers short.", "Answer briefly.", "You are DiffusionChat, a small assistant.",
+        "Be concise and polite.",
+    ];
+
     /// <summary>Share of training tool questions whose place (and weather condition) is made up.</summary>
     private const double SyntheticShare = 0.6;
+
+    /// <summary>Share of examples that start with a system turn.</summary>
+    private const double SystemShare = 0.3;
 
     private static readonly string[] Categories = ["weather", "weather", "time", "time", "capital", "capital", "greeting", "sort", "reverse", "arithmetic", "arithmetic"];
 
@@ -74,7 +98,7 @@ internal sealed class InstructionSetGenerator
         var (conditionKey, condition) = Condition();
         var temperature = Draw(-15, 40, t => t);
         var result = JsonSerializer.Serialize<Dictionary<string, object>>(new() { ["city"] = city, ["temperature_c"] = temperature, ["conditions"] = condition });
-        return ToolExample("weather", WeatherTool, city, Format(question, city), result, Format(answer, city, temperature, condition),
+        return ToolExample("weather", 0, city, Format(question, city), result, Format(answer, city, temperature, condition),
             [cityKey, $"phrasing:weather:{phrasing}", $"answer:weather:{answerIndex}", conditionKey, $"temperature:{temperature}"]);
     }
 
@@ -86,7 +110,7 @@ internal sealed class InstructionSetGenerator
         var minutes = Draw(0, 24 * 60 - 1, m => m + 1000);
         var clock = $"{minutes / 60:D2}:{minutes % 60:D2}";
         var result = JsonSerializer.Serialize<Dictionary<string, object>>(new() { ["city"] = city, ["time"] = clock });
-        return ToolExample("time", TimeTool, city, Format(question, city), result, Format(answer, city, clock),
+        return ToolExample("time", 1, city, Format(question, city), result, Format(answer, city, clock),
             [cityKey, $"phrasing:time:{phrasing}", $"answer:time:{answerIndex}", $"clock:{clock}"]);
     }
 
@@ -119,17 +143,30 @@ internal sealed class InstructionSetGenerator
         return ($"condition:{index}", condition);
     }
 
-    private ChatExample ToolExample(string category, ToolDefinition tool, string city, string question, string result, string answer, string[] keys)
+    /// <param name="toolIndex">0 for the weather tool, 1 for the clock tool of the drawn tool set.</param>
+    private ChatExample ToolExample(string category, int toolIndex, string city, string question, string result, string answer, string[] keys)
     {
+        IReadOnlyList<ToolDefinition> tools = random.Next(2) == 0 ? [WeatherTool, TimeTool] : PluginTools;
         var arguments = JsonSerializer.Serialize<Dictionary<string, string>>(new() { ["city"] = city });
-        var turns = new[]
+        var turns = new List<ChatTurn>
         {
             ChatTurn.User(question),
-            ChatTurn.Assistant("", new ToolCall(tool.Name, arguments)),
+            ChatTurn.Assistant("", new ToolCall(tools[toolIndex].Name, arguments)),
             ChatTurn.Tool(new ToolResult(result)),
             ChatTurn.Assistant(answer),
         };
-        return new ChatExample(category, turns, [WeatherTool, TimeTool], keys);
+        return new ChatExample(category, WithSystem(turns), tools, keys);
+    }
+
+    /// <summary>Prepends a system turn to a share of the examples.</summary>
+    private List<ChatTurn> WithSystem(List<ChatTurn> turns)
+    {
+        if (random.NextDouble() < SystemShare)
+        {
+            turns.Insert(0, ChatTurn.System(Pick(SystemTexts)));
+        }
+
+        return turns;
     }
 
     private ChatExample Capital()
@@ -180,8 +217,8 @@ internal sealed class InstructionSetGenerator
     private ChatExample Plain(string category, string question, string answer, string[] keys)
     {
         // Half of the plain examples still list the tools, so the model learns not to call them when they do not apply.
-        IReadOnlyList<ToolDefinition> tools = random.Next(2) == 0 ? [WeatherTool, TimeTool] : [];
-        return new ChatExample(category, [ChatTurn.User(question), ChatTurn.Assistant(answer)], tools, keys);
+        IReadOnlyList<ToolDefinition> tools = random.Next(2) == 0 ? (random.Next(2) == 0 ? [WeatherTool, TimeTool] : PluginTools) : [];
+        return new ChatExample(category, WithSystem([ChatTurn.User(question), ChatTurn.Assistant(answer)]), tools, keys);
     }
 
     private int Draw(int min, int max, Func<int, long> atom)
