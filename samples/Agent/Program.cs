@@ -3,7 +3,7 @@ using Microsoft.SemanticKernel.ChatCompletion;
 
 const string Usage = "usage: DiffusionChat.Samples.Agent --model <folder> [--question \"...\"]";
 string? model = null;
-string question = "What is the weather in Oslo right now, and what time is it?";
+string question = "What is the weather in Oslo right now?";
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])

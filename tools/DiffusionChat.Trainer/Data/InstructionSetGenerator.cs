@@ -26,13 +26,14 @@ internal sealed class InstructionSetGenerator
         "get_time", "Get the current local time in a city.", """{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}""");
 
     /// <summary>
-    /// The same two tools as Semantic Kernel names plugin functions (<c>plugin_function</c>) and writes their schemas,
-    /// as the Agent sample offers them (plugins <c>weather</c> and <c>clock</c>).
+    /// The same two tools as Semantic Kernel names plugin functions (<c>plugin_function</c>) and writes their schemas
+    /// (including the <c>condition</c> entry it adds), exactly as the Agent sample offers them (plugins <c>weather</c>
+    /// and <c>clock</c>; a sample test checks the rendered prompt).
     /// </summary>
     public static readonly ToolDefinition[] PluginTools =
     [
-        new("weather_get_weather", "Get the current weather for a city.", """{"type":"object","required":["city"],"properties":{"city":{"type":"string"}}}"""),
-        new("clock_get_time", "Get the current local time in a city.", """{"type":"object","required":["city"],"properties":{"city":{"type":"string"}}}"""),
+        new("weather_get_weather", "Get the current weather for a city.", """{"type":"object","condition":"Get the current weather for a city.","properties":{"city":{"type":"string"}},"required":["city"]}"""),
+        new("clock_get_time", "Get the current local time in a city.", """{"type":"object","condition":"Get the current local time in a city.","properties":{"city":{"type":"string"}},"required":["city"]}"""),
     ];
 
     /// <summary>
