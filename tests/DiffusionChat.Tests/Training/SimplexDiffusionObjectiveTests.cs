@@ -159,7 +159,7 @@ public sealed class SimplexDiffusionObjectiveTests : IDisposable
     public void Loss_is_finite_and_falls_on_a_fixed_batch_over_30_optimizer_steps()
     {
         using var objective = CreateObjective();
-        using var batch = setup.Train.Batch(seed: 3, step: 0, batchSize: 8, CPU);
+        using var batch = setup.Train.Batch(seed: 3, step: 0, batchSize: 4, CPU);
         using var optimizer = optim.Adam(objective.Model.parameters(), lr: 3e-3);
         var before = FixedNoiseLoss(objective, batch);
         using var generator = new Generator(11);
@@ -199,6 +199,32 @@ public sealed class SimplexDiffusionObjectiveTests : IDisposable
         var response = await client.GetResponseAsync("What is 2 + 3?", new ChatOptions { MaxOutputTokens = 16, Seed = 1 });
         Assert.NotNull(response.Text);
         Assert.Single(response.Messages);
+    }
+
+    [Fact]
+    public void Training_steps_and_completions_leave_no_live_tensors_behind()
+    {
+        using var objective = CreateObjective();
+        using var generator = new Generator(1);
+        void Step(long step)
+        {
+            using var scope = NewDisposeScope();
+            using var batch = setup.Train.Batch(seed: 1, step, batchSize: 2, CPU);
+            objective.Loss(batch, generator).backward();
+        }
+
+        Step(0); // creates the gradient tensors, which live as long as the parameters
+        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+        for (var step = 1; step <= 10; step++)
+        {
+            Step(step);
+        }
+
+        var answers = objective.Complete([[5, 6, 7], [8]], maxNewTokens: 12, CancellationToken.None);
+
+        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+        Assert.All(answers, a => Assert.InRange(a.Count, 0, 12));
     }
 
     [Fact]
