@@ -109,8 +109,13 @@ internal static class TrainCommand
                 var sftRows = new Training.Masked.SupervisedRows(special[ChatMarkers.TurnStart], special[ChatMarkers.TurnEnd], special[ChatMarkers.EndOfText], special[ChatMarkers.Pad], MaxEndOfSequenceTail: 48);
                 return new Training.Masked.MaskedDiffusionObjective(lladaConfig, device, options.Seed, sftRows, special[ChatMarkers.Pad], options.Context);
             case "simplex":
-                throw new NotSupportedException(
-                    "Objective 'simplex' plugs into ITrainingObjective once the engine's SSD-LM model class lands; see docs/training.md. Available now: ar, masked.");
+                // RoBERTa numbers positions from pad_token_id + 1, so the table needs pad + 1 unused rows before the context.
+                var ssdConfig = new DiffusionChat.Models.Simplex.SsdLmConfig(vocabularySize, options.Hidden, options.Layers, options.Heads, options.Intermediate,
+                    MaxPositions: options.Context + special[ChatMarkers.Pad] + 1, TypeVocabSize: 1, PadTokenId: special[ChatMarkers.Pad],
+                    EndOfSequenceTokenId: special[ChatMarkers.EndOfText], LayerNormEpsilon: 1e-5);
+                var sampling = Training.Simplex.SimplexDiffusionObjective.SampleOptions(special[ChatMarkers.TurnEnd]);
+                var blockRows = new Training.Simplex.SimplexBlockRows(special[ChatMarkers.TurnStart], special[ChatMarkers.EndOfText], special[ChatMarkers.Pad], sampling.BlockLength, options.Context);
+                return new Training.Simplex.SimplexDiffusionObjective(ssdConfig, device, options.Seed, blockRows, sampling);
             default:
                 throw new ArgumentException($"Unknown --objective '{options.Objective}'. Allowed: ar, masked, simplex.");
         }

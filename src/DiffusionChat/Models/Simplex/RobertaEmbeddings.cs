@@ -31,6 +31,9 @@ internal sealed class RobertaEmbeddings : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>The word embedding table [V, H]; the LM head's decoder is tied to it.</summary>
     public Parameter WordEmbeddingWeight => word_embeddings.weight!;
 
+    /// <summary>The learned absolute position table [MaxPositions, H].</summary>
+    public Parameter PositionEmbeddingWeight => position_embeddings.weight!;
+
     /// <summary>Looks up word vectors for token ids [B, N] -> [B, N, H].</summary>
     public Tensor Words(Tensor ids) => word_embeddings.call(ids);
 

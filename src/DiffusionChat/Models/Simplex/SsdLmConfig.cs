@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using DiffusionChat.Checkpoints;
 
 namespace DiffusionChat.Models.Simplex;
@@ -84,6 +85,31 @@ public sealed record SsdLmConfig(
         RequireString(config, "position_embedding_type", "absolute", source);
         return result;
     }
+
+    /// <summary>
+    /// The <c>config.json</c> of this configuration in transformers' <c>RobertaConfig</c> names (the inverse of
+    /// <see cref="FromJson"/>), with SSD-LM's architecture name so the library's loader picks the simplex denoiser.
+    /// </summary>
+    /// <returns>A new JSON object the caller may extend (e.g. with <c>generation_defaults</c>).</returns>
+    public JsonObject ToJson() => new()
+    {
+        ["architectures"] = new JsonArray("RobertaForDiffusionLM"),
+        ["model_type"] = "roberta",
+        ["vocab_size"] = VocabSize,
+        ["hidden_size"] = HiddenSize,
+        ["num_hidden_layers"] = LayerCount,
+        ["num_attention_heads"] = HeadCount,
+        ["intermediate_size"] = IntermediateSize,
+        ["max_position_embeddings"] = MaxPositions,
+        ["type_vocab_size"] = TypeVocabSize,
+        ["pad_token_id"] = PadTokenId,
+        ["eos_token_id"] = EndOfSequenceTokenId,
+        ["layer_norm_eps"] = LayerNormEpsilon,
+        ["hidden_act"] = "gelu",
+        ["position_embedding_type"] = "absolute",
+        ["hidden_dropout_prob"] = 0.0,
+        ["attention_probs_dropout_prob"] = 0.0,
+    };
 
     private static int Positive(JsonElement config, string name, string source)
     {

@@ -15,10 +15,10 @@ namespace DiffusionChat.Models.Simplex;
 /// Input of one call: context ids [B, C] (prompt + finished blocks, may be empty) enter as word embeddings; the noisy
 /// block xt [B, L, V] enters as <c>embed_sum_layer(softmax(xt)) + timestep_layer(t / totalSteps)</c>; the two are
 /// concatenated (context first) and fed to RoBERTa through its <c>inputs_embeds</c> path. Every tensor argument must be
-/// on <see cref="Device"/>; nothing passed in is modified. Inference only (no gradients are recorded by callers that
-/// use <c>torch.no_grad()</c>; dropout is absent).
+/// on <see cref="Device"/>; nothing passed in is modified. The public forward methods run without gradients; training
+/// goes through <see cref="TrainingScore"/> on a model from <see cref="Create"/>. Dropout is absent.
 /// </remarks>
-public sealed class SsdLmDenoiser : nn.Module
+public sealed partial class SsdLmDenoiser : nn.Module
 {
 #pragma warning disable IDE1006 // checkpoint key names
     private readonly RobertaModel roberta;
@@ -120,8 +120,14 @@ public sealed class SsdLmDenoiser : nn.Module
     public Tensor InputsEmbeds(Tensor contextIds, Tensor simplexLogits, Tensor timesteps, int totalSteps)
     {
         Validate(contextIds, simplexLogits, timesteps, totalSteps, attentionMask: null);
-        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
+        return Embed(contextIds, simplexLogits, timesteps, totalSteps);
+    }
+
+    /// <summary><see cref="InputsEmbeds"/> without validation, recording gradients when the caller does.</summary>
+    private Tensor Embed(Tensor contextIds, Tensor simplexLogits, Tensor timesteps, int totalSteps)
+    {
+        using var scope = NewDisposeScope();
         long batch = simplexLogits.shape[0], length = simplexLogits.shape[1];
         var simplex = nn.functional.softmax(simplexLogits.to_type(DType), -1);
         var progress = (timesteps.to_type(DType) / totalSteps).view(batch, 1, 1).expand(batch, length, 1);
@@ -161,8 +167,14 @@ public sealed class SsdLmDenoiser : nn.Module
     /// <inheritdoc cref="Logits"/>
     public Tensor EquivalentScore(Tensor contextIds, Tensor simplexLogits, Tensor timesteps, int totalSteps, Tensor? attentionMask = null)
     {
-        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
+        return BlockScore(contextIds, simplexLogits, timesteps, totalSteps, attentionMask);
+    }
+
+    /// <summary><see cref="EquivalentScore"/> that records gradients when the caller does (no <c>no_grad</c> inside).</summary>
+    private Tensor BlockScore(Tensor contextIds, Tensor simplexLogits, Tensor timesteps, int totalSteps, Tensor? attentionMask)
+    {
+        using var scope = NewDisposeScope();
         var hidden = Hidden(contextIds, simplexLogits, timesteps, totalSteps, attentionMask);
         var block = hidden.narrow(1, contextIds.shape[1], simplexLogits.shape[1]);
         return lm_head.call(block, roberta.Embeddings.WordEmbeddingWeight).MoveToOuterDisposeScope();
@@ -173,7 +185,7 @@ public sealed class SsdLmDenoiser : nn.Module
     {
         Validate(contextIds, simplexLogits, timesteps, totalSteps, attentionMask);
         using var scope = NewDisposeScope();
-        var embeds = InputsEmbeds(contextIds, simplexLogits, timesteps, totalSteps);
+        var embeds = Embed(contextIds, simplexLogits, timesteps, totalSteps);
         long batch = embeds.shape[0], length = embeds.shape[1];
 
         Tensor positions;

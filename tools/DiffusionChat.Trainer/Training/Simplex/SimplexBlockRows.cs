@@ -1,0 +1,122 @@
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Trainer.Training.Simplex;
+
+/// <summary>
+/// Cuts one SSD-LM training block out of every row of a trainer batch, where the sampler would decode it: chat rows
+/// train one assistant turn (drawn uniformly, as <see cref="Masked.SupervisedRows"/> does) with its history plus the
+/// answer's earlier blocks as context and the next <see cref="BlockLength"/> answer tokens as the block; plain-text
+/// rows train a block at a uniformly drawn offset with the text before it as context.
+/// </summary>
+/// <remarks>
+/// Why this layout: <c>SimplexSampler</c> decodes an answer in blocks of <see cref="BlockLength"/> right after the
+/// prompt (which ends with <c>&lt;|im_start|&gt;assistant\n</c>), each block conditioned on the prompt and the finished
+/// blocks, so block j of an answer starts at answer offset j * L. Positions of the last block past the answer's
+/// <c>&lt;|im_end|&gt;</c> hold <see cref="EndOfSequenceId"/> and are trained too, so the model learns to close an
+/// answer inside a block (the sampler cuts the answer at the stop token). Contexts longer than
+/// <see cref="MaxSequenceLength"/> - L keep their latest tokens (the sampler's <c>DropOldest</c> overflow). The
+/// choices come from the given generator (one small host read per step: this is the training loop, not a sampler).
+/// </remarks>
+/// <param name="TurnStartId">The <c>&lt;|im_start|&gt;</c> id: rows starting with it are chat rows.</param>
+/// <param name="EndOfSequenceId">The id that fills a block after the answer's end (<c>&lt;|endoftext|&gt;</c>).</param>
+/// <param name="PadId">The id left-padding shorter contexts (never attended).</param>
+/// <param name="BlockLength">L, the sampler's block length (>= 1).</param>
+/// <param name="MaxSequenceLength">Context + block positions the model has (> L).</param>
+internal sealed record SimplexBlockRows(long TurnStartId, long EndOfSequenceId, long PadId, int BlockLength, int MaxSequenceLength)
+{
+    /// <summary>The blocks of <paramref name="batch"/> (new tensors on the batch's device; the input is not changed).</summary>
+    /// <param name="batch">Chat and plain-text rows as built by <see cref="TokenizedCorpus"/>.</param>
+    /// <param name="generator">Draws the assistant turn / offset and the block of each row.</param>
+    /// <returns>The blocks (caller disposes).</returns>
+    public SimplexBlockBatch Build(TrainingBatch batch, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BlockLength);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MaxSequenceLength, BlockLength);
+        var (count, length) = ((int)batch.InputIds.shape[0], (int)batch.InputIds.shape[1]);
+        var device = batch.InputIds.device;
+        long[] ids;
+        bool[] loss, valid;
+        float[] turnDraws, blockDraws;
+        using (var scope = NewDisposeScope())
+        {
+            ids = batch.InputIds.cpu().data<long>().ToArray();
+            loss = batch.LossMask.cpu().data<bool>().ToArray();
+            valid = batch.Valid.cpu().data<bool>().ToArray();
+            turnDraws = rand(count, generator: generator, device: device).cpu().data<float>().ToArray();
+            blockDraws = rand(count, generator: generator, device: device).cpu().data<float>().ToArray();
+        }
+
+        var contexts = new ArraySegment<long>[count];
+        var blocks = new long[count * BlockLength];
+        for (int r = 0; r < count; r++)
+        {
+            var row = new ArraySegment<long>(ids, r * length, length);
+            var (start, end) = ids[r * length] == TurnStartId
+                ? AnswerBlock(loss.AsSpan(r * length, length), turnDraws[r], blockDraws[r])
+                : TextBlock(valid.AsSpan(r * length, length).Count(true), blockDraws[r]);
+            var block = blocks.AsSpan(r * BlockLength, BlockLength);
+            block.Fill(EndOfSequenceId);
+            row.AsSpan(start, Math.Min(end - start, BlockLength)).CopyTo(block);
+            int kept = Math.Min(start, MaxSequenceLength - BlockLength);
+            contexts[r] = row.Slice(start - kept, kept);
+        }
+
+        int width = contexts.Max(c => c.Count);
+        var contextIds = new long[count * width];
+        var mask = new long[count * (width + BlockLength)];
+        Array.Fill(contextIds, PadId);
+        for (int r = 0; r < count; r++)
+        {
+            int pad = width - contexts[r].Count;
+            contexts[r].AsSpan().CopyTo(contextIds.AsSpan((r * width) + pad));
+            mask.AsSpan((r * (width + BlockLength)) + pad, contexts[r].Count + BlockLength).Fill(1);
+        }
+
+        return new SimplexBlockBatch(
+            tensor(contextIds, [count, width], ScalarType.Int64, device),
+            tensor(mask, [count, width + BlockLength], ScalarType.Int64, device),
+            tensor(blocks, [count, BlockLength], ScalarType.Int64, device));
+    }
+
+    /// <summary>[start, end) of the chosen block's answer tokens: block j of the chosen assistant turn.</summary>
+    private (int Start, int End) AnswerBlock(ReadOnlySpan<bool> loss, float turnDraw, float blockDraw)
+    {
+        var spans = new List<(int Start, int End)>();
+        for (int i = 0; i < loss.Length;)
+        {
+            if (!loss[i])
+            {
+                i++;
+                continue;
+            }
+
+            int start = i;
+            while (i < loss.Length && loss[i])
+            {
+                i++;
+            }
+
+            spans.Add((start, i));
+        }
+
+        if (spans.Count == 0)
+        {
+            return (0, 0); // nothing to answer: an all-EOS block with an empty context
+        }
+
+        var (from, to) = spans[Math.Min(spans.Count - 1, (int)(turnDraw * spans.Count))];
+        int blockCount = (to - from + BlockLength - 1) / BlockLength;
+        int first = from + (Math.Min(blockCount - 1, (int)(blockDraw * blockCount)) * BlockLength);
+        return (first, to);
+    }
+
+    /// <summary>[start, end) of a block at a uniform offset of a plain-text row of <paramref name="validCount"/> tokens.</summary>
+    private (int Start, int End) TextBlock(int validCount, float draw)
+    {
+        int offsets = Math.Max(1, validCount - BlockLength + 1);
+        int start = Math.Min(offsets - 1, (int)(draw * offsets));
+        return (start, validCount);
+    }
+}

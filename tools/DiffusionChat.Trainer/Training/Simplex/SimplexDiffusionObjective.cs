@@ -1,0 +1,157 @@
+using System.Text.Json.Nodes;
+using DiffusionChat.Generation;
+using DiffusionChat.Models.Simplex;
+using DiffusionChat.Sampling.Simplex;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Trainer.Training.Simplex;
+
+/// <summary>
+/// SSD-LM's training objective (Han et al. 2023, Sec. 3 and Alg. 1; xhan77/ssd-lm <c>ssd_model_train.py</c>) on the
+/// engine's <see cref="SsdLmDenoiser"/>, so the trained folder loads in the library (<c>model_type</c> <c>roberta</c>
+/// with <c>embed_sum_layer</c>): the clean block becomes almost-one-hot simplex logits (+K on the token, -K
+/// elsewhere), is noised at a uniformly drawn timestep of the cosine alpha-bar schedule, and the denoiser, given the
+/// clean context, the noisy block and the timestep, is trained with cross-entropy to recover the block's tokens.
+/// </summary>
+/// <remarks>
+/// Per row: t ~ U{1..T}, x_t = sqrt(alpha_bar(t)) * w + sqrt(1 - alpha_bar(t)) * K * eps with eps ~ N(0, I), the
+/// same T, schedule, K and timestep input t / T that <see cref="SimplexSampler"/> uses when decoding with
+/// <see cref="SampleOptions"/> (written as <c>generation_defaults</c>). Which block a row trains on and what its
+/// context is comes from <see cref="SimplexBlockRows"/>; only block positions are noised and carry loss, the
+/// context enters as clean word embeddings. The loss is the mean cross-entropy over all block positions.
+/// </remarks>
+internal sealed class SimplexDiffusionObjective : ITrainingObjective
+{
+    private readonly SsdLmDenoiser denoiser;
+    private readonly SimplexBlockRows rows;
+    private readonly SimplexSamplerOptions sampling;
+    private readonly Tensor alphaBars;
+
+    /// <param name="config">The architecture (pad and EOS ids included).</param>
+    /// <param name="device">Where the model lives.</param>
+    /// <param name="seed">Initialisation seed.</param>
+    /// <param name="rows">How batch rows become blocks; its block length must be the sampler's.</param>
+    /// <param name="sampling">Decoding settings: T, K and the block length trained for, and the model card's samples.</param>
+    /// <exception cref="ArgumentException">The rows' block length differs from the sampler's, or rows do not fit the model.</exception>
+    public SimplexDiffusionObjective(SsdLmConfig config, Device device, int seed, SimplexBlockRows rows, SimplexSamplerOptions sampling)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(sampling);
+        sampling.Validate();
+        if (rows.BlockLength != sampling.BlockLength || rows.MaxSequenceLength > config.MaxSequenceLength)
+        {
+            throw new ArgumentException(
+                $"rows use block length {rows.BlockLength} and {rows.MaxSequenceLength} positions; the sampler decodes blocks of {sampling.BlockLength} " +
+                $"and the model has {config.MaxSequenceLength} positions.", nameof(rows));
+        }
+
+        denoiser = SsdLmDenoiser.Create(config, device, seed);
+        this.rows = rows;
+        this.sampling = sampling;
+        var schedule = new CosineAlphaBarSchedule(sampling.Steps);
+        alphaBars = tensor(Enumerable.Range(0, sampling.Steps + 1).Select(t => (float)schedule.AlphaBar(t)).ToArray(), device: device);
+    }
+
+    public string Name => "simplex";
+
+    /// <summary>The denoiser itself: its state-dict names are the checkpoint keys.</summary>
+    public nn.Module Model => denoiser;
+
+    /// <summary>The denoiser being trained.</summary>
+    public SsdLmDenoiser Denoiser => denoiser;
+
+    /// <summary>The decoding settings the objective trains for.</summary>
+    public SimplexSamplerOptions Sampling => sampling;
+
+    /// <summary>
+    /// The decoding settings shipped as <c>generation_defaults</c>: blocks of 16 (a chat answer here is ~20-40 tokens,
+    /// so 2-3 blocks, each conditioned on the finished ones), T = 50 steps per block (the library's default; one model
+    /// call each, so a 48-token answer costs 150 calls on a 2-core CPU), K = 5 and top-p 0.2 as in the paper, stopping
+    /// at <c>&lt;|im_end|&gt;</c>.
+    /// </summary>
+    /// <param name="endOfTurnId">The <c>&lt;|im_end|&gt;</c> id.</param>
+    public static SimplexSamplerOptions SampleOptions(int endOfTurnId) => new()
+    {
+        BlockLength = 16,
+        Steps = 50,
+        SimplexValue = 5.0,
+        TopP = 0.2,
+        Projection = SimplexProjection.TopPMultiHot,
+        ContextOverflow = SimplexContextOverflow.DropOldest,
+        EndOfSequenceTokenId = endOfTurnId,
+    };
+
+    public JsonObject ModelConfig
+    {
+        get
+        {
+            var config = denoiser.Config.ToJson();
+            config[GenerationDefaults.ConfigKey] = new JsonObject
+            {
+                ["steps"] = sampling.Steps,
+                ["block_length"] = sampling.BlockLength,
+            };
+            return config;
+        }
+    }
+
+    /// <summary>Cuts the blocks, draws t per row and noises the blocks' simplex logits.</summary>
+    /// <returns>The clean blocks with their contexts, the noisy simplex logits x_t [B, L, V] and t [B] (float32), all owned by the caller.</returns>
+    public (SimplexBlockBatch Blocks, Tensor Noisy, Tensor Timesteps) ApplyNoise(TrainingBatch batch, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(generator);
+        var blocks = rows.Build(batch, generator);
+        using var scope = NewDisposeScope();
+        var (count, length) = (blocks.BlockIds.shape[0], blocks.BlockIds.shape[1]);
+        var device = blocks.BlockIds.device;
+        double k = sampling.SimplexValue;
+        var t = randint(1, sampling.Steps + 1, [count], ScalarType.Int64, device, generator: generator);
+        var alphaBar = alphaBars.index_select(0, t).view(count, 1, 1);
+        var clean = nn.functional.one_hot(blocks.BlockIds, denoiser.Config.VocabSize).to_type(ScalarType.Float32).mul(2 * k).sub(k); // +K / -K
+        var noise = randn([count, length, denoiser.Config.VocabSize], ScalarType.Float32, device, generator: generator).mul(k);
+        var noisy = (alphaBar.sqrt() * clean) + ((1 - alphaBar).sqrt() * noise);
+        return (blocks, noisy.MoveToOuterDisposeScope(), t.to_type(ScalarType.Float32).MoveToOuterDisposeScope());
+    }
+
+    public Tensor Loss(TrainingBatch batch, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        using var scope = NewDisposeScope();
+        var (blocks, noisy, timesteps) = ApplyNoise(batch, generator);
+        using (blocks)
+        {
+            var score = denoiser.TrainingScore(blocks.ContextIds, noisy, timesteps, sampling.Steps, blocks.AttentionMask); // [B, L, V]
+            var loss = nn.functional.cross_entropy(score.reshape(-1, denoiser.Config.VocabSize), blocks.BlockIds.reshape(-1));
+            return loss.MoveToOuterDisposeScope();
+        }
+    }
+
+    /// <summary>Answers of the engine's simplex sampler with <see cref="Sampling"/> (multi-hot top-p projection, fixed noise seeds).</summary>
+    public IReadOnlyList<IReadOnlyList<int>> Complete(IReadOnlyList<IReadOnlyList<int>> prompts, int maxNewTokens, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(prompts);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxNewTokens);
+        if (prompts.Count == 0)
+        {
+            return [];
+        }
+
+        var options = sampling with { MaxBlocks = (maxNewTokens + sampling.BlockLength - 1) / sampling.BlockLength };
+        var sampler = new SimplexSampler(denoiser, options);
+        using var noise = new GeneratorNoiseSource(denoiser.Device, prompts.Select((_, row) => (ulong)row).ToList());
+        var generation = sampler.Generate(prompts, noise, null, cancellationToken);
+        var endOfSequence = (int)rows.EndOfSequenceId;
+        return generation.Rows
+            .Select(r => (IReadOnlyList<int>)r.TokenIds.TakeWhile(id => id != endOfSequence).Take(maxNewTokens).ToList())
+            .ToList();
+    }
+
+    public void Dispose()
+    {
+        alphaBars.Dispose();
+        denoiser.Dispose();
+    }
+}
