@@ -24,22 +24,12 @@ internal static class HeldOutLikelihood
     public static double Autoregressive(LlamaForCausalLM model, IReadOnlyList<long[]> rows, Device device, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(rows);
-        double total = 0;
-        long tokens = 0;
-        using var noGrad = no_grad();
-        foreach (var row in rows)
+        return PerScoredToken(rows, cancellationToken, row =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            using var scope = NewDisposeScope();
             var ids = tensor(row, [1, row.Length], device: device);
             var logProbs = model.forward(ids)[0, ..^1].log_softmax(-1); // position i predicts token i + 1
-            var targets = ids[0, 1..].unsqueeze(-1);
-            total += -logProbs.gather(-1, targets).sum().item<float>();
-            tokens += row.Length - 1;
-        }
-
-        return total / tokens;
+            return -logProbs.gather(-1, ids[0, 1..].unsqueeze(-1)).sum().item<float>();
+        });
     }
 
     /// <summary>MDLM's ELBO bound on the NLL per scored token of a masked-diffusion model.</summary>
@@ -51,10 +41,28 @@ internal static class HeldOutLikelihood
     public static double MaskedElbo(IMaskedDenoiser denoiser, IReadOnlyList<long[]> rows, int draws, int seed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(denoiser);
-        ArgumentNullException.ThrowIfNull(rows);
         ArgumentOutOfRangeException.ThrowIfLessThan(draws, 1);
         var device = denoiser.Device;
         using var generator = new Generator((ulong)seed, device);
+        return PerScoredToken(rows, cancellationToken, row =>
+        {
+            var clean = tensor(row, [1, row.Length], device: device).expand(draws, row.Length);
+            var u = (rand(1, generator: generator, device: device) + arange(draws, ScalarType.Float32, device)) / draws;
+            var time = MinimumTime + ((1 - MinimumTime) * u);
+            var scored = ones(draws, row.Length, ScalarType.Bool, device);
+            scored[.., 0] = false; // the context token stays visible
+            var masked = rand(draws, row.Length, generator: generator, device: device).lt(time.unsqueeze(1)).logical_and(scored);
+            var logits = denoiser.Forward(clean.masked_fill(masked, denoiser.MaskTokenId)).to(ScalarType.Float32);
+            logits = logits.index_fill(-1, tensor(new[] { denoiser.MaskTokenId }, device: device), double.NegativeInfinity); // SUBS
+            var nll = -logits.log_softmax(-1).gather(-1, clean.unsqueeze(-1)).squeeze(-1);
+            return ((nll * (1.0 / time).unsqueeze(1)).masked_fill(masked.logical_not(), 0).sum() / draws).item<float>();
+        });
+    }
+
+    /// <summary>Sum of <paramref name="rowTotal"/> over rows (each in its own dispose scope, no autograd) per scored token.</summary>
+    private static double PerScoredToken(IReadOnlyList<long[]> rows, CancellationToken cancellationToken, Func<long[], double> rowTotal)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
         double total = 0;
         long tokens = 0;
         using var noGrad = no_grad();
@@ -62,22 +70,11 @@ internal static class HeldOutLikelihood
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var clean = tensor(row, [1, row.Length], device: device).expand(draws, row.Length);
-            var u = (rand(1, generator: generator, device: device) + arange(draws, ScalarType.Float32, device)) / draws;
-            var time = MinimumTime + ((1 - MinimumTime) * u);
-            var scored = ones(draws, row.Length, ScalarType.Bool, device);
-            scored[.., 0] = false; // the context token stays visible
-            var masked = rand(draws, row.Length, generator: generator, device: device).lt(time.unsqueeze(1)).logical_and(scored);
-            var noisy = clean.masked_fill(masked, denoiser.MaskTokenId);
-            var logits = denoiser.Forward(noisy).to(ScalarType.Float32);
-            logits = logits.index_fill(-1, tensor(new[] { denoiser.MaskTokenId }, device: device), double.NegativeInfinity);
-            var nll = -logits.log_softmax(-1).gather(-1, clean.unsqueeze(-1)).squeeze(-1);
-            var bound = (nll * (1.0 / time).unsqueeze(1)).masked_fill(masked.logical_not(), 0).sum() / draws;
-            total += bound.item<double>();
+            total += rowTotal(row);
             tokens += row.Length - 1;
         }
 
-        return total / tokens;
+        return total / Math.Max(tokens, 1);
     }
 
     /// <summary>

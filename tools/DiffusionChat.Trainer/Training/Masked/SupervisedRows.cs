@@ -89,30 +89,12 @@ internal sealed record SupervisedRows(long TurnStartId, long EndOfTurnId, long E
 
     private void ChooseTurn(Span<long> ids, Span<bool> loss, Span<bool> valid, float draw, int tail)
     {
-        var spans = new List<(int Start, int End)>(); // [Start, End) runs of trained tokens
-        for (int i = 0; i < ids.Length;)
-        {
-            if (!loss[i])
-            {
-                i++;
-                continue;
-            }
-
-            int start = i;
-            while (i < ids.Length && loss[i])
-            {
-                i++;
-            }
-
-            spans.Add((start, i));
-        }
-
-        if (spans.Count == 0)
+        if (AnswerTurns.Pick(loss, draw) is not { } turn)
         {
             return;
         }
 
-        var (from, to) = spans[Math.Min(spans.Count - 1, (int)(draw * spans.Count))];
+        var (from, to) = turn;
         int end = Math.Min(ids.Length, to + Math.Min(tail, MaxEndOfSequenceTail));
         loss.Clear();
         loss[from..end].Fill(true);

@@ -83,30 +83,12 @@ internal sealed record SimplexBlockRows(long TurnStartId, long EndOfSequenceId, 
     /// <summary>[start, end) of the chosen block's answer tokens: block j of the chosen assistant turn.</summary>
     private (int Start, int End) AnswerBlock(ReadOnlySpan<bool> loss, float turnDraw, float blockDraw)
     {
-        var spans = new List<(int Start, int End)>();
-        for (int i = 0; i < loss.Length;)
-        {
-            if (!loss[i])
-            {
-                i++;
-                continue;
-            }
-
-            int start = i;
-            while (i < loss.Length && loss[i])
-            {
-                i++;
-            }
-
-            spans.Add((start, i));
-        }
-
-        if (spans.Count == 0)
+        if (AnswerTurns.Pick(loss, turnDraw) is not { } turn)
         {
             return (0, 0); // nothing to answer: an all-EOS block with an empty context
         }
 
-        var (from, to) = spans[Math.Min(spans.Count - 1, (int)(turnDraw * spans.Count))];
+        var (from, to) = turn;
         int blockCount = (to - from + BlockLength - 1) / BlockLength;
         int first = from + (Math.Min(blockCount - 1, (int)(blockDraw * blockCount)) * BlockLength);
         return (first, to);
