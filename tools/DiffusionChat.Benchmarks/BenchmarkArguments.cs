@@ -9,6 +9,8 @@ internal sealed record BenchmarkArguments
 
     public List<string> AutoregressiveFolders { get; } = [];
 
+    public List<string> SimplexFolders { get; } = [];
+
     public bool Quick { get; init; }
 
     public int Repeats { get; init; } = 3;
@@ -27,7 +29,7 @@ internal sealed record BenchmarkArguments
 
     public int SoakAnswerTokens { get; init; } = 16;
 
-    /// <summary>Parses the options of <paramref name="command"/>: <c>--masked DIR</c>, <c>--ar DIR</c> (repeatable), <c>--quick</c>, <c>--repeats N</c>,
+    /// <summary>Parses the options of <paramref name="command"/>: <c>--masked DIR</c>, <c>--simplex DIR</c>, <c>--ar DIR</c> (repeatable), <c>--quick</c>, <c>--repeats N</c>,
     /// <c>--lengths a,b</c>, <c>--concurrency a,b</c>, <c>--docs DIR</c>, <c>--requests N</c>.</summary>
     /// <exception cref="ArgumentException">An unknown flag or a malformed value.</exception>
     public static BenchmarkArguments Parse(string command, IReadOnlyList<string> args)
@@ -50,6 +52,9 @@ internal sealed record BenchmarkArguments
                     break;
                 case "--masked":
                     parsed.MaskedFolders.Add(Value());
+                    break;
+                case "--simplex":
+                    parsed.SimplexFolders.Add(Value());
                     break;
                 case "--ar":
                     parsed.AutoregressiveFolders.Add(Value());
@@ -76,7 +81,7 @@ internal sealed record BenchmarkArguments
                     parsed = parsed with { SoakAnswerTokens = Positive("--soak-tokens", Value()) };
                     break;
                 default:
-                    throw new ArgumentException($"Unknown option '{args[i]}'. Allowed: --masked DIR, --ar DIR, --quick, --repeats N, --lengths a,b, --concurrency a,b, --docs DIR, --requests N, --soak-concurrency N, --soak-tokens N.");
+                    throw new ArgumentException($"Unknown option '{args[i]}'. Allowed: --masked DIR, --simplex DIR, --ar DIR, --quick, --repeats N, --lengths a,b, --concurrency a,b, --docs DIR, --requests N, --soak-concurrency N, --soak-tokens N.");
             }
         }
 

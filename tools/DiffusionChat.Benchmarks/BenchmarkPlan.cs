@@ -48,6 +48,32 @@ internal static class BenchmarkPlan
         return settings;
     }
 
+    /// <summary>The simplex reference series: 16-token blocks, 25 steps each.</summary>
+    public const string SimplexReference = "simplex block 16, 25 steps";
+
+    /// <summary>
+    /// Settings for a simplex (SSD-LM) model: length and concurrency at 25 steps per 16-token block, and the step
+    /// count (10 to 50) and block length (8 to 32) at the shortest length. Caches and thresholds do not apply.
+    /// </summary>
+    public static List<BenchmarkSetting> Simplex(BenchmarkArguments args)
+    {
+        int shortest = args.Lengths.Min();
+        static DiffusionGenerationOptions SimplexKnobs(int blockLength, int steps) => new() { BlockLength = blockLength, Steps = steps };
+        var settings = args.Lengths.Select(n => new BenchmarkSetting(Length, SimplexReference, n, SimplexKnobs(16, 25))).ToList();
+        foreach (int steps in args.Quick ? new[] { 10, 50 } : [10, 25, 50])
+        {
+            settings.Add(new(Steps, $"simplex block 16, {steps} steps", shortest, SimplexKnobs(16, steps)));
+        }
+
+        foreach (int block in args.Quick ? new[] { 8, 32 } : [8, 16, 32])
+        {
+            settings.Add(new(Block, $"simplex block {block}, 25 steps", shortest, SimplexKnobs(block, 25)));
+        }
+
+        settings.AddRange(args.ConcurrencyLevels.Select(c => new BenchmarkSetting(Concurrency, SimplexReference, shortest, SimplexKnobs(16, 25), c)));
+        return settings;
+    }
+
     /// <summary>Settings for an autoregressive baseline (diffusion knobs do not apply).</summary>
     public static List<BenchmarkSetting> Autoregressive(BenchmarkArguments args)
     {

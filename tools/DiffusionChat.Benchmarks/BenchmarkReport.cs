@@ -24,11 +24,22 @@ internal sealed class BenchmarkReport(BenchmarkArguments args)
         md.AppendLine("- Requests go through the public `IChatClient` (`DiffusionChatClient.GetStreamingResponseAsync`), greedy (temperature 0), seed 1, one user prompt of ~25 tokens in the ChatML template. " +
             "*First block* = time to the first streamed text; *total* = time to the last update; tokens/s = answer tokens / wall time over all concurrent requests; *passes/token* = forward passes per answer token of one request (batched requests share their passes).").AppendLine();
         md.AppendLine("## Read this first").AppendLine();
-        md.AppendLine("- No trained model is shipped yet. Unless the models table names trained folders, these figures come from **randomly initialised** folders written by " +
-            "`dotnet run -c Release --project tools/DiffusionChat.Benchmarks -- make-tiny /tmp/rel-bench` with the shipped models' shapes (d_model 256, 4 layers, 4 heads, MLP 1024, " +
-            "3077-row embedding, repository tokenizer; LLaDA architecture for masked, llama for autoregressive). Speed per forward pass depends only on shapes, so it carries over to trained models of the same size.");
-        md.AppendLine("- What does **not** carry over: random weights give flat predictions, so confidence-threshold decoding almost never commits more than one position per step " +
-            "(its passes/token stays near 1 here, where a trained model gains), and answers never end early (the output rows of special tokens are zeroed so every requested token is generated).");
+        var folders = args.MaskedFolders.Concat(args.SimplexFolders).Concat(args.AutoregressiveFolders).ToList();
+        if (folders.All(f => File.Exists(Path.Combine(f, "train-log.csv"))))
+        {
+            md.AppendLine("- These figures come from the **trained** model folders named in the command (the shipped models, see `models/README.md`). " +
+                "A trained model stops at the end of its answer (`<|im_end|>` or end of text), so an answer can be shorter than the requested length: the *tokens generated* column says how many were produced, " +
+                "and tokens/s counts produced tokens only. Scaling with answer length on random-weight folders that never stop early is in `docs/benchmarks-random-weights.md`.");
+        }
+        else
+        {
+            md.AppendLine("- These figures come from **randomly initialised** folders written by " +
+                "`dotnet run -c Release --project tools/DiffusionChat.Benchmarks -- make-tiny /tmp/rel-bench` (d_model 256, 4 layers, 4 heads, MLP 1024, " +
+                "3077-row embedding, repository tokenizer; LLaDA architecture for masked, llama for autoregressive). Speed per forward pass depends only on shapes.");
+            md.AppendLine("- What does **not** carry over: random weights give flat predictions, so confidence-threshold decoding almost never commits more than one position per step " +
+                "(its passes/token stays near 1 here, where a trained model gains), and answers never end early (the output rows of special tokens are zeroed so every requested token is generated).");
+        }
+
         md.AppendLine("- The machine is shared with other build and test jobs; single runs can be off by 2x. Compare ratios within one run, not across runs.").AppendLine();
         md.AppendLine("## Models").AppendLine();
         md.AppendLine("| model | parameters | RSS before load (MiB) | RSS loaded (MiB) | RSS after sweeps (MiB) | peak RSS (MiB) | max live tensors on a sampler thread |");
@@ -106,7 +117,7 @@ internal sealed class BenchmarkReport(BenchmarkArguments args)
             {
                 if (fixedSchedule is not null)
                 {
-                    yield return string.Create(c, $"{model}, {t.Setting.AnswerTokens} tokens: {t.Setting.Series} gives {t.TokensPerSecond / fixedSchedule.TokensPerSecond:F2}x the tokens/s of the fixed 1-token-per-step schedule ({t.PassesPerToken:F3} vs {fixedSchedule.PassesPerToken:F3} passes/token).");
+                    yield return string.Create(c, $"{model}, {t.Setting.AnswerTokens} tokens requested: {t.Setting.Series} gives {t.TokensPerSecond / fixedSchedule.TokensPerSecond:F2}x the tokens/s of the fixed 1-token-per-step schedule ({t.PassesPerToken:F3} vs {fixedSchedule.PassesPerToken:F3} passes/token).");
                 }
             }
         }

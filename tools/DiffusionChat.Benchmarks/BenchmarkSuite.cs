@@ -7,6 +7,7 @@ internal static class BenchmarkSuite
     {
         var report = new BenchmarkReport(args);
         var models = args.MaskedFolders.Select(f => (Folder: f, Plan: BenchmarkPlan.Masked(args)))
+            .Concat(args.SimplexFolders.Select(f => (Folder: f, Plan: BenchmarkPlan.Simplex(args))))
             .Concat(args.AutoregressiveFolders.Select(f => (Folder: f, Plan: BenchmarkPlan.Autoregressive(args))));
         foreach (var (folder, plan) in models)
         {

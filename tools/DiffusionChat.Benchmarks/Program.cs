@@ -2,7 +2,7 @@ using DiffusionChat.Benchmarks;
 
 // Commands:
 //   make-tiny <dir> [--tokenizer DIR]       write random masked (dir/tiny-masked) and autoregressive (dir/tiny-ar) folders
-//   run --masked DIR [--ar DIR] [--quick]   sweep and write docs/benchmarks.md + docs/img/*.png
+//   run --masked DIR [--simplex DIR] [--ar DIR] [--quick]   sweep and write docs/benchmarks.md + docs/img/*.png
 //   soak --masked DIR [--requests 1000]     memory growth over many requests, written into docs/reliability.md
 using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -29,9 +29,9 @@ try
         case "run":
         {
             var options = BenchmarkArguments.Parse(args[0], args[1..]);
-            if (options.MaskedFolders.Count + options.AutoregressiveFolders.Count == 0)
+            if (options.MaskedFolders.Count + options.SimplexFolders.Count + options.AutoregressiveFolders.Count == 0)
             {
-                throw new ArgumentException("run needs at least one model folder: --masked DIR and/or --ar DIR.");
+                throw new ArgumentException("run needs at least one model folder: --masked DIR, --simplex DIR and/or --ar DIR.");
             }
 
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -47,7 +47,7 @@ try
             return await SoakCommand.RunAsync(BenchmarkArguments.Parse(args[0], args[1..]), cancellation.Token);
 
         default:
-            Console.Error.WriteLine("usage: make-tiny <dir> [--tokenizer DIR] | run --masked DIR [--ar DIR] [--quick] [--repeats N] [--lengths a,b] [--concurrency a,b] [--docs DIR] | soak --masked DIR [--requests N]");
+            Console.Error.WriteLine("usage: make-tiny <dir> [--tokenizer DIR] | run --masked DIR [--simplex DIR] [--ar DIR] [--quick] [--repeats N] [--lengths a,b] [--concurrency a,b] [--docs DIR] | soak --masked DIR [--requests N]");
             return 2;
     }
 }
