@@ -13,6 +13,20 @@ internal static class ChatApp
 
     /// <summary>Answers one prompt: streams the answer to <paramref name="output"/> and a figures line to <paramref name="figures"/>.</summary>
     /// <returns>The process exit code (0).</returns>
+    /// <summary>
+    /// The client the app talks to: with the demo tools on, M.E.AI's function invocation runs the model's tool calls
+    /// and sends the results back, so a weather question ends in an answer sentence.
+    /// </summary>
+    public static IChatClient WithTools(IChatClient client, ChatArguments settings)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings.Tools ? client.AsBuilder().UseFunctionInvocation().Build() : client;
+    }
+
+    /// <summary>The demo tools, or none with <c>--no-tools</c>.</summary>
+    public static IList<AITool>? Tools(ChatArguments settings) => settings.Tools ? DemoTools.Create(TimeProvider.System) : null;
+
     public static async Task<int> RunOnceAsync(IChatClient client, ChatArguments settings, TextWriter output, TextWriter figures, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -20,7 +34,7 @@ internal static class ChatApp
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(figures);
         ArgumentException.ThrowIfNullOrWhiteSpace(settings.Once, nameof(settings));
-        var session = new ChatSession(client, settings);
+        var session = new ChatSession(client, settings, Tools(settings));
         var result = await session.AskAsync(settings.Once, output.Write, cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync().ConfigureAwait(false);
         await figures.WriteLineAsync(result.Figures).ConfigureAwait(false);
@@ -37,7 +51,7 @@ internal static class ChatApp
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(console);
-        var session = new ChatSession(client, settings);
+        var session = new ChatSession(client, settings, Tools(settings));
         CancellationTokenSource? current = null;
         void OnCancelKey(object? sender, ConsoleCancelEventArgs e)
         {

@@ -10,10 +10,10 @@ namespace DiffusionChat.Samples.Chat;
 /// <param name="Steps">Denoising steps per block; null = the model's default.</param>
 /// <param name="BlockLength">Block length; null = the model's default.</param>
 /// <param name="Seed">Sampling seed; null = random.</param>
-internal sealed record ChatArguments(string? Model, string? Once, bool Animate, int MaxTokens, int? Steps, int? BlockLength, long? Seed)
+internal sealed record ChatArguments(string? Model, string? Once, bool Animate, int MaxTokens, int? Steps, int? BlockLength, long? Seed, bool Tools = true)
 {
     public const string Usage =
-        "usage: DiffusionChat.Samples.Chat [--model <folder>] [--once \"prompt\"] [--animate] [--max-tokens N] [--steps N] [--block-length N] [--seed N]";
+        "usage: DiffusionChat.Samples.Chat [--model <folder>] [--once \"prompt\"] [--animate] [--max-tokens N] [--steps N] [--block-length N] [--seed N] [--no-tools]";
 
     /// <summary>Parses the arguments.</summary>
     /// <exception cref="ArgumentException">An unknown flag, a flag without its value, or a value that is not a positive integer.</exception>
@@ -29,6 +29,7 @@ internal sealed record ChatArguments(string? Model, string? Once, bool Animate, 
                 "--model" => parsed with { Model = Value() },
                 "--once" => parsed with { Once = Value() },
                 "--animate" => parsed with { Animate = true },
+                "--no-tools" => parsed with { Tools = false },
                 "--max-tokens" => parsed with { MaxTokens = Positive("--max-tokens", Value()) },
                 "--steps" => parsed with { Steps = Positive("--steps", Value()) },
                 "--block-length" => parsed with { BlockLength = Positive("--block-length", Value()) },

@@ -13,13 +13,15 @@ internal sealed class ChatSession
     private readonly IChatClient client;
     private readonly ChatArguments settings;
     private readonly List<ChatMessage> history = [];
+    private readonly IList<AITool>? tools;
 
-    public ChatSession(IChatClient client, ChatArguments settings)
+    public ChatSession(IChatClient client, ChatArguments settings, IList<AITool>? tools = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(settings);
         this.client = client;
         this.settings = settings;
+        this.tools = tools;
     }
 
     /// <summary>The conversation so far (user and assistant turns, in order).</summary>
@@ -61,6 +63,7 @@ internal sealed class ChatSession
             MaxOutputTokens = settings.MaxTokens,
             Seed = settings.Seed,
             RawRepresentationFactory = _ => diffusion,
+            Tools = tools,
         };
     }
 }

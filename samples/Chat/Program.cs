@@ -19,7 +19,8 @@ if (folder is null)
     return 2;
 }
 
-using var client = ChatApp.Load(folder);
+using var model = ChatApp.Load(folder);
+var client = ChatApp.WithTools(model, settings);
 if (settings.Once is not null)
 {
     return await ChatApp.RunOnceAsync(client, settings, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false);

@@ -193,10 +193,13 @@ internal static class ChatTurnMapper
     private static ToolCall ToToolCall(FunctionCallContent call) =>
         new(call.Name, JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), CompactJson));
 
+    // A string result (also as a JSON string element, which is how M.E.AI's function invocation hands back a .NET
+    // function's string return value) is the tool's text as is: quoting it again would hide JSON a tool returned.
     private static string SerializeResult(object? result) => result switch
     {
         null => "null",
         string s => s,
+        JsonElement { ValueKind: JsonValueKind.String } e => e.GetString()!,
         JsonElement e => e.GetRawText(),
         _ => JsonSerializer.Serialize(result, CompactJson),
     };

@@ -32,6 +32,25 @@ public class ChatTurnMapperTests
         Assert.Equal("4 C", turns[2].ToolResults.Single().Content);
     }
 
+    [Theory]
+    [InlineData("\"{\\\"city\\\":\\\"Oslo\\\"}\"", "{\"city\":\"Oslo\"}")] // a JSON string (a .NET function's string return value): its text
+    [InlineData("{\"city\":\"Oslo\"}", "{\"city\":\"Oslo\"}")] // a JSON object: as written
+    [InlineData("4", "4")]
+    public void Tool_results_given_as_json_elements_render_as_the_tool_wrote_them(string resultJson, string rendered)
+    {
+        var call = new FunctionCallContent("c1", "get_weather", new Dictionary<string, object?> { ["city"] = "Oslo" });
+        var result = System.Text.Json.JsonDocument.Parse(resultJson).RootElement;
+
+        var turns = ChatTurnMapper.Map(
+        [
+            new(ChatRole.User, "Weather in Oslo?"),
+            new(ChatRole.Assistant, [call]),
+            new(ChatRole.Tool, [new FunctionResultContent("c1", result)]),
+        ], null);
+
+        Assert.Equal(rendered, turns[2].ToolResults.Single().Content);
+    }
+
     [Fact]
     public void Tool_result_for_an_unknown_call_id_is_rejected()
     {

@@ -14,7 +14,7 @@ public sealed class ChatSampleTests : IDisposable
 
     public void Dispose() => masked.Dispose();
 
-    private static ChatArguments Settings(string? once = null, int maxTokens = 16) => new(null, once, false, maxTokens, null, null, 1);
+    private static ChatArguments Settings(string? once = null, int maxTokens = 16) => new(null, once, false, maxTokens, null, null, 1, Tools: false);
 
     private static DiffusionChatClient Scripted(Func<string, long, string> answer, out ScriptedGenerator generator)
     {
@@ -132,6 +132,33 @@ public sealed class ChatSampleTests : IDisposable
 
         Assert.Null(folder);
         Assert.Contains("--model <folder>", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_the_demo_tools_a_weather_question_runs_the_tool_and_ends_in_the_answer_from_its_result()
+    {
+        // The model calls get_weather first; given the tool result it answers from it.
+        static string Script(string prompt, long seed) => prompt.Contains("<tool_response>", StringComparison.Ordinal)
+            ? (prompt.Contains("{\"city\":\"Paris\",\"temperature_c\":12,\"conditions\":\"cloudy\"}", StringComparison.Ordinal) ? "It is 12 degrees and cloudy in Paris.<|im_end|>" : "no result<|im_end|>")
+            : prompt.Contains("\"name\":\"get_weather\"", StringComparison.Ordinal) ? "<tool_call>{\"name\":\"get_weather\",\"arguments\":{\"city\":\"Paris\"}}</tool_call><|im_end|>" : "no tools offered<|im_end|>";
+        using var model = Scripted(Script, out _);
+        var settings = Settings("What is the weather in Paris?", maxTokens: 256) with { Tools = true };
+        using var output = new StringWriter();
+        using var figures = new StringWriter();
+
+        int exit = await ChatApp.RunOnceAsync(ChatApp.WithTools(model, settings), settings, output, figures, CancellationToken.None);
+
+        Assert.Equal(0, exit);
+        Assert.Equal("It is 12 degrees and cloudy in Paris.", output.ToString().Trim());
+    }
+
+    [Fact]
+    public void Demo_tools_are_on_by_default_and_off_with_no_tools()
+    {
+        Assert.True(ChatArguments.Parse([]).Tools);
+        Assert.False(ChatArguments.Parse(["--no-tools"]).Tools);
+        Assert.Null(ChatApp.Tools(ChatArguments.Parse(["--no-tools"])));
+        Assert.Equal(["get_weather", "get_time"], ChatApp.Tools(ChatArguments.Parse([]))!.Select(t => t.Name));
     }
 
     [Theory]
