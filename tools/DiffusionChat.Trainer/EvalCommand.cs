@@ -42,19 +42,36 @@ internal static class EvalCommand
             .Select(m => model.Tokenizer.TryGetSpecialTokenId(m, out int id) ? id : -1).Where(id => id >= 0).ToList();
 
         var results = new List<(EvalCase Case, EvalScore Score, int Tokens)>();
+        int tooLong = 0;
+        int contextLimit = ContextLimit(folder);
         var clock = Stopwatch.StartNew();
         foreach (var evalCase in cases)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var prompt = model.Tokenizer.Encode(model.Format.Render(evalCase.Context, evalCase.Tools));
             var request = new GenerationRequest(prompt, maxTokens, TokenSampling.Greedy, new DiffusionGenerationOptions()) { StopTokenIds = stopIds };
-            var generated = (await model.Generator.GenerateAsync([request], cancellationToken).ConfigureAwait(false)).Single();
-            var text = model.Tokenizer.Decode(generated.Tokens);
-            results.Add((evalCase, EvalScore.Of(evalCase, text, model.Format), generated.Tokens.Count));
+            IReadOnlyList<int> tokens;
+            try
+            {
+                tokens = (await model.Generator.GenerateAsync([request], cancellationToken).ConfigureAwait(false)).Single().Tokens;
+            }
+            catch (ArgumentException) when (prompt.Count + maxTokens > contextLimit)
+            {
+                // The prompt plus the answer window does not fit the model's context: scored as a failure, counted.
+                tooLong++;
+                tokens = [];
+            }
+
+            results.Add((evalCase, EvalScore.Of(evalCase, model.Tokenizer.Decode(tokens), model.Format), tokens.Count));
         }
 
         clock.Stop();
         var table = Table(folder, count, seed, maxTokens, results, clock.Elapsed, model.Generator.DefaultDiffusion);
+        if (tooLong > 0)
+        {
+            table += Environment.NewLine + string.Create(CultureInfo.InvariantCulture, $"{tooLong} of {results.Count} cases did not fit the model's {contextLimit}-token context (prompt + {maxTokens} answer tokens) and count as failures.") + Environment.NewLine;
+        }
+
         if (brown is not null)
         {
             table += HeldOutTextLine(folder, brown, model.Tokenizer, nllRows, nllLength, draws, seed, cancellationToken);
@@ -67,6 +84,21 @@ internal static class EvalCommand
         }
 
         return 0;
+    }
+
+    /// <summary>The context length config.json declares (max_sequence_length, max_position_embeddings or n_positions).</summary>
+    private static int ContextLimit(string folder)
+    {
+        using var checkpoint = DiffusionChat.Checkpoints.CheckpointFolder.Open(folder);
+        foreach (var name in (string[])["max_sequence_length", "max_position_embeddings", "n_positions"])
+        {
+            if (checkpoint.Config.TryGetProperty(name, out var value) && value.TryGetInt32(out int limit))
+            {
+                return limit;
+            }
+        }
+
+        return int.MaxValue;
     }
 
     /// <summary>Held-out Brown NLL per token: exact for an autoregressive model, MDLM's ELBO bound for a masked one.</summary>
