@@ -132,7 +132,9 @@ internal sealed class BenchmarkReport(BenchmarkArguments args)
 
             foreach (var r in group.Where(r => r.Setting.Concurrency > 1))
             {
-                yield return string.Create(c, $"{group.Key}: {r.Setting.Concurrency} concurrent requests give {r.TokensPerSecond / one.TokensPerSecond:F2}x the throughput of 1 (median latency {r.LatencyMs / one.LatencyMs:F2}x).");
+                yield return one.TokensPerSecond > 0
+                    ? string.Create(c, $"{group.Key}: {r.Setting.Concurrency} concurrent requests give {r.TokensPerSecond / one.TokensPerSecond:F2}x the throughput of 1 (median latency {r.LatencyMs / one.LatencyMs:F2}x).")
+                    : string.Create(c, $"{group.Key}: produced no answer tokens, so no throughput ratio; {r.Setting.Concurrency} concurrent requests take {r.LatencyMs / one.LatencyMs:F2}x the median latency of 1.");
             }
         }
     }
