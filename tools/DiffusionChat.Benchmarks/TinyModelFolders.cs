@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using DiffusionChat.Checkpoints;
 using DiffusionChat.Models.Autoregressive;
+using DiffusionChat.Models.Llada;
 using TorchSharp;
 
 namespace DiffusionChat.Benchmarks;
@@ -22,25 +23,10 @@ internal static class TinyModelFolders
     public static string WriteMasked(string folder, string tokenizerFolder)
     {
         var (vocab, ids) = CopyTokenizer(folder, tokenizerFolder);
-        var config = new JsonObject
-        {
-            ["model_type"] = "llada",
-            ["architectures"] = new JsonArray("LLaDAModelLM"),
-            ["d_model"] = Dim,
-            ["n_heads"] = Heads,
-            ["n_kv_heads"] = Heads,
-            ["n_layers"] = Layers,
-            ["mlp_hidden_size"] = Mlp,
-            ["embedding_size"] = vocab,
-            ["vocab_size"] = vocab,
-            ["rope_theta"] = 10000.0,
-            ["rms_norm_eps"] = 1e-5,
-            ["mask_token_id"] = ids["<|mask|>"],
-            ["eos_token_id"] = ids["<|endoftext|>"],
-            ["pad_token_id"] = ids["<|pad|>"],
-            ["max_sequence_length"] = Context,
-            ["generation_defaults"] = new JsonObject { ["block_length"] = 32, ["steps"] = 8 },
-        };
+        // The library's own config writer, so the folder carries exactly the fields the loader reads.
+        var config = new LladaConfig(Dim, Heads, Heads, Layers, Mlp, vocab, RopeTheta: 10000.0, RmsNormEps: 1e-5, ids["<|mask|>"], ids["<|endoftext|>"])
+            .ToJson(ids["<|pad|>"], Context);
+        config["generation_defaults"] = new JsonObject { ["block_length"] = 32, ["steps"] = 8 };
         File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString());
 
         using var scope = torch.NewDisposeScope();

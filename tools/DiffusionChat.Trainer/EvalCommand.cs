@@ -50,16 +50,15 @@ internal static class EvalCommand
             cancellationToken.ThrowIfCancellationRequested();
             var prompt = model.Tokenizer.Encode(model.Format.Render(evalCase.Context, evalCase.Tools));
             var request = new GenerationRequest(prompt, maxTokens, TokenSampling.Greedy, new DiffusionGenerationOptions()) { StopTokenIds = stopIds };
-            IReadOnlyList<int> tokens;
-            try
-            {
-                tokens = (await model.Generator.GenerateAsync([request], cancellationToken).ConfigureAwait(false)).Single().Tokens;
-            }
-            catch (ArgumentException) when (prompt.Count + maxTokens > contextLimit)
+            IReadOnlyList<int> tokens = [];
+            if (prompt.Count + maxTokens > contextLimit)
             {
                 // The prompt plus the answer window does not fit the model's context: scored as a failure, counted.
                 tooLong++;
-                tokens = [];
+            }
+            else
+            {
+                tokens = (await model.Generator.GenerateAsync([request], cancellationToken).ConfigureAwait(false)).Single().Tokens;
             }
 
             results.Add((evalCase, EvalScore.Of(evalCase, model.Tokenizer.Decode(tokens), model.Format), tokens.Count));

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using DiffusionChat.Checkpoints;
 using DiffusionChat.Models.Autoregressive;
+using DiffusionChat.Models.Llada;
 using DiffusionChat.Models.Simplex;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -70,26 +71,11 @@ internal static class TinyModelWriter
 
     private static (JsonObject Config, Dictionary<string, Tensor> Tensors) Llada(SpecialIds ids, Generator generator)
     {
-        var config = new JsonObject
-        {
-            ["model_type"] = "llada",
-            ["architectures"] = new JsonArray("LLaDAModelLM"),
-            ["d_model"] = Width,
-            ["n_heads"] = Heads,
-            ["n_kv_heads"] = Heads,
-            ["n_layers"] = Layers,
-            ["mlp_hidden_size"] = Hidden,
-            ["embedding_size"] = ids.VocabSize,
-            ["vocab_size"] = ids.VocabSize,
-            ["rope_theta"] = 10000.0,
-            ["rms_norm_eps"] = 1e-5,
-            ["mask_token_id"] = ids.Mask,
-            ["eos_token_id"] = ids.EndOfText,
-            ["pad_token_id"] = ids.Pad,
-            ["max_sequence_length"] = Context,
-            // Short blocks keep a tiny model's answers quick and make the block-by-block commits visible.
-            ["generation_defaults"] = new JsonObject { ["steps"] = 8, ["block_length"] = 8 },
-        };
+        // The library's own config writer, so the folder carries exactly the fields the loader reads.
+        var config = new LladaConfig(Width, Heads, Heads, Layers, Hidden, ids.VocabSize, RopeTheta: 10000.0, RmsNormEps: 1e-5, ids.Mask, ids.EndOfText)
+            .ToJson(ids.Pad, Context);
+        // Short blocks keep a tiny model's answers quick and make the block-by-block commits visible.
+        config["generation_defaults"] = new JsonObject { ["steps"] = 8, ["block_length"] = 8 };
 
         Tensor Random(params long[] shape) => randn(shape, generator: generator) * 0.5f;
         Tensor Norm() => ones(Width) + (randn(Width, generator: generator) * 0.1f);
