@@ -106,7 +106,9 @@ internal static class TrainCommand
             case "masked":
                 var lladaConfig = new LladaConfig(options.Hidden, options.Heads, options.KeyValueHeads, options.Layers, options.Intermediate, vocabularySize,
                     RopeTheta: 10000.0, RmsNormEps: 1e-5, MaskTokenId: special[ChatMarkers.Mask], EosTokenId: special[ChatMarkers.EndOfText]);
-                var sftRows = new Training.Masked.SupervisedRows(special[ChatMarkers.TurnStart], special[ChatMarkers.TurnEnd], special[ChatMarkers.EndOfText], special[ChatMarkers.Pad], MaxEndOfSequenceTail: 48);
+                // The EOS tail runs up to the default sampler's whole answer window, the longest EOS run met when sampling.
+                var sftRows = new Training.Masked.SupervisedRows(special[ChatMarkers.TurnStart], special[ChatMarkers.TurnEnd], special[ChatMarkers.EndOfText], special[ChatMarkers.Pad],
+                    MaxEndOfSequenceTail: Training.Masked.MaskedDiffusionObjective.SampleOptions(special[ChatMarkers.TurnEnd]).AnswerLength);
                 return new Training.Masked.MaskedDiffusionObjective(lladaConfig, device, options.Seed, sftRows, special[ChatMarkers.Pad], options.Context);
             case "simplex":
                 // RoBERTa numbers positions from pad_token_id + 1, so the table needs pad + 1 unused rows before the context.

@@ -73,8 +73,41 @@ public sealed class ByteLevelBpeTrainerTests : IDisposable
     {
         var (tokenizer, _) = TrainedTokenizer.Load(folder.FullName);
 
-        Assert.Single(tokenizer.EncodeToIds(" weather"));
+        Assert.Single(tokenizer.EncodeToIds("weather"));
     }
+
+    [Theory]
+    [InlineData("What is the weather in Reykjavik?", "{\"city\":\"Reykjavik\"}", "Reykjavik")]
+    [InlineData("It is 21 degrees and cloudy in Busan.", "{\"temperature_c\":21,\"conditions\":\"cloudy\"}", "21")]
+    [InlineData("It is 14:05 in Busan.", "{\"time\":\"14:05\"}", "14:05")]
+    [InlineData("It is cloudy today.", "{\"conditions\":\"cloudy\"}", "cloudy")]
+    public void A_value_has_the_same_pieces_in_a_sentence_and_in_json(string sentence, string json, string value)
+    {
+        // Copying a place into a tool call, or a tool value into the answer, must be the identity on tokens.
+        var (tokenizer, _) = TrainedTokenizer.Load(folder.FullName);
+        var piece = tokenizer.EncodeToIds(value);
+
+        Assert.True(Contains(tokenizer.EncodeToIds(sentence), piece), $"'{value}' is not tokenized alike in '{sentence}'.");
+        Assert.True(Contains(tokenizer.EncodeToIds(json), piece), $"'{value}' is not tokenized alike in '{json}'.");
+    }
+
+    [Fact]
+    public void The_library_loader_tokenizes_the_saved_folder_exactly_as_training_did()
+    {
+        var (trained, _) = TrainedTokenizer.Load(folder.FullName);
+        var loaded = DiffusionChat.Tokenization.TokenizerLoader.Load(folder.FullName);
+        var texts = new InstructionSetGenerator(DataSplit.HeldOut, seed: 5).Generate(50).Select(e => e.Render().Text)
+            .Append("  two  spaces\tand 1234 -5 naïve café");
+
+        Assert.True(File.Exists(Path.Combine(folder.FullName, BpeVocabulary.TokenizerJsonFile)));
+        foreach (var text in texts)
+        {
+            Assert.Equal(trained.EncodeToIds(text).ToArray(), loaded.Encode(text));
+        }
+    }
+
+    private static bool Contains(IReadOnlyList<int> ids, IReadOnlyList<int> piece) =>
+        Enumerable.Range(0, ids.Count - piece.Count + 1).Any(i => ids.Skip(i).Take(piece.Count).SequenceEqual(piece));
 
     [Fact]
     public void Digits_are_never_merged_so_numbers_are_spelled_digit_by_digit()

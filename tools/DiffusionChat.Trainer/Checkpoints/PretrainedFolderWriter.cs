@@ -26,7 +26,7 @@ internal static class PretrainedFolderWriter
         SafetensorsWriter.Write(Path.Combine(folder, CheckpointFolder.SingleWeightsFile), module.state_dict(), new Dictionary<string, string> { ["format"] = "pt" });
         if (tokenizerFolder is not null)
         {
-            foreach (var file in new[] { "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json" })
+            foreach (var file in Tokenization.BpeVocabulary.Files)
             {
                 var source = Path.Combine(tokenizerFolder, file);
                 if (File.Exists(source))

@@ -53,7 +53,13 @@ internal sealed class InstructionSetGenerator
     /// <summary>Share of examples that start with a system turn.</summary>
     private const double SystemShare = 0.3;
 
-    private static readonly string[] Categories = ["weather", "weather", "time", "time", "capital", "capital", "greeting", "sort", "reverse", "arithmetic", "arithmetic"];
+    /// <summary>
+    /// Category weights (a category appears as often as it is listed): tool use and the fact table are what the
+    /// samples and the targets need, so they get three quarters of the rows; sorting, reversing and arithmetic are
+    /// reported, not demanded, and keep a share large enough to measure.
+    /// </summary>
+    private static readonly string[] Categories =
+        ["weather", "weather", "weather", "time", "time", "time", "capital", "capital", "capital", "greeting", "sort", "reverse", "arithmetic"];
 
     private readonly DataSplit split;
     private readonly Random random;

@@ -23,9 +23,24 @@ internal sealed record BpeVocabulary(IReadOnlyDictionary<string, int> Vocabulary
     /// <summary>Name of the special-token map.</summary>
     public const string SpecialTokensMapFile = "special_tokens_map.json";
 
+    /// <summary>Name of the Hugging Face fast-tokenizer file, the one that carries the pre-tokenizer pattern.</summary>
+    public const string TokenizerJsonFile = "tokenizer.json";
+
+    /// <summary>Every file <see cref="Save"/> writes.</summary>
+    public static readonly IReadOnlyList<string> Files = [TokenizerJsonFile, VocabularyFile, MergesFile, ConfigFile, SpecialTokensMapFile];
+
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>Writes <c>vocab.json</c>, <c>merges.txt</c>, <c>tokenizer_config.json</c> and <c>special_tokens_map.json</c>.</summary>
+    /// <summary>
+    /// Writes <c>tokenizer.json</c>, <c>vocab.json</c>, <c>merges.txt</c>, <c>tokenizer_config.json</c> and
+    /// <c>special_tokens_map.json</c>.
+    /// </summary>
+    /// <remarks>
+    /// <c>tokenizer.json</c> is what loaders read first (ours and Hugging Face's fast tokenizers); it is the only file
+    /// that can say how text is split before BPE (<see cref="PreTokenization.Pattern"/>, not GPT-2's), so a folder
+    /// tokenizes the same at run time as in training. <c>vocab.json</c> + <c>merges.txt</c> stay for tools that read
+    /// GPT-2-style files.
+    /// </remarks>
     /// <param name="folder">The output folder (created if missing).</param>
     /// <param name="modelMaxLength">The context length recorded in the config.</param>
     public void Save(string folder, int modelMaxLength)
@@ -75,5 +90,44 @@ internal sealed record BpeVocabulary(IReadOnlyDictionary<string, int> Vocabulary
             ["additional_special_tokens"] = new JsonArray(ChatMarkers.TurnStart, ChatMarkers.TurnEnd),
         };
         File.WriteAllText(Path.Combine(folder, SpecialTokensMapFile), map.ToJsonString(Json));
+        File.WriteAllText(Path.Combine(folder, TokenizerJsonFile), FastTokenizerJson(vocab).ToJsonString(Json));
+    }
+
+    /// <summary>The Hugging Face <c>tokenizer.json</c>: BPE model, added special tokens, split pattern + byte-level.</summary>
+    private JsonObject FastTokenizerJson(JsonObject vocab)
+    {
+        var added = new JsonArray();
+        foreach (var token in SpecialTokens)
+        {
+            added.Add(new JsonObject
+            {
+                ["id"] = Vocabulary[token], ["content"] = token, ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false,
+                ["normalized"] = false, ["special"] = true,
+            });
+        }
+
+        return new JsonObject
+        {
+            ["version"] = "1.0",
+            ["truncation"] = null,
+            ["padding"] = null,
+            ["added_tokens"] = added,
+            ["normalizer"] = null,
+            ["pre_tokenizer"] = new JsonObject
+            {
+                ["type"] = "Sequence",
+                ["pretokenizers"] = new JsonArray(
+                    new JsonObject { ["type"] = "Split", ["pattern"] = new JsonObject { ["Regex"] = PreTokenization.Pattern }, ["behavior"] = "Isolated", ["invert"] = false },
+                    new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = true, ["use_regex"] = false }),
+            },
+            ["post_processor"] = null,
+            ["decoder"] = new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = true, ["use_regex"] = false },
+            ["model"] = new JsonObject
+            {
+                ["type"] = "BPE", ["dropout"] = null, ["unk_token"] = null, ["continuing_subword_prefix"] = null, ["end_of_word_suffix"] = null,
+                ["fuse_unk"] = false, ["byte_fallback"] = false, ["vocab"] = vocab.DeepClone(),
+                ["merges"] = new JsonArray(Merges.Select(m => (JsonNode?)JsonValue.Create($"{m.Left} {m.Right}")).ToArray()),
+            },
+        };
     }
 }
