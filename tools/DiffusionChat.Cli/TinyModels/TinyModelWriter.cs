@@ -20,8 +20,8 @@ internal static class TinyModelWriter
     // Small enough to load and sample in milliseconds on a CPU, large enough that attention and MLPs are real.
     private const int Width = 16, Heads = 2, Hidden = 32, Layers = 1, Context = 1024;
 
-    /// <summary>The files copied from the tokenizer folder.</summary>
-    public static IReadOnlyList<string> TokenizerFiles { get; } = ["vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"];
+    /// <summary>The files copied from the tokenizer folder (<c>tokenizer.json</c> when present, the others always).</summary>
+    public static IReadOnlyList<string> TokenizerFiles { get; } = ["tokenizer.json", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"];
 
     /// <summary>Writes the folder (created if missing; existing model files are replaced).</summary>
     /// <param name="folder">Target folder.</param>
@@ -49,6 +49,11 @@ internal static class TinyModelWriter
         foreach (var file in TokenizerFiles)
         {
             var source = Path.Combine(tokenizerFolder, file);
+            if (!File.Exists(source) && file == "tokenizer.json")
+            {
+                continue; // optional: older tokenizer folders split text with GPT-2's pattern and have none
+            }
+
             if (!File.Exists(source))
             {
                 throw new CheckpointFormatException(source, null, $"tokenizer file '{file}' is missing from '{tokenizerFolder}'.");
