@@ -107,6 +107,53 @@ public sealed class SimplexDiffusionObjectiveTests : IDisposable
     }
 
     [Fact]
+    public void Fill_after_the_answer_end_weighs_FillWeight_answer_tokens_weigh_one_and_rows_without_answer_weigh_zero()
+    {
+        var rows = new SimplexBlockRows(TurnStartId: 999, EndOfSequenceId: 998, PadId: 997, BlockLength: 8, MaxSequenceLength: 40);
+        using var scope = NewDisposeScope();
+        // Row 0: a prompt of 4 tokens, then an answer of 3 (one block of 3 answer tokens + 5 fill). Row 1: a chat without answer.
+        var ids = tensor(new long[] { 999, 10, 11, 12, 20, 21, 22, 997, 997, 997, 999, 10, 11, 12, 13, 14, 15, 16, 17, 18 }, [2, 10]);
+        var loss = tensor(new[] { false, false, false, false, true, true, true, false, false, false, false, false, false, false, false, false, false, false, false, false }, [2, 10]);
+        using var batch = new TrainingBatch(ids, loss, ones(2, 10, ScalarType.Bool));
+        using var generator = new Generator(1);
+
+        using var blocks = rows.Build(batch, generator);
+
+        Assert.Equal([20L, 21, 22, 998, 998, 998, 998, 998], blocks.BlockIds[0].data<long>().ToArray());
+        Assert.Equal([1f, 1, 1, SimplexBlockRows.FillWeight, SimplexBlockRows.FillWeight, SimplexBlockRows.FillWeight, SimplexBlockRows.FillWeight, SimplexBlockRows.FillWeight],
+            blocks.LossWeights[0].data<float>().ToArray());
+        Assert.All(blocks.LossWeights[1].data<float>().ToArray(), w => Assert.Equal(0f, w));
+    }
+
+    [Fact]
+    public void Loss_is_the_weighted_mean_cross_entropy_so_fill_positions_count_FillWeight_each()
+    {
+        using var objective = CreateObjective();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var batch = FirstChatBatch();
+        using var forLoss = new Generator(21);
+        using var forNoise = new Generator(21); // same draws as the loss makes
+        var bias = objective.Denoiser.named_parameters().Single(p => p.name == "lm_head.bias").parameter;
+        bias[setup.SpecialIds[ChatMarkers.EndOfText]] = tensor(-30f); // fill positions now cost ~30 nats, answer tokens ~ln V: the means differ
+
+        var loss = objective.Loss(batch, forLoss).item<float>();
+        var (blocks, noisy, times) = objective.ApplyNoise(batch, forNoise);
+        using (blocks)
+        {
+            var score = objective.Denoiser.EquivalentScore(blocks.ContextIds, noisy, times, objective.Sampling.Steps, blocks.AttentionMask);
+            var perPosition = nn.functional.cross_entropy(score.reshape(-1, score.shape[2]), blocks.BlockIds.reshape(-1), reduction: nn.Reduction.None);
+            var isFill = blocks.BlockIds.reshape(-1).eq(setup.SpecialIds[ChatMarkers.EndOfText]);
+            var weights = where(isFill, SimplexBlockRows.FillWeight, 1f);
+            var expected = ((perPosition * weights).sum() / weights.sum()).item<float>();
+
+            Assert.True(isFill.any().item<bool>(), "the batch must have fill positions for this test to mean anything");
+            Assert.Equal(expected, loss, 4);
+            Assert.True(perPosition.mean().item<float>() > loss + 1, "the plain mean over all positions would weigh the fill fully");
+        }
+    }
+
+    [Fact]
     public void Only_the_block_is_noised_the_prompt_enters_as_clean_embeddings()
     {
         using var objective = CreateObjective();

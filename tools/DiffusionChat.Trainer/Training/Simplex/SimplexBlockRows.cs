@@ -12,8 +12,12 @@ namespace DiffusionChat.Trainer.Training.Simplex;
 /// Why this layout: <c>SimplexSampler</c> decodes an answer in blocks of <see cref="BlockLength"/> right after the
 /// prompt (which ends with <c>&lt;|im_start|&gt;assistant\n</c>), each block conditioned on the prompt and the finished
 /// blocks, so block j of an answer starts at answer offset j * L. Positions of the last block past the answer's
-/// <c>&lt;|im_end|&gt;</c> hold <see cref="EndOfSequenceId"/> and are trained too, so the model learns to close an
-/// answer inside a block (the sampler cuts the answer at the stop token). Contexts longer than
+/// <c>&lt;|im_end|&gt;</c> hold <see cref="EndOfSequenceId"/> and carry the small loss weight <see cref="FillWeight"/>:
+/// with answers of ~25 tokens they are ~40 % of all block targets, and at full weight they teach the model to predict
+/// the fill everywhere (the shipped session-2 run decoded <c>&lt;|endoftext|&gt;</c> first in every answer). They are
+/// not dropped entirely because the sampler feeds the model's own predictions at those positions back as input in
+/// later steps of the block: a small weight keeps those predictions near the fill the model saw there in training.
+/// Rows without an answer (all cut by the context) weigh 0. Contexts longer than
 /// <see cref="MaxSequenceLength"/> - L keep their latest tokens (the sampler's <c>DropOldest</c> overflow). The
 /// choices come from the given generator (one small host read per step: this is the training loop, not a sampler).
 /// </remarks>
@@ -24,6 +28,12 @@ namespace DiffusionChat.Trainer.Training.Simplex;
 /// <param name="MaxSequenceLength">Context + block positions the model has (> L).</param>
 internal sealed record SimplexBlockRows(long TurnStartId, long EndOfSequenceId, long PadId, int BlockLength, int MaxSequenceLength)
 {
+    /// <summary>
+    /// Loss weight of a fill position after an answer's end, against 1 for an answer token. At 0.1 a block of 16 with
+    /// 10 fill positions puts 1 / 7 of its weight on the fill instead of 10 / 16.
+    /// </summary>
+    public const float FillWeight = 0.1f;
+
     /// <summary>The blocks of <paramref name="batch"/> (new tensors on the batch's device; the input is not changed).</summary>
     /// <param name="batch">Chat and plain-text rows as built by <see cref="TokenizedCorpus"/>.</param>
     /// <param name="generator">Draws the assistant turn / offset and the block of each row.</param>
@@ -50,6 +60,7 @@ internal sealed record SimplexBlockRows(long TurnStartId, long EndOfSequenceId, 
 
         var contexts = new ArraySegment<long>[count];
         var blocks = new long[count * BlockLength];
+        var weights = new float[count * BlockLength];
         for (int r = 0; r < count; r++)
         {
             var row = new ArraySegment<long>(ids, r * length, length);
@@ -58,7 +69,15 @@ internal sealed record SimplexBlockRows(long TurnStartId, long EndOfSequenceId, 
                 : TextBlock(valid.AsSpan(r * length, length).Count(true), blockDraws[r]);
             var block = blocks.AsSpan(r * BlockLength, BlockLength);
             block.Fill(EndOfSequenceId);
-            row.AsSpan(start, Math.Min(end - start, BlockLength)).CopyTo(block);
+            int real = Math.Min(end - start, BlockLength);
+            row.AsSpan(start, real).CopyTo(block);
+            var weight = weights.AsSpan(r * BlockLength, BlockLength);
+            if (real > 0)
+            {
+                weight[..real].Fill(1f);
+                weight[real..].Fill(FillWeight);
+            }
+
             int kept = Math.Min(start, MaxSequenceLength - BlockLength);
             contexts[r] = row.Slice(start - kept, kept);
         }
@@ -77,7 +96,8 @@ internal sealed record SimplexBlockRows(long TurnStartId, long EndOfSequenceId, 
         return new SimplexBlockBatch(
             tensor(contextIds, [count, width], ScalarType.Int64, device),
             tensor(mask, [count, width + BlockLength], ScalarType.Int64, device),
-            tensor(blocks, [count, BlockLength], ScalarType.Int64, device));
+            tensor(blocks, [count, BlockLength], ScalarType.Int64, device),
+            tensor(weights, [count, BlockLength], ScalarType.Float32, device));
     }
 
     /// <summary>[start, end) of the chosen block's answer tokens: block j of the chosen assistant turn.</summary>

@@ -19,7 +19,9 @@ namespace DiffusionChat.Trainer.Training.Simplex;
 /// same T, schedule, K and timestep input t / T that <see cref="SimplexSampler"/> uses when decoding with
 /// <see cref="SampleOptions"/> (written as <c>generation_defaults</c>). Which block a row trains on and what its
 /// context is comes from <see cref="SimplexBlockRows"/>; only block positions are noised and carry loss, the
-/// context enters as clean word embeddings. The loss is the mean cross-entropy over all block positions.
+/// context enters as clean word embeddings. The loss is the cross-entropy over block positions, averaged with the
+/// rows' <see cref="SimplexBlockBatch.LossWeights"/> (the fill after an answer's end weighs
+/// <see cref="SimplexBlockRows.FillWeight"/>).
 /// </remarks>
 internal sealed class SimplexDiffusionObjective : ITrainingObjective
 {
@@ -124,7 +126,10 @@ internal sealed class SimplexDiffusionObjective : ITrainingObjective
         using (blocks)
         {
             var score = denoiser.TrainingScore(blocks.ContextIds, noisy, timesteps, sampling.Steps, blocks.AttentionMask); // [B, L, V]
-            var loss = nn.functional.cross_entropy(score.reshape(-1, denoiser.Config.VocabSize), blocks.BlockIds.reshape(-1));
+            var perPosition = nn.functional.cross_entropy(score.reshape(-1, denoiser.Config.VocabSize), blocks.BlockIds.reshape(-1), reduction: nn.Reduction.None);
+            var weights = blocks.LossWeights.reshape(-1);
+            // clamp: a batch whose rows all lost their answer to the context cut weighs 0 and gives loss 0, not NaN.
+            var loss = (perPosition * weights).sum() / weights.sum().clamp_min(1);
             return loss.MoveToOuterDisposeScope();
         }
     }
