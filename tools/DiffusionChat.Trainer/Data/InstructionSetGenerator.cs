@@ -59,7 +59,7 @@ internal sealed class InstructionSetGenerator
     /// reported, not demanded, and keep a share large enough to measure.
     /// </summary>
     private static readonly string[] Categories =
-        ["weather", "weather", "weather", "time", "time", "time", "capital", "capital", "capital", "greeting", "sort", "reverse", "arithmetic"];
+        ["weather", "weather", "weather", "time", "time", "time", "capital", "capital", "capital", "greeting", "sort", "reverse", "arithmetic", "echo", "echo"];
 
     private readonly DataSplit split;
     private readonly Random random;
@@ -94,6 +94,7 @@ internal sealed class InstructionSetGenerator
         "greeting" => Greeting(),
         "sort" => WordTask(sort: true),
         "reverse" => WordTask(sort: false),
+        "echo" => Echo(),
         _ => Arithmetic(),
     };
 
@@ -201,6 +202,15 @@ internal sealed class InstructionSetGenerator
         var category = sort ? "sort" : "reverse";
         var keys = chosen.Select(w => $"word:{w.Index}").Append($"phrasing:{category}:{phrasing}").ToArray();
         return Plain(category, Format(question, string.Join(' ', words)), answer, keys);
+    }
+
+    /// <summary>One to three places (made up or of the split's cities) to be repeated back verbatim.</summary>
+    private ChatExample Echo()
+    {
+        var places = Enumerable.Range(0, random.Next(1, 4)).Select(_ => City()).ToList();
+        var text = string.Join(" ", places.Select(p => p.City));
+        var (phrasing, question) = Pick(Of(EchoQuestions, split));
+        return Plain("echo", Format(question, text), text, places.Select(p => p.Key).Append($"phrasing:echo:{phrasing}").ToArray());
     }
 
     private ChatExample Arithmetic()

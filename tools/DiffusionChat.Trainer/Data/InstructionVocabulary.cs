@@ -123,6 +123,17 @@ internal static class InstructionVocabulary
         "Sort the list {0}.", "Which order do {0} go in alphabetically?", "Arrange {0} in dictionary order.",
     ];
 
+    /// <summary>
+    /// Phrasings of the echo task (repeat the given names back). Why it exists: copying a name from the question is
+    /// what tool calls need, and in tool chats it is a few tokens of each answer; a task whose whole answer is a copy
+    /// gives that skill a strong signal of its own.
+    /// </summary>
+    public static readonly string[] EchoQuestions =
+    [
+        "Repeat after me: {0}", "Say {0}.", "Please say {0}", "Echo this: {0}", "Write {0} back to me.",
+        "Copy this exactly: {0}", "Can you repeat {0}?", "Type {0}.", "repeat: {0}", "Say back the words {0}.",
+    ];
+
     public static readonly string[] ReverseQuestions =
     [
         "Reverse the order of these words: {0}", "Say these words backwards: {0}", "reverse: {0}",

@@ -10,7 +10,7 @@ namespace DiffusionChat.Trainer.Evaluation;
 /// <param name="Correct">
 /// The family's own success test, the figure the targets are stated in: a call case names the right tool with the
 /// argument copied exactly; an answer case carries the tool values; a capital reply names the capital; an arithmetic
-/// reply's last number is the result; sort and reverse replies list exactly the expected words; a greeting is a
+/// reply's last number is the result; sort, reverse and echo replies list exactly the expected words; a greeting is a
 /// non-empty reply without a tool call. Held-out answers use phrasings never seen in training, so exact match alone
 /// would measure the phrasing, not the content.
 /// </param>
@@ -69,7 +69,7 @@ internal sealed record EvalScore(bool ExactMatch, bool WellFormedCall, bool Carr
             _ when evalCase.Family.EndsWith("/answer", StringComparison.Ordinal) => carries,
             "capital" => reply.Text.Contains(CapitalAsked(evalCase), StringComparison.Ordinal),
             "arithmetic" => LastNumber(reply.Text) is { } value && LastNumber(expected.Text) == value,
-            "sort" or "reverse" => Words(reply.Text).SequenceEqual(Words(expected.Text), StringComparer.Ordinal),
+            "sort" or "reverse" or "echo" => Words(reply.Text).SequenceEqual(Words(expected.Text), StringComparer.Ordinal),
             _ => reply.Text.Trim().Length > 0,
         };
     }
