@@ -4,6 +4,8 @@ using DiffusionChat.Benchmarks;
 //   make-tiny <dir> [--tokenizer DIR]       write random masked (dir/tiny-masked) and autoregressive (dir/tiny-ar) folders
 //   run --masked DIR [--simplex DIR] [--ar DIR] [--quick]   sweep and write docs/benchmarks.md + docs/img/*.png
 //   soak --masked DIR [--requests 1000]     memory growth over many requests, written into docs/reliability.md
+const string Usage = "usage: make-tiny <dir> [--tokenizer DIR] | run --masked DIR [--simplex DIR] [--ar DIR] [--quick] [--repeats N] [--lengths a,b] [--concurrency a,b] [--docs DIR] | soak --masked DIR [--requests N]";
+
 using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
@@ -15,6 +17,11 @@ try
 {
     switch (args.FirstOrDefault())
     {
+        case "help":
+        case var _ when args.Any(a => a is "-h" or "--help"):
+            Console.WriteLine(Usage);
+            return 0;
+
         case "make-tiny" when args.Length >= 2:
         {
             int t = Array.IndexOf(args, "--tokenizer");
@@ -47,7 +54,7 @@ try
             return await SoakCommand.RunAsync(BenchmarkArguments.Parse(args[0], args[1..]), cancellation.Token);
 
         default:
-            Console.Error.WriteLine("usage: make-tiny <dir> [--tokenizer DIR] | run --masked DIR [--simplex DIR] [--ar DIR] [--quick] [--repeats N] [--lengths a,b] [--concurrency a,b] [--docs DIR] | soak --masked DIR [--requests N]");
+            Console.Error.WriteLine(Usage);
             return 2;
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using DiffusionChat.Checkpoints;
 using DiffusionChat.Models.Autoregressive;
 using DiffusionChat.Models.Llada;
+using DiffusionChat.Tools;
 using TorchSharp;
 
 namespace DiffusionChat.Benchmarks;
@@ -23,36 +24,12 @@ internal static class TinyModelFolders
     public static string WriteMasked(string folder, string tokenizerFolder)
     {
         var (vocab, ids) = CopyTokenizer(folder, tokenizerFolder);
+        var config = new LladaConfig(Dim, Heads, Heads, Layers, Mlp, vocab, RopeTheta: 10000.0, RmsNormEps: 1e-5, ids["<|mask|>"], ids["<|endoftext|>"]);
         // The library's own config writer, so the folder carries exactly the fields the loader reads.
-        var config = new LladaConfig(Dim, Heads, Heads, Layers, Mlp, vocab, RopeTheta: 10000.0, RmsNormEps: 1e-5, ids["<|mask|>"], ids["<|endoftext|>"])
-            .ToJson(ids["<|pad|>"], Context);
-        config["generation_defaults"] = new JsonObject { ["block_length"] = 32, ["steps"] = 8 };
-        File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString());
-
-        using var scope = torch.NewDisposeScope();
+        var json = config.ToJson(ids["<|pad|>"], Context);
+        json["generation_defaults"] = new JsonObject { ["block_length"] = 32, ["steps"] = 8 };
         using var generator = new torch.Generator(17);
-        const string p = "model.transformer.";
-        var tensors = new Dictionary<string, torch.Tensor>
-        {
-            [p + "wte.weight"] = Random(generator, 1.0, vocab, Dim),
-            [p + "ln_f.weight"] = torch.ones(Dim),
-            [p + "ff_out.weight"] = OutputHead(generator, vocab, ids.Values),
-        };
-        for (int i = 0; i < Layers; i++)
-        {
-            var b = $"{p}blocks.{i}.";
-            tensors[b + "attn_norm.weight"] = torch.ones(Dim);
-            tensors[b + "ff_norm.weight"] = torch.ones(Dim);
-            tensors[b + "q_proj.weight"] = Random(generator, Scale(Dim), Dim, Dim);
-            tensors[b + "k_proj.weight"] = Random(generator, Scale(Dim), Dim, Dim);
-            tensors[b + "v_proj.weight"] = Random(generator, Scale(Dim), Dim, Dim);
-            tensors[b + "attn_out.weight"] = Random(generator, Scale(Dim), Dim, Dim);
-            tensors[b + "ff_proj.weight"] = Random(generator, Scale(Dim), Mlp, Dim);
-            tensors[b + "up_proj.weight"] = Random(generator, Scale(Dim), Mlp, Dim);
-            tensors[b + "ff_out.weight"] = Random(generator, Scale(Mlp), Dim, Mlp);
-        }
-
-        SafetensorsWriter.Write(Path.Combine(folder, "model.safetensors"), tensors);
+        RandomModelWriter.WriteLlada(folder, config, json, seed: 17, TrainedLike(generator, vocab, ids.Values));
         return folder;
     }
 
@@ -66,22 +43,9 @@ internal static class TinyModelFolders
             EosTokenId = ids["<|endoftext|>"],
             PadTokenId = ids["<|pad|>"],
         };
-        File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJson().ToJsonString());
-
-        using var scope = torch.NewDisposeScope();
         using var generator = new torch.Generator(23);
         using var model = new LlamaForCausalLM(config);
-        var tensors = new Dictionary<string, torch.Tensor>();
-        foreach (var (name, parameter) in model.named_parameters())
-        {
-            var shape = parameter.shape;
-            tensors[name] = name == "lm_head.weight" ? OutputHead(generator, vocab, ids.Values)
-                : shape.Length == 1 ? torch.ones(shape)
-                : name.Contains("embed_tokens", StringComparison.Ordinal) ? Random(generator, 1.0, shape)
-                : Random(generator, Scale(shape[1]), shape);
-        }
-
-        SafetensorsWriter.Write(Path.Combine(folder, "model.safetensors"), tensors);
+        RandomModelWriter.Write(folder, config.ToJson(), model, "", TrainedLike(generator, vocab, ids.Values));
         return folder;
     }
 
@@ -92,7 +56,17 @@ internal static class TinyModelFolders
         return checkpoint.TensorNames.Sum(n => checkpoint.Info(n).ElementCount);
     }
 
-    // Scaled like a trained model's weights so activations stay in range through the layers.
+    // Unit norms, N(0, 1) embeddings, other matrices scaled by 1/sqrt(fan-in) like a trained model's weights so
+    // activations stay in range through the layers; output heads with the special tokens' rows zeroed.
+    private static RandomModelWriter.Draw TrainedLike(torch.Generator generator, int vocab, IEnumerable<int> specialIds) => (name, initialised) =>
+    {
+        var shape = initialised.shape;
+        return name is "lm_head.weight" or "ff_out.weight" ? OutputHead(generator, vocab, specialIds)
+            : shape.Length == 1 ? torch.ones(shape)
+            : name is "wte.weight" || name.Contains("embed_tokens", StringComparison.Ordinal) ? Random(generator, 1.0, shape)
+            : Random(generator, Scale(shape[1]), shape);
+    };
+
     private static double Scale(long fanIn) => 1.0 / Math.Sqrt(fanIn);
 
     private static torch.Tensor Random(torch.Generator generator, double scale, params long[] shape) => torch.randn(shape, generator: generator) * scale;

@@ -1,42 +1,23 @@
+using DiffusionChat.Tools;
+
 namespace DiffusionChat.Cli;
 
 /// <summary>Dispatches <c>DiffusionChat.Cli &lt;command&gt; ...</c> to one command class per verb.</summary>
 internal static class CommandLine
 {
-    private static readonly Dictionary<string, Func<string[], Task<int>>> Commands = new(StringComparer.Ordinal)
-    {
-        ["summary"] = SummaryCommand.RunAsync,
-        ["golden"] = GoldenCommand.RunAsync,
-        ["convert-ssdlm"] = ConvertSsdLmCommand.RunAsync,
-        ["make-tiny-model"] = MakeTinyModelCommand.RunAsync,
-    };
+    private static readonly CommandDispatcher Dispatcher = new(
+        new Dictionary<string, Func<string[], CancellationToken, Task<int>>>(StringComparer.Ordinal)
+        {
+            ["summary"] = (args, _) => SummaryCommand.RunAsync(args),
+            ["golden"] = (args, _) => GoldenCommand.RunAsync(args),
+            ["convert-ssdlm"] = (args, _) => ConvertSsdLmCommand.RunAsync(args),
+            ["make-tiny-model"] = (args, _) => MakeTinyModelCommand.RunAsync(args),
+        },
+        PrintUsage,
+        stopOnCtrlC: false); // the commands take no token: Ctrl+C ends the process at once
 
-    public static async Task<int> RunAsync(string[] args)
-    {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
-        {
-            PrintUsage();
-            return args.Length == 0 ? 2 : 0;
-        }
-
-        if (!Commands.TryGetValue(args[0], out var command))
-        {
-            await Console.Error.WriteLineAsync($"Unknown command '{args[0]}'. Commands: {string.Join(", ", Commands.Keys)}.").ConfigureAwait(false);
-            return 2;
-        }
-
-        try
-        {
-            return await command(args[1..]).ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // A command-line tool reports any failure as a message and an exit code.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            await Console.Error.WriteLineAsync($"error: {ex.GetType().Name}: {ex.Message}").ConfigureAwait(false);
-            return 1;
-        }
-    }
+    /// <summary>Runs the command named by <c>args[0]</c>; returns the exit code.</summary>
+    public static Task<int> RunAsync(string[] args) => Dispatcher.RunAsync(args);
 
     private static void PrintUsage()
     {

@@ -1,52 +1,105 @@
-using TorchSharp;
+using static TorchSharp.torch;
 
 namespace DiffusionChat.Models;
 
 /// <summary>
-/// Per-layer attention keys and values of a whole sequence, kept between denoiser calls (Fast-dLLM's prefix and
-/// dual caches). Keys are stored after the rotary embedding: rotating a key at a fixed position always gives the same
-/// numbers, so storing rotated keys equals re-rotating cached raw keys on every call.
+/// Per-layer attention keys and values [B, kvHeads, L, headDim] of the positions seen so far, kept between forward
+/// calls. Keys are stored after the rotary embedding: rotating a key at a fixed position always gives the same numbers,
+/// so storing rotated keys equals re-rotating cached raw keys on every call.
 /// </summary>
-/// <remarks>Owns its tensors; dispose it when the block it was built for is finished.</remarks>
+/// <remarks>
+/// Two ways to fill it, one layout: the masked denoisers build it whole from one forward pass over the sequence
+/// (Fast-dLLM's prefix and dual caches, read back with <see cref="Layer"/>); the autoregressive decoder starts it empty
+/// and <see cref="Append"/>s each step's token. Owns its tensors; dispose it when the block or generation it was built
+/// for is finished.
+/// </remarks>
 public sealed class KeyValueCache : IDisposable
 {
-    private readonly List<(torch.Tensor Keys, torch.Tensor Values)> layers;
+    private readonly Tensor?[] keys;
+    private readonly Tensor?[] values;
+
+    /// <summary>Creates an empty cache for <paramref name="layers"/> layers, to be filled by <see cref="Append"/>.</summary>
+    /// <param name="layers">Number of layers.</param>
+    public KeyValueCache(int layers)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(layers);
+        keys = new Tensor?[layers];
+        values = new Tensor?[layers];
+    }
 
     /// <summary>
-    /// Creates a cache from per-layer (keys, values), each [B, kvHeads, L, headDim]; takes ownership (the tensors leave
-    /// any dispose scope).
+    /// Creates a filled cache from per-layer (keys, values), each [B, kvHeads, L, headDim]; takes ownership (the tensors
+    /// leave any dispose scope).
     /// </summary>
     /// <param name="layers">The per-layer tensors, in layer order.</param>
-    public KeyValueCache(IEnumerable<(torch.Tensor Keys, torch.Tensor Values)> layers)
+    public KeyValueCache(IEnumerable<(Tensor Keys, Tensor Values)> layers)
     {
         ArgumentNullException.ThrowIfNull(layers);
         // The cache outlives the dispose scope of the call that built it; it disposes its tensors itself.
-        this.layers = layers.Select(l => (l.Keys.DetachFromDisposeScope(), l.Values.DetachFromDisposeScope())).ToList();
-        if (this.layers.Count == 0)
+        var filled = layers.Select(l => (l.Keys.DetachFromDisposeScope(), l.Values.DetachFromDisposeScope())).ToList();
+        if (filled.Count == 0)
         {
             throw new ArgumentException("A key/value cache needs at least one layer.", nameof(layers));
         }
+
+        keys = filled.Select(l => (Tensor?)l.Item1).ToArray();
+        values = filled.Select(l => (Tensor?)l.Item2).ToArray();
     }
 
     /// <summary>Number of layers.</summary>
-    public int LayerCount => layers.Count;
+    public int LayerCount => keys.Length;
 
-    /// <summary>Number of cached positions L.</summary>
-    public long Length => layers[0].Keys.shape[2];
+    /// <summary>Number of cached positions L (0 while empty).</summary>
+    public long Length => keys[0]?.shape[2] ?? 0;
 
     /// <summary>The keys and values of one layer, [B, kvHeads, L, headDim] each (still owned by the cache).</summary>
     /// <param name="layer">0-based layer index.</param>
-    public (torch.Tensor Keys, torch.Tensor Values) Layer(int layer) => layers[layer];
+    /// <exception cref="InvalidOperationException">The layer holds no positions yet.</exception>
+    public (Tensor Keys, Tensor Values) Layer(int layer)
+    {
+        CheckLayer(layer);
+        return (keys[layer] ?? throw new InvalidOperationException($"Layer {layer} of the key/value cache is empty."), values[layer]!);
+    }
+
+    /// <summary>Appends this step's keys and values [B, kvHeads, tokens, headDim] to a layer and returns all of them.</summary>
+    /// <param name="layer">0-based layer index.</param>
+    /// <param name="newKeys">The new positions' rotated keys.</param>
+    /// <param name="newValues">The new positions' values.</param>
+    /// <returns>The layer's keys and values including the new positions.</returns>
+    /// <remarks>The returned tensors belong to the cache; callers must not dispose them.</remarks>
+    public (Tensor Keys, Tensor Values) Append(int layer, Tensor newKeys, Tensor newValues)
+    {
+        CheckLayer(layer);
+        ArgumentNullException.ThrowIfNull(newKeys);
+        ArgumentNullException.ThrowIfNull(newValues);
+        keys[layer] = Concat(keys[layer], newKeys);
+        values[layer] = Concat(values[layer], newValues);
+        return (keys[layer]!, values[layer]!);
+    }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var (k, v) in layers)
+        for (var i = 0; i < keys.Length; i++)
         {
-            k.Dispose();
-            v.Dispose();
+            keys[i]?.Dispose();
+            values[i]?.Dispose();
+            keys[i] = values[i] = null;
         }
+    }
 
-        layers.Clear();
+    private static Tensor Concat(Tensor? old, Tensor next)
+    {
+        var result = old is null ? next.detach().clone() : cat([old, next.detach()], 2);
+        old?.Dispose();
+        return result.DetachFromDisposeScope();
+    }
+
+    private void CheckLayer(int layer)
+    {
+        if (layer < 0 || layer >= keys.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(layer), layer, $"layer must be in [0, {keys.Length}).");
+        }
     }
 }

@@ -1,3 +1,4 @@
+using DiffusionChat.Checkpoints;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -106,6 +107,34 @@ public abstract class TransformerDenoiser : IMaskedDenoiser
     /// <param name="output">(offset, length) of the input positions that need logits.</param>
     /// <returns>Logits [B, length, V].</returns>
     private protected abstract Tensor Run(Tensor ids, Tensor? sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh, (int Offset, int Length) output);
+
+    /// <summary>
+    /// Loads a checkpoint's weights into a freshly built network (state-dict names after <paramref name="keyPrefix"/>)
+    /// in evaluation mode and wraps it; the network is disposed when loading fails.
+    /// </summary>
+    /// <typeparam name="TNetwork">The network module.</typeparam>
+    /// <typeparam name="TDenoiser">The denoiser that owns it.</typeparam>
+    /// <param name="checkpoint">The opened folder.</param>
+    /// <param name="keyPrefix">Checkpoint prefix of every network tensor.</param>
+    /// <param name="network">The network, built from the checkpoint's config.</param>
+    /// <param name="wrap">Builds the denoiser around the loaded network.</param>
+    /// <returns>The denoiser.</returns>
+    /// <exception cref="CheckpointFormatException">A tensor is missing, unexpected or mis-shaped.</exception>
+    private protected static TDenoiser LoadWeights<TNetwork, TDenoiser>(CheckpointFolder checkpoint, string keyPrefix, TNetwork network, Func<TNetwork, TDenoiser> wrap)
+        where TNetwork : nn.Module
+    {
+        try
+        {
+            network.eval();
+            StateDictLoader.Load(network, checkpoint, keyPrefix);
+            return wrap(network);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>The attention mask for queries [start, start + W) over L keys; by default only key padding.</summary>
     /// <param name="attentionMask">The caller's [B, L] mask, or null.</param>

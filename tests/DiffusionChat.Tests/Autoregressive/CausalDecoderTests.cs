@@ -1,3 +1,4 @@
+using DiffusionChat.Models;
 using DiffusionChat.Models.Autoregressive;
 using static TorchSharp.torch;
 

@@ -4,6 +4,7 @@ using DiffusionChat.Checkpoints;
 using DiffusionChat.Models.Autoregressive;
 using DiffusionChat.Models.Llada;
 using DiffusionChat.Models.Simplex;
+using DiffusionChat.Tools;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -62,53 +63,32 @@ internal static class TinyModelWriter
             File.Copy(source, Path.Combine(folder, file), overwrite: true);
         }
 
-        using var scope = NewDisposeScope();
         using var generator = new Generator(unchecked((ulong)seed));
-        var (config, tensors) = family switch
+        switch (family)
         {
-            TinyModelFamily.Masked => Llada(ids, generator),
-            TinyModelFamily.Simplex => SsdLm(ids, generator),
-            _ => Llama(ids, generator),
-        };
-        File.WriteAllText(Path.Combine(folder, CheckpointFolder.ConfigFile), config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-        SafetensorsWriter.Write(Path.Combine(folder, "model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" });
-    }
-
-    private static (JsonObject Config, Dictionary<string, Tensor> Tensors) Llada(SpecialIds ids, Generator generator)
-    {
-        // The library's own config writer, so the folder carries exactly the fields the loader reads.
-        var config = new LladaConfig(Width, Heads, Heads, Layers, Hidden, ids.VocabSize, RopeTheta: 10000.0, RmsNormEps: 1e-5, ids.Mask, ids.EndOfText)
-            .ToJson(ids.Pad, Context);
-        // Short blocks keep a tiny model's answers quick and make the block-by-block commits visible.
-        config["generation_defaults"] = new JsonObject { ["steps"] = 8, ["block_length"] = 8 };
-
-        Tensor Random(params long[] shape) => randn(shape, generator: generator) * 0.5f;
-        Tensor Norm() => ones(Width) + (randn(Width, generator: generator) * 0.1f);
-        const string p = "model.transformer.";
-        var tensors = new Dictionary<string, Tensor>
-        {
-            [p + "wte.weight"] = Random(ids.VocabSize, Width),
-            [p + "ln_f.weight"] = Norm(),
-            [p + "ff_out.weight"] = Random(ids.VocabSize, Width),
-        };
-        for (int i = 0; i < Layers; i++)
-        {
-            var b = $"{p}blocks.{i}.";
-            tensors[b + "attn_norm.weight"] = Norm();
-            tensors[b + "ff_norm.weight"] = Norm();
-            tensors[b + "q_proj.weight"] = Random(Width, Width);
-            tensors[b + "k_proj.weight"] = Random(Width, Width);
-            tensors[b + "v_proj.weight"] = Random(Width, Width);
-            tensors[b + "attn_out.weight"] = Random(Width, Width);
-            tensors[b + "ff_proj.weight"] = Random(Hidden, Width);
-            tensors[b + "up_proj.weight"] = Random(Hidden, Width);
-            tensors[b + "ff_out.weight"] = Random(Width, Hidden);
+            case TinyModelFamily.Masked:
+                WriteLlada(folder, ids, seed, generator);
+                break;
+            case TinyModelFamily.Simplex:
+                WriteSsdLm(folder, ids, generator);
+                break;
+            default:
+                WriteLlama(folder, ids, generator);
+                break;
         }
-
-        return (config, tensors);
     }
 
-    private static (JsonObject Config, Dictionary<string, Tensor> Tensors) SsdLm(SpecialIds ids, Generator generator)
+    private static void WriteLlada(string folder, SpecialIds ids, int seed, Generator generator)
+    {
+        var config = new LladaConfig(Width, Heads, Heads, Layers, Hidden, ids.VocabSize, RopeTheta: 10000.0, RmsNormEps: 1e-5, ids.Mask, ids.EndOfText);
+        // The library's own config writer, so the folder carries exactly the fields the loader reads.
+        var json = config.ToJson(ids.Pad, Context);
+        // Short blocks keep a tiny model's answers quick and make the block-by-block commits visible.
+        json["generation_defaults"] = new JsonObject { ["steps"] = 8, ["block_length"] = 8 };
+        RandomModelWriter.WriteLlada(folder, config, json, seed, Noised(generator));
+    }
+
+    private static void WriteSsdLm(string folder, SpecialIds ids, Generator generator)
     {
         // RoBERTa numbers positions from pad_token_id + 1, so the table must reach past the pad id.
         int positions = ids.Pad + 2 + Context;
@@ -130,36 +110,24 @@ internal static class TinyModelWriter
             ["position_embedding_type"] = "absolute",
             ["generation_defaults"] = new JsonObject { ["steps"] = 8, ["block_length"] = 8 },
         };
-        var model = new SsdLmDenoiser(SsdLmConfig.FromJson(System.Text.Json.JsonDocument.Parse(config.ToJsonString()).RootElement, "tiny config"));
-        return (config, Randomised(model, generator));
+        using var model = new SsdLmDenoiser(SsdLmConfig.FromJson(System.Text.Json.JsonDocument.Parse(config.ToJsonString()).RootElement, "tiny config"));
+        RandomModelWriter.Write(folder, config, model, "", Noised(generator));
     }
 
-    private static (JsonObject Config, Dictionary<string, Tensor> Tensors) Llama(SpecialIds ids, Generator generator)
+    private static void WriteLlama(string folder, SpecialIds ids, Generator generator)
     {
         var llama = new LlamaConfig(ids.VocabSize, Width, Hidden, Layers, Heads, Heads, Context)
         {
             EosTokenId = ids.EndOfText,
             PadTokenId = ids.Pad,
         };
-        var model = new LlamaForCausalLM(llama.Validate());
-        return (llama.ToJson(), Randomised(model, generator));
+        using var model = new LlamaForCausalLM(llama.Validate());
+        RandomModelWriter.Write(folder, llama.ToJson(), model, "", Noised(generator));
     }
 
     // Fresh weights plus seeded noise: spread-out logits, so greedy answers differ from prompt to prompt.
-    private static Dictionary<string, Tensor> Randomised(nn.Module model, Generator generator)
-    {
-        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        using (no_grad())
-        {
-            foreach (var (name, parameter) in model.named_parameters())
-            {
-                tensors[name] = parameter.detach().clone() + (randn(parameter.shape, generator: generator) * (parameter.shape.Length == 1 ? 0.1 : 0.5));
-            }
-        }
-
-        model.Dispose();
-        return tensors;
-    }
+    private static RandomModelWriter.Draw Noised(Generator generator) =>
+        (_, initialised) => initialised + (randn(initialised.shape, generator: generator) * (initialised.dim() == 1 ? 0.1 : 0.5));
 
     /// <summary>The special-token ids a tiny model's config needs, read from <c>tokenizer_config.json</c>.</summary>
     private sealed record SpecialIds(int VocabSize, int EndOfText, int Mask, int Pad)

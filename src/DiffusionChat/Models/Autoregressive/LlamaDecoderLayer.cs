@@ -27,8 +27,8 @@ public sealed class LlamaDecoderLayer : nn.Module
         ArgumentNullException.ThrowIfNull(config);
         self_attn = new LlamaAttention("self_attn", config);
         mlp = new LlamaMlp("mlp", config);
-        input_layernorm = new RmsNorm("input_layernorm", config.HiddenSize, config.RmsNormEps);
-        post_attention_layernorm = new RmsNorm("post_attention_layernorm", config.HiddenSize, config.RmsNormEps);
+        input_layernorm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
+        post_attention_layernorm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
         RegisterComponents();
     }
 

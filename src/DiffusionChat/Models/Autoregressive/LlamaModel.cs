@@ -28,7 +28,7 @@ public sealed class LlamaModel : nn.Module
         this.config = config;
         embed_tokens = nn.Embedding(config.VocabSize, config.HiddenSize);
         layers = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(i => new LlamaDecoderLayer($"layers.{i}", config)).ToArray());
-        norm = new RmsNorm("norm", config.HiddenSize, config.RmsNormEps);
+        norm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
         RegisterComponents();
     }
 

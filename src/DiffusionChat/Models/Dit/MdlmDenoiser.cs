@@ -49,17 +49,7 @@ public sealed class MdlmDenoiser : TransformerDenoiser
         ArgumentNullException.ThrowIfNull(device);
         var config = DitConfig.From(checkpoint);
         var backbone = new DitBackbone(config, device, dtype);
-        try
-        {
-            backbone.eval();
-            StateDictLoader.Load(backbone, checkpoint, KeyPrefix);
-            return new MdlmDenoiser(config, backbone, device, dtype);
-        }
-        catch
-        {
-            backbone.Dispose();
-            throw;
-        }
+        return LoadWeights(checkpoint, KeyPrefix, backbone, loaded => new MdlmDenoiser(config, loaded, device, dtype));
     }
 
     /// <summary>

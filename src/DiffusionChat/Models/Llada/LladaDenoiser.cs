@@ -47,17 +47,7 @@ public sealed class LladaDenoiser : TransformerDenoiser
         ArgumentNullException.ThrowIfNull(device);
         var config = LladaConfig.From(checkpoint);
         var transformer = new LladaTransformer(config, device, dtype);
-        try
-        {
-            transformer.eval();
-            StateDictLoader.Load(transformer, checkpoint, KeyPrefix);
-            return new LladaDenoiser(config, transformer, device, dtype);
-        }
-        catch
-        {
-            transformer.Dispose();
-            throw;
-        }
+        return LoadWeights(checkpoint, KeyPrefix, transformer, loaded => new LladaDenoiser(config, loaded, device, dtype));
     }
 
     /// <summary>
