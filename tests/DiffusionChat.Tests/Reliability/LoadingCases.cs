@@ -28,7 +28,12 @@ internal static class LoadingCases
             c => c.EditConfig(j => { j["embedding_size"] = 100; j["vocab_size"] = 100; }));
         yield return Damaged("tokenizer files missing", typeof(FileNotFoundException), ["tokenizer"],
             c => { foreach (var f in new[] { "vocab.json", "merges.txt", "tokenizer.json" }) { File.Delete(c.File(f)); } });
-        yield return Damaged("tokenizer vocab.json corrupted", typeof(CheckpointFormatException), ["vocab.json"], c => File.WriteAllText(c.File("vocab.json"), "{\"a\": "));
+        yield return Damaged("tokenizer.json corrupted", typeof(CheckpointFormatException), ["tokenizer.json"], c => File.WriteAllText(c.File("tokenizer.json"), "{\"model\": "));
+        yield return Damaged("tokenizer vocab.json corrupted (no tokenizer.json)", typeof(CheckpointFormatException), ["vocab.json"], c =>
+        {
+            File.Delete(c.File("tokenizer.json"));
+            File.WriteAllText(c.File("vocab.json"), "{\"a\": ");
+        });
         yield return Case("dtype name not known", typeof(ArgumentException), ["DType 'int8'", "float32, float16, bfloat16"], () =>
         {
             using var c = ReliabilityModel.NewCorruptible();

@@ -56,7 +56,7 @@ public sealed class InstructionSetGeneratorTests
     [Fact]
     public void Every_category_occurs_in_both_splits()
     {
-        string[] categories = ["weather", "time", "capital", "greeting", "sort", "reverse", "arithmetic"];
+        string[] categories = ["weather", "time", "capital", "greeting", "sort", "reverse", "arithmetic", "echo"];
 
         Assert.Equal(categories.Order(), Train.Select(e => e.Category).Distinct().Order());
         Assert.Equal(categories.Order(), HeldOut.Select(e => e.Category).Distinct().Order());

@@ -21,7 +21,7 @@ internal sealed class TinyTrainingSetup : IDisposable
         HeldOut = new TokenizedCorpus(Tokenizer, SpecialIds, new InstructionSetGenerator(DataSplit.HeldOut, seed: 5).Generate(20), [], Context, textFraction: 0);
     }
 
-    public const int Context = 160;
+    public const int Context = 320;
 
     public DirectoryInfo Folder { get; }
 
