@@ -54,6 +54,33 @@ public sealed class TrainingPiecesTests : IDisposable
         });
     }
 
+    [Fact]
+    public void Copy_rows_repeat_a_text_span_and_train_only_the_repeat_after_its_first_token()
+    {
+        using var batch = setup.Train.CopyBatch(seed: 2, step: 5, batchSize: 6, CPU);
+        using var again = setup.Train.CopyBatch(seed: 2, step: 5, batchSize: 6, CPU);
+        var ids = batch.InputIds.data<long>().ToArray();
+        var trained = batch.LossMask.data<bool>().ToArray();
+        var valid = batch.Valid.data<bool>().ToArray();
+        int width = (int)batch.InputIds.shape[1];
+
+        Assert.True(Same(batch, again));
+        for (int row = 0; row < 6; row++)
+        {
+            var r = Enumerable.Range(row * width, width).ToArray();
+            int length = r.Count(i => valid[i]);
+            int firstTrained = r.First(i => trained[i]) - (row * width);
+            int span = r.Count(i => trained[i]) + 1; // the repeat's first token is not trained
+            int repeat = firstTrained - 1;
+            Assert.Equal(length, repeat + span); // the repeat ends the row
+            Assert.InRange(span, 8, TokenizedCorpus.CopySpanMax);
+            Assert.Equal(ids[(row * width)..((row * width) + span)], ids[((row * width) + repeat)..((row * width) + repeat + span)]);
+            Assert.All(r.Where(i => i - (row * width) < repeat), i => Assert.False(trained[i]));
+        }
+
+        Assert.Equal(trained.Count(t => t), batch.TrainedTokens);
+    }
+
     private static bool Same(TrainingBatch x, TrainingBatch y) =>
         x.InputIds.shape.SequenceEqual(y.InputIds.shape) && x.InputIds.eq(y.InputIds).all().item<bool>();
 

@@ -141,6 +141,67 @@ internal sealed class TokenizedCorpus
     /// always holds one long tool conversation, so most columns would be padding; drawing from one length window
     /// halves the columns computed. Every chat is still drawn with about equal probability.
     /// </summary>
+    /// <summary>Longest copied span of a <see cref="CopyBatch"/> row.</summary>
+    public const int CopySpanMax = 24;
+
+    /// <summary>Longest text between the span and its repeat in a <see cref="CopyBatch"/> row.</summary>
+    public const int CopyGapMax = 48;
+
+    /// <summary>
+    /// A batch of copy rows for the copy warm-up: each row is a Brown span A (8 .. <see cref="CopySpanMax"/> tokens),
+    /// the text after it (0 .. <see cref="CopyGapMax"/> tokens), then A again; only the repeat after its first token
+    /// is trained (the first is unpredictable), so the loss rewards nothing but finding A and copying it.
+    /// </summary>
+    /// <remarks>
+    /// Why: in chat rows the copy a tool call needs is a few tokens of each answer, and at this model size the
+    /// induction mechanism that copying needs forms only after a phase change that those few tokens did not reach in
+    /// 1,400 steps; rows whose whole loss is copying at varying distances form it within a few hundred steps (a
+    /// 2-layer probe of the engine's LLaMA learned random-token copying at random distances by step ~400, the
+    /// session-3 note in docs/training.md). A pure function of (seed, step) like <see cref="Batch"/>.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">The corpus has too little plain text for copy rows.</exception>
+    public TrainingBatch CopyBatch(int seed, long step, int batchSize, Device device)
+    {
+        int width = Math.Min(context, (2 * CopySpanMax) + CopyGapMax);
+        if (text.Count <= width * 2)
+        {
+            throw new InvalidOperationException($"Copy warm-up needs plain text (--brown); the corpus has {text.Count} text tokens, at least {(width * 2) + 1} are needed.");
+        }
+
+        var random = new Random(BatchSeed(seed, step) ^ 0x5bd1e995);
+        var ids = new long[batchSize * width];
+        var trained = new bool[batchSize * width];
+        var valid = new bool[batchSize * width];
+        Array.Fill(ids, padId);
+        long trainedCount = 0;
+        for (var row = 0; row < batchSize; row++)
+        {
+            int span = random.Next(8, Math.Min(CopySpanMax, width / 2) + 1);
+            int gap = random.Next(0, Math.Min(CopyGapMax, width - (2 * span)) + 1);
+            int start = random.Next(text.Count - span - gap);
+            var offset = row * width;
+            for (var i = 0; i < span + gap; i++)
+            {
+                ids[offset + i] = text[start + i];
+            }
+
+            for (var i = 0; i < span; i++)
+            {
+                ids[offset + span + gap + i] = text[start + i];
+                trained[offset + span + gap + i] = i > 0;
+            }
+
+            valid.AsSpan(offset, (2 * span) + gap).Fill(true);
+            trainedCount += span - 1;
+        }
+
+        long[] shape = [batchSize, width];
+        return new TrainingBatch(tensor(ids, shape, ScalarType.Int64, device), tensor(trained, shape, ScalarType.Bool, device), tensor(valid, shape, ScalarType.Bool, device))
+        {
+            TrainedTokens = trainedCount,
+        };
+    }
+
     private List<(int[] Ids, bool[] Trained)> PickSimilarChats(Random random, int batchSize)
     {
         int window = Math.Min(LengthWindow, byLength.Length);

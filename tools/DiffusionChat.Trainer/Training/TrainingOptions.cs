@@ -14,6 +14,12 @@ internal sealed record TrainingOptions
     /// <summary>Share of rows drawn from Brown text (when given).</summary>
     public double TextFraction { get; init; } = 0.25;
 
+    /// <summary>
+    /// Steps at the start of the run that train on copy rows only (<see cref="TokenizedCorpus.CopyBatch"/>), so the
+    /// model learns to copy before it learns the chat formats; 0 = none.
+    /// </summary>
+    public int CopyWarmupSteps { get; init; }
+
     public int ChatExamples { get; init; } = 20000;
 
     public int HeldOutExamples { get; init; } = 500;

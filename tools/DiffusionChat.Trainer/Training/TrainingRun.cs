@@ -136,7 +136,9 @@ internal sealed class TrainingRun
     private double TrainStep(AdamW optimizer, Generator generator, long step, double learningRate)
     {
         using var scope = NewDisposeScope();
-        using var batch = train.Batch(options.Seed, step, options.BatchSize, device, objective.ChatRowPadding);
+        using var batch = step < options.CopyWarmupSteps
+            ? train.CopyBatch(options.Seed, step, options.BatchSize, device)
+            : train.Batch(options.Seed, step, options.BatchSize, device, objective.ChatRowPadding);
         var loss = objective.Loss(batch, generator);
         if (!loss.requires_grad)
         {
