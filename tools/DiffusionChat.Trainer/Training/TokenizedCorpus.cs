@@ -132,11 +132,7 @@ internal sealed class TokenizedCorpus
             }
         }
 
-        long[] shape = [batchSize, width];
-        return new TrainingBatch(tensor(ids, shape, ScalarType.Int64, device), tensor(trained, shape, ScalarType.Bool, device), tensor(valid, shape, ScalarType.Bool, device))
-        {
-            TrainedTokens = trainedCount,
-        };
+        return ToBatch(ids, trained, valid, batchSize, width, device, trainedCount);
     }
 
     /// <summary>
@@ -201,6 +197,12 @@ internal sealed class TokenizedCorpus
             trainedCount += span - 1;
         }
 
+        return ToBatch(ids, trained, valid, batchSize, width, device, trainedCount);
+    }
+
+    /// <summary>Row-major host arrays of <paramref name="batchSize"/> rows of <paramref name="width"/> as a batch on the device.</summary>
+    private static TrainingBatch ToBatch(long[] ids, bool[] trained, bool[] valid, int batchSize, int width, Device device, long trainedCount)
+    {
         long[] shape = [batchSize, width];
         return new TrainingBatch(tensor(ids, shape, ScalarType.Int64, device), tensor(trained, shape, ScalarType.Bool, device), tensor(valid, shape, ScalarType.Bool, device))
         {
