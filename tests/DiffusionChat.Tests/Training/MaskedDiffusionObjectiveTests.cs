@@ -34,6 +34,24 @@ public sealed class MaskedDiffusionObjectiveTests : IDisposable
     }
 
     [Fact]
+    public void A_batch_that_chose_its_hidden_tokens_gets_exactly_those_masked_at_weight_one()
+    {
+        using var objective = setup.CreateMaskedObjective();
+        using var scope = NewDisposeScope();
+        using var batch = setup.Train.CopyBatch(seed: 4, step: 0, batchSize: 8, CPU, alternate: true);
+        using var generator = new Generator(5);
+
+        var (clean, noisy, masked, time) = objective.ApplyNoise(batch, generator);
+        using var trained = clean.LossMask.clone();
+        clean.Dispose();
+
+        Assert.True(trained.any().item<bool>());
+        Assert.True(masked.eq(trained).all().item<bool>(), "the masked positions are not the batch's trained ones");
+        Assert.True(noisy.eq(setup.SpecialIds[ChatMarkers.Mask]).eq(masked).all().item<bool>());
+        Assert.True(time.eq(1).all().item<bool>(), "t (and so the 1/t weight) must be 1");
+    }
+
+    [Fact]
     public void Same_generator_seed_gives_the_same_noise()
     {
         using var objective = setup.CreateMaskedObjective();

@@ -79,6 +79,35 @@ public sealed class TrainingPiecesTests : IDisposable
         }
 
         Assert.Equal(trained.Count(t => t), batch.TrainedTokens);
+        Assert.False(batch.MasksEveryTrainedToken);
+    }
+
+    [Fact]
+    public void Alternate_copy_rows_train_every_other_repeat_token_so_each_has_untrained_neighbours()
+    {
+        using var batch = setup.Train.CopyBatch(seed: 2, step: 5, batchSize: 16, CPU, alternate: true);
+        var ids = batch.InputIds.data<long>().ToArray();
+        var trained = batch.LossMask.data<bool>().ToArray();
+        var valid = batch.Valid.data<bool>().ToArray();
+        int width = (int)batch.InputIds.shape[1];
+
+        Assert.True(batch.MasksEveryTrainedToken);
+        var phases = new HashSet<int>();
+        for (int row = 0; row < 16; row++)
+        {
+            int start = row * width, length = Enumerable.Range(start, width).Count(i => valid[i]);
+            int span = Enumerable.Range(8, TokenizedCorpus.CopySpanMax - 7).Last(s => 2 * s <= length
+                && ids[start..(start + s)].SequenceEqual(ids[(start + length - s)..(start + length)])); // A ... A ends the row
+            int repeat = start + length - span;
+            var picked = Enumerable.Range(start, width).Where(i => trained[i]).ToArray();
+            Assert.All(picked, i => Assert.InRange(i, repeat + 1, start + length - 1)); // inside the repeat, never its first token
+            Assert.All(picked, i => Assert.False(trained[i - 1] || (i + 1 < trained.Length && trained[i + 1]))); // both neighbours visible
+            Assert.InRange(picked.Length, ((span - 1) / 2) - 1, ((span - 1) / 2) + 1); // every other one
+            phases.Add((picked[0] - repeat) % 2);
+        }
+
+        Assert.Equal(2, phases.Count); // both phases occur, so no position of the repeat is never trained
+        Assert.Equal(trained.Count(t => t), batch.TrainedTokens);
     }
 
     private static bool Same(TrainingBatch x, TrainingBatch y) =>

@@ -163,7 +163,12 @@ internal sealed class TokenizedCorpus
     /// session-3 note in docs/training.md). A pure function of (seed, step) like <see cref="Batch"/>.
     /// </remarks>
     /// <exception cref="InvalidOperationException">The corpus has too little plain text for copy rows.</exception>
-    public TrainingBatch CopyBatch(int seed, long step, int batchSize, Device device)
+    /// <param name="seed">The run seed.</param>
+    /// <param name="step">The training step.</param>
+    /// <param name="batchSize">Rows.</param>
+    /// <param name="device">Where the batch goes.</param>
+    /// <param name="alternate">Train every other repeat token and mark the batch <see cref="TrainingBatch.MasksEveryTrainedToken"/>.</param>
+    public TrainingBatch CopyBatch(int seed, long step, int batchSize, Device device, bool alternate = false)
     {
         int width = Math.Min(context, (2 * CopySpanMax) + CopyGapMax);
         if (textVocabulary.Length < 2)
@@ -187,26 +192,29 @@ internal sealed class TokenizedCorpus
                 ids[offset + i] = textVocabulary[random.Next(textVocabulary.Length)];
             }
 
+            var phase = alternate ? random.Next(2) : 0;
             for (var i = 0; i < span; i++)
             {
                 ids[offset + span + gap + i] = ids[offset + i];
-                trained[offset + span + gap + i] = i > 0;
+                var isTrained = i > 0 && (!alternate || i % 2 == phase);
+                trained[offset + span + gap + i] = isTrained;
+                trainedCount += isTrained ? 1 : 0;
             }
 
             valid.AsSpan(offset, (2 * span) + gap).Fill(true);
-            trainedCount += span - 1;
         }
 
-        return ToBatch(ids, trained, valid, batchSize, width, device, trainedCount);
+        return ToBatch(ids, trained, valid, batchSize, width, device, trainedCount, masksEveryTrainedToken: alternate);
     }
 
     /// <summary>Row-major host arrays of <paramref name="batchSize"/> rows of <paramref name="width"/> as a batch on the device.</summary>
-    private static TrainingBatch ToBatch(long[] ids, bool[] trained, bool[] valid, int batchSize, int width, Device device, long trainedCount)
+    private static TrainingBatch ToBatch(long[] ids, bool[] trained, bool[] valid, int batchSize, int width, Device device, long trainedCount, bool masksEveryTrainedToken = false)
     {
         long[] shape = [batchSize, width];
         return new TrainingBatch(tensor(ids, shape, ScalarType.Int64, device), tensor(trained, shape, ScalarType.Bool, device), tensor(valid, shape, ScalarType.Bool, device))
         {
             TrainedTokens = trainedCount,
+            MasksEveryTrainedToken = masksEveryTrainedToken,
         };
     }
 

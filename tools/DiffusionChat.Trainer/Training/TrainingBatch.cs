@@ -14,6 +14,12 @@ internal sealed record TrainingBatch(Tensor InputIds, Tensor LossMask, Tensor Va
     /// <summary>Number of trained-on tokens (host count, computed when the batch is built).</summary>
     public long TrainedTokens { get; init; }
 
+    /// <summary>
+    /// When true a masked-diffusion objective masks every trained token (t = 1, weight 1) instead of drawing t: the
+    /// batch itself chose which tokens to hide (copy rows with <see cref="TrainingOptions.CopyAlternate"/>).
+    /// </summary>
+    public bool MasksEveryTrainedToken { get; init; }
+
     /// <inheritdoc />
     public void Dispose()
     {

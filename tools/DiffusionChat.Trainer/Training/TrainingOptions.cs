@@ -20,6 +20,15 @@ internal sealed record TrainingOptions
     /// </summary>
     public int CopyWarmupSteps { get; init; }
 
+    /// <summary>
+    /// Copy rows train every other token of the repeat (random phase per row), and the masked objective masks exactly
+    /// those: each hidden token has both neighbours visible, so the induction pattern alone predicts it, and half the
+    /// repeat carries loss (the schedule's t ~ U(0, 1] also hides half on average, but mostly next to other hidden
+    /// tokens). Warm-ups with t ~ U(0, 1], t ~ U(0, 0.25] or 4x the rows stayed at chance for 300-1,000 steps
+    /// (docs/training.md, session 4).
+    /// </summary>
+    public bool CopyAlternate { get; init; }
+
     public int ChatExamples { get; init; } = 20000;
 
     public int HeldOutExamples { get; init; } = 500;

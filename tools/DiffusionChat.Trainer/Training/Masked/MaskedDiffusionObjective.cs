@@ -93,7 +93,7 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
         var (count, tokens) = (clean.InputIds.shape[0], clean.InputIds.shape[1]);
         var device = clean.InputIds.device;
         var u = (rand(1, generator: generator, device: device) + arange(count, ScalarType.Float32, device)) / count; // stratified in [0, 1)
-        var time = MinimumTime + ((1 - MinimumTime) * u);
+        var time = batch.MasksEveryTrainedToken ? ones_like(u) : MinimumTime + ((1 - MinimumTime) * u);
         var masked = rand(count, tokens, generator: generator, device: device).lt(time.unsqueeze(1)).logical_and(clean.LossMask);
         var noisy = clean.InputIds.masked_fill(masked, denoiser.MaskTokenId);
         return (clean, noisy.MoveToOuterDisposeScope(), masked.MoveToOuterDisposeScope(), time.MoveToOuterDisposeScope());
