@@ -88,6 +88,57 @@ public sealed class MaskedDiffusionObjectiveTests : IDisposable
     }
 
     [Fact]
+    public void Causal_training_logits_do_not_see_later_positions()
+    {
+        using var objective = setup.CreateMaskedObjective();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var model = objective.Denoiser;
+        var a = tensor(new long[] { 5, 6, 7, 8 }, [1, 4]);
+        var b = tensor(new long[] { 5, 6, 7, 9 }, [1, 4]);
+        var valid = ones(1, 4, ScalarType.Bool);
+
+        var before = (model.TrainingLogits(a, valid, causal: true)[0, ..3] - model.TrainingLogits(b, valid, causal: true)[0, ..3]).abs().max().item<float>();
+        var last = (model.TrainingLogits(a, valid, causal: true)[0, 3] - model.TrainingLogits(b, valid, causal: true)[0, 3]).abs().max().item<float>();
+
+        Assert.Equal(0f, before);
+        Assert.True(last > 0);
+    }
+
+    [Fact]
+    public void Left_to_right_copy_batches_are_trained_on_the_next_token_of_each_repeat_position()
+    {
+        using var objective = setup.CreateMaskedObjective();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var batch = setup.Train.CopyBatch(seed: 4, step: 0, batchSize: 4, CPU, alternate: true, leftToRight: true);
+        using var generator = new Generator(5);
+
+        var loss = objective.Loss(batch, generator).item<float>();
+
+        Assert.True(batch.TrainsLeftToRight && !batch.MasksEveryTrainedToken); // left to right trains the whole repeat
+        var logits = objective.Denoiser.TrainingLogits(batch.InputIds, batch.Valid, causal: true);
+        double total = 0;
+        long count = 0;
+        var (rows, width) = (batch.InputIds.shape[0], batch.InputIds.shape[1]);
+        var trained = batch.LossMask.data<bool>().ToArray();
+        var ids = batch.InputIds.data<long>().ToArray();
+        for (long r = 0; r < rows; r++)
+        {
+            for (long i = 1; i < width; i++)
+            {
+                if (trained[(r * width) + i])
+                {
+                    total -= logits[r, i - 1].log_softmax(-1)[ids[(r * width) + i]].item<float>();
+                    count++;
+                }
+            }
+        }
+
+        Assert.Equal(total / count, loss, 3);
+    }
+
+    [Fact]
     public void Masked_diffusion_training_lowers_the_held_out_loss()
     {
         using var objective = setup.CreateMaskedObjective();

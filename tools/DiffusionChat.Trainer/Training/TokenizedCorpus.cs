@@ -168,7 +168,8 @@ internal sealed class TokenizedCorpus
     /// <param name="batchSize">Rows.</param>
     /// <param name="device">Where the batch goes.</param>
     /// <param name="alternate">Train every other repeat token and mark the batch <see cref="TrainingBatch.MasksEveryTrainedToken"/>.</param>
-    public TrainingBatch CopyBatch(int seed, long step, int batchSize, Device device, bool alternate = false)
+    /// <param name="leftToRight">Mark the batch <see cref="TrainingBatch.TrainsLeftToRight"/> (and train the whole repeat after its first token).</param>
+    public TrainingBatch CopyBatch(int seed, long step, int batchSize, Device device, bool alternate = false, bool leftToRight = false)
     {
         int width = Math.Min(context, (2 * CopySpanMax) + CopyGapMax);
         if (textVocabulary.Length < 2)
@@ -192,6 +193,7 @@ internal sealed class TokenizedCorpus
                 ids[offset + i] = textVocabulary[random.Next(textVocabulary.Length)];
             }
 
+            alternate &= !leftToRight;
             var phase = alternate ? random.Next(2) : 0;
             for (var i = 0; i < span; i++)
             {
@@ -204,17 +206,17 @@ internal sealed class TokenizedCorpus
             valid.AsSpan(offset, (2 * span) + gap).Fill(true);
         }
 
-        return ToBatch(ids, trained, valid, batchSize, width, device, trainedCount, masksEveryTrainedToken: alternate);
+        // A shallow copy: it takes over the same tensors, so the discarded original owns nothing to dispose.
+        return ToBatch(ids, trained, valid, batchSize, width, device, trainedCount) with { MasksEveryTrainedToken = alternate, TrainsLeftToRight = leftToRight };
     }
 
     /// <summary>Row-major host arrays of <paramref name="batchSize"/> rows of <paramref name="width"/> as a batch on the device.</summary>
-    private static TrainingBatch ToBatch(long[] ids, bool[] trained, bool[] valid, int batchSize, int width, Device device, long trainedCount, bool masksEveryTrainedToken = false)
+    private static TrainingBatch ToBatch(long[] ids, bool[] trained, bool[] valid, int batchSize, int width, Device device, long trainedCount)
     {
         long[] shape = [batchSize, width];
         return new TrainingBatch(tensor(ids, shape, ScalarType.Int64, device), tensor(trained, shape, ScalarType.Bool, device), tensor(valid, shape, ScalarType.Bool, device))
         {
             TrainedTokens = trainedCount,
-            MasksEveryTrainedToken = masksEveryTrainedToken,
         };
     }
 

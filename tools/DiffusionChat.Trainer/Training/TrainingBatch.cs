@@ -20,6 +20,12 @@ internal sealed record TrainingBatch(Tensor InputIds, Tensor LossMask, Tensor Va
     /// </summary>
     public bool MasksEveryTrainedToken { get; init; }
 
+    /// <summary>
+    /// When true a masked-diffusion objective trains this batch left to right instead (causal attention, each trained
+    /// token predicted from the position before it): copy rows of <see cref="TrainingOptions.CopyLeftToRightSteps"/>.
+    /// </summary>
+    public bool TrainsLeftToRight { get; init; }
+
     /// <inheritdoc />
     public void Dispose()
     {

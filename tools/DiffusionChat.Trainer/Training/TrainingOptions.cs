@@ -29,6 +29,16 @@ internal sealed record TrainingOptions
     /// </summary>
     public bool CopyAlternate { get; init; }
 
+    /// <summary>
+    /// Masked objective only: the first this many copy warm-up steps train the denoiser left to right (causal attention,
+    /// next-token loss on the repeat), as the AR baseline's warm-up does, before the rest of the warm-up and the chat
+    /// steps train it bidirectionally. Why: left to right, the repeat's own tokens are the query that finds the earlier
+    /// span (one composition of heads) and copying forms in ~550 steps; bidirectionally a hidden token must first fetch
+    /// its neighbour before it can look anything up (two compositions), and 1,750 bidirectional steps stayed at chance
+    /// (docs/training.md, session 4). The heads that move a neighbour's token and copy a found token are the same ones.
+    /// </summary>
+    public int CopyLeftToRightSteps { get; init; }
+
     public int ChatExamples { get; init; } = 20000;
 
     public int HeldOutExamples { get; init; } = 500;

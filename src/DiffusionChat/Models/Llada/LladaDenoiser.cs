@@ -100,8 +100,13 @@ public sealed class LladaDenoiser : TransformerDenoiser
     /// </summary>
     /// <param name="ids">Token ids [B, L].</param>
     /// <param name="valid">Bool or 0/1 [B, L]: false marks padding that no position may attend to.</param>
+    /// <param name="causal">
+    /// True restricts each position to itself and the positions before it (a left-to-right pass, as used to warm a
+    /// diffusion model up with next-token training before its bidirectional objective); false (the model's own use)
+    /// attends in both directions.
+    /// </param>
     /// <returns>The logits (caller disposes).</returns>
-    public Tensor TrainingLogits(Tensor ids, Tensor valid)
+    public Tensor TrainingLogits(Tensor ids, Tensor valid, bool causal = false)
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(valid);
@@ -113,7 +118,13 @@ public sealed class LladaDenoiser : TransformerDenoiser
         using var scope = NewDisposeScope();
         long length = ids.shape[1];
         var positions = arange(length, ScalarType.Int64, ids.device).unsqueeze(0).expand(ids.shape[0], length);
-        var logits = transformer.Run(ids, positions, Attention.KeyMask(valid), null, 0, null, (0, (int)length));
+        var allowed = Attention.KeyMask(valid)!;
+        if (causal)
+        {
+            allowed = allowed.logical_and(ones(length, length, ScalarType.Bool, ids.device).tril()); // [B, 1, L, L]
+        }
+
+        var logits = transformer.Run(ids, positions, allowed, null, 0, null, (0, (int)length));
         return logits.MoveToOuterDisposeScope();
     }
 

@@ -102,6 +102,11 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
     public Tensor Loss(TrainingBatch batch, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        if (batch.TrainsLeftToRight)
+        {
+            return LeftToRightLoss(batch);
+        }
+
         using var scope = NewDisposeScope();
         var (clean, noisy, masked, time) = ApplyNoise(batch, generator);
         using (clean)
@@ -113,6 +118,20 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
             var total = (nll * weight).masked_fill(masked.logical_not(), 0).sum();
             return (total / clean.LossMask.sum().clamp_min(1)).MoveToOuterDisposeScope();
         }
+    }
+
+    /// <summary>
+    /// Next-token cross-entropy with causal attention over the batch's trained tokens (each predicted from the position
+    /// before it), averaged; the warm-up of <see cref="TrainingOptions.CopyLeftToRightSteps"/>. No mask token is used.
+    /// </summary>
+    private Tensor LeftToRightLoss(TrainingBatch batch)
+    {
+        using var scope = NewDisposeScope();
+        var logits = denoiser.TrainingLogits(batch.InputIds, batch.Valid, causal: true)[.., ..^1]; // position i predicts i + 1
+        var targets = batch.InputIds[.., 1..];
+        var trained = batch.LossMask[.., 1..];
+        var nll = -logits.log_softmax(-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1);
+        return (nll.masked_fill(trained.logical_not(), 0).sum() / trained.sum().clamp_min(1)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Greedy answers of the engine's masked sampler with <see cref="SampleOptions"/>.</summary>
