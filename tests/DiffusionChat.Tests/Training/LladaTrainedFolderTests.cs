@@ -15,10 +15,12 @@ public sealed class LladaTrainedFolderTests : IDisposable
 
     public void Dispose() => setup.Dispose();
 
-    [Fact]
-    public void Created_model_written_by_the_trainer_loads_in_the_library_with_identical_logits()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Created_model_written_by_the_trainer_loads_in_the_library_with_identical_logits(bool tied)
     {
-        using var objective = setup.CreateMaskedObjective(seed: 3);
+        using var objective = setup.CreateMaskedObjective(seed: 3, tied);
         var folder = Path.Combine(setup.Folder.FullName, "llada");
         PretrainedFolderWriter.Write(folder, objective.ModelConfig, objective.Model, setup.TokenizerFolder, modelCard: null);
         using var scope = NewDisposeScope();
@@ -35,7 +37,31 @@ public sealed class LladaTrainedFolderTests : IDisposable
         var actual = loaded.Forward(ids);
 
         Assert.Equal(objective.Denoiser.Config, loaded.Config);
+        Assert.Equal(tied, loaded.Config.WeightTying);
+        Assert.Equal(tied, (bool)objective.ModelConfig["weight_tying"]!);
         Assert.Equal(0f, (actual - expected).abs().max().item<float>());
+        using var weights = DiffusionChat.Checkpoints.CheckpointFolder.Open(folder);
+        Assert.Equal(!tied, weights.Contains("model.transformer.ff_out.weight")); // tied: the output table is wte itself
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Tied_model_scores_each_output_token_with_its_own_input_embedding(bool tied)
+    {
+        using var objective = setup.CreateMaskedObjective(seed: 3, tied);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var ids = tensor(new long[] { 5, 6, 7 }, [1, 3]); // token 9 is not in the input
+        var valid = ones(1, 3, ScalarType.Bool);
+        var before = objective.Denoiser.TrainingLogits(ids, valid);
+
+        objective.Denoiser.Transformer.get_parameter("wte.weight")![9].add_(1.0); // only token 9's embedding row
+        var after = objective.Denoiser.TrainingLogits(ids, valid);
+
+        Assert.Equal(tied, objective.Denoiser.Transformer.named_parameters().All(p => p.name != "ff_out.weight"));
+        Assert.Equal(0f, (after - before).index_fill(-1, tensor(new long[] { 9 }), 0).abs().max().item<float>()); // other tokens unchanged
+        Assert.Equal(tied, (after - before)[.., .., 9].abs().max().item<float>() > 0); // token 9's score moves only when tied
     }
 
     [Fact]

@@ -39,6 +39,14 @@ internal sealed record TrainingOptions
     /// </summary>
     public int CopyLeftToRightSteps { get; init; }
 
+    /// <summary>
+    /// Masked objective only: tie the output projection to the input embedding (<c>weight_tying</c>), as the AR
+    /// baseline always is. Why: copying a token needs the output to score the token whose embedding was moved to that
+    /// position; with tied tables that holds from the first step, untied the output table must first learn to agree
+    /// with the embedding for every token. It also makes the masked model the AR baseline's size.
+    /// </summary>
+    public bool TieEmbeddings { get; init; }
+
     public int ChatExamples { get; init; } = 20000;
 
     public int HeldOutExamples { get; init; } = 500;

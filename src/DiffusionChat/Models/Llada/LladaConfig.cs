@@ -19,6 +19,12 @@ namespace DiffusionChat.Models.Llada;
 /// <param name="EosTokenId">The end-of-sequence id (<c>eos_token_id</c>), if any.</param>
 public sealed record LladaConfig(int ModelDim, int Heads, int KeyValueHeads, int Layers, int MlpHiddenSize, int EmbeddingSize, double RopeTheta, double RmsNormEps, long MaskTokenId, long? EosTokenId)
 {
+    /// <summary>
+    /// <c>weight_tying</c>: the output projection is the input embedding (<c>wte</c>) and the checkpoint has no
+    /// <c>ff_out</c> table, as in OLMo, LLaDA's code base. Released LLaDA models are untied (false).
+    /// </summary>
+    public bool WeightTying { get; init; }
+
     /// <summary>Width of one attention head.</summary>
     public int HeadDim => ModelDim / Heads;
 
@@ -43,7 +49,10 @@ public sealed record LladaConfig(int ModelDim, int Heads, int KeyValueHeads, int
             r.OptionalDouble("rope_theta") ?? 10000.0,
             r.OptionalDouble("rms_norm_eps") ?? 1e-5,
             r.OptionalLong("mask_token_id") ?? throw r.Invalid("config field 'mask_token_id' is required for LLaDA."),
-            r.OptionalLong("eos_token_id"));
+            r.OptionalLong("eos_token_id"))
+        {
+            WeightTying = r.OptionalBool("weight_tying") ?? false,
+        };
 
         if (d % heads != 0 || config.HeadDim % 2 != 0)
         {
@@ -61,7 +70,6 @@ public sealed record LladaConfig(int ModelDim, int Heads, int KeyValueHeads, int
         }
 
         Unsupported(r, "include_bias", true, "biases in the linear layers");
-        Unsupported(r, "weight_tying", true, "tied input/output embeddings");
         Unsupported(r, "alibi", true, "ALiBi attention bias");
         if (r.OptionalString("block_type") is { } block && block != "llama")
         {
@@ -103,7 +111,7 @@ public sealed record LladaConfig(int ModelDim, int Heads, int KeyValueHeads, int
             ["block_type"] = "llama",
             ["layer_norm_type"] = "rms",
             ["include_bias"] = false,
-            ["weight_tying"] = false,
+            ["weight_tying"] = WeightTying,
             ["alibi"] = false,
             ["mask_token_id"] = MaskTokenId,
             ["eos_token_id"] = EosTokenId,

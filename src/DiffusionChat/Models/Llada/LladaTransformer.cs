@@ -5,8 +5,9 @@ using static TorchSharp.torch;
 namespace DiffusionChat.Models.Llada;
 
 /// <summary>
-/// LLaDA's <c>model.transformer</c>: <c>wte</c> embedding, <c>blocks</c>, final <c>ln_f</c> RMSNorm and the untied
-/// <c>ff_out</c> output projection. State-dict names equal the checkpoint keys after <c>model.transformer.</c>.
+/// LLaDA's <c>model.transformer</c>: <c>wte</c> embedding, <c>blocks</c>, final <c>ln_f</c> RMSNorm and the
+/// <c>ff_out</c> output projection (absent with <see cref="LladaConfig.WeightTying"/>, which projects with <c>wte</c>).
+/// State-dict names equal the checkpoint keys after <c>model.transformer.</c>.
 /// </summary>
 internal sealed class LladaTransformer : nn.Module
 {
@@ -16,7 +17,7 @@ internal sealed class LladaTransformer : nn.Module
     private readonly Embedding wte;
     private readonly ModuleList<LladaBlock> blocks;
     private readonly RmsNorm ln_f;
-    private readonly Linear ff_out;
+    private readonly Linear? ff_out;
 #pragma warning restore IDE1006, SA1300
 
     public LladaTransformer(LladaConfig config, Device device, ScalarType dtype) : base(nameof(LladaTransformer))
@@ -24,7 +25,7 @@ internal sealed class LladaTransformer : nn.Module
         wte = nn.Embedding(config.EmbeddingSize, config.ModelDim, device: device, dtype: dtype);
         blocks = nn.ModuleList(Enumerable.Range(0, config.Layers).Select(_ => new LladaBlock(config, device, dtype)).ToArray());
         ln_f = new RmsNorm(config.ModelDim, config.RmsNormEps, device, dtype);
-        ff_out = nn.Linear(config.ModelDim, config.EmbeddingSize, hasBias: false, device: device, dtype: dtype);
+        ff_out = config.WeightTying ? null : nn.Linear(config.ModelDim, config.EmbeddingSize, hasBias: false, device: device, dtype: dtype);
         RegisterComponents();
 
         // rope_theta^(-2i/headDim) in float32 like the reference (not a checkpoint tensor, so not registered).
@@ -53,7 +54,9 @@ internal sealed class LladaTransformer : nn.Module
             fresh?.Add((k.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope()));
         }
 
-        return ff_out.forward(ln_f.forward(x[.., output.Offset..(output.Offset + output.Length)])).MoveToOuterDisposeScope();
+        var last = ln_f.forward(x[.., output.Offset..(output.Offset + output.Length)]);
+        var logits = ff_out is null ? nn.functional.linear(last, wte.weight!) : ff_out.forward(last);
+        return logits.MoveToOuterDisposeScope();
     }
 
     protected override void Dispose(bool disposing)
