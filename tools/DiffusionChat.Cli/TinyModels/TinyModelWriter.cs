@@ -21,8 +21,11 @@ internal static class TinyModelWriter
     // Small enough to load and sample in milliseconds on a CPU, large enough that attention and MLPs are real.
     private const int Width = 16, Heads = 2, Hidden = 32, Layers = 1, Context = 1024;
 
-    /// <summary>The files copied from the tokenizer folder (<c>tokenizer.json</c> when present, the others always).</summary>
-    public static IReadOnlyList<string> TokenizerFiles { get; } = ["tokenizer.json", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"];
+    /// <summary>Tokenizer files every folder needs.</summary>
+    public static IReadOnlyList<string> RequiredTokenizerFiles { get; } = ["vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"];
+
+    /// <summary>Tokenizer files copied when present (older folders split text with GPT-2's pattern and have no <c>tokenizer.json</c>).</summary>
+    public static IReadOnlyList<string> OptionalTokenizerFiles { get; } = ["tokenizer.json"];
 
     /// <summary>Writes the folder (created if missing; existing model files are replaced).</summary>
     /// <param name="folder">Target folder.</param>
@@ -47,12 +50,12 @@ internal static class TinyModelWriter
 
         var ids = SpecialIds.Read(tokenizerFolder);
         Directory.CreateDirectory(folder);
-        foreach (var file in TokenizerFiles)
+        foreach (var file in RequiredTokenizerFiles.Concat(OptionalTokenizerFiles))
         {
             var source = Path.Combine(tokenizerFolder, file);
-            if (!File.Exists(source) && file == "tokenizer.json")
+            if (!File.Exists(source) && OptionalTokenizerFiles.Contains(file))
             {
-                continue; // optional: older tokenizer folders split text with GPT-2's pattern and have none
+                continue;
             }
 
             if (!File.Exists(source))
