@@ -15,7 +15,7 @@ namespace DiffusionChat.Trainer;
 /// </summary>
 internal static class EvalCommand
 {
-    public const string Usage = "  eval --model <folder> [--count 200] [--seed 1234] [--max-tokens 64] [--out <file.md>] [--brown <package-folder> [--nll-rows 48] [--nll-length 128] [--draws 32]] [--threads 0]";
+    public const string Usage = "  eval --model <folder> [--count 200] [--seed 1234] [--max-tokens 64] [--out <file.md>] [--brown <package-folder> [--nll-rows 48] [--nll-length 128] [--draws 32]] [--show-failures 0] [--threads 0]";
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -30,6 +30,7 @@ internal static class EvalCommand
         int nllLength = options.Int("nll-length", 128, 8);
         int draws = options.Int("draws", 32, 1);
         int threads = options.Int("threads", 0, 0);
+        int showFailures = options.Int("show-failures", 0, 0);
         options.RejectUnknown();
         if (threads > 0)
         {
@@ -42,6 +43,7 @@ internal static class EvalCommand
             .Select(m => model.Tokenizer.TryGetSpecialTokenId(m, out int id) ? id : -1).Where(id => id >= 0).ToList();
 
         var results = new List<(EvalCase Case, EvalScore Score, int Tokens)>();
+        var answers = new List<string>();
         int tooLong = 0;
         int contextLimit = ContextLimit(folder);
         var clock = Stopwatch.StartNew();
@@ -61,7 +63,9 @@ internal static class EvalCommand
                 tokens = (await model.Generator.GenerateAsync([request], cancellationToken).ConfigureAwait(false)).Single().Tokens;
             }
 
-            results.Add((evalCase, EvalScore.Of(evalCase, model.Tokenizer.Decode(tokens), model.Format), tokens.Count));
+            var answer = model.Tokenizer.Decode(tokens);
+            results.Add((evalCase, EvalScore.Of(evalCase, answer, model.Format), tokens.Count));
+            answers.Add(answer);
         }
 
         clock.Stop();
@@ -69,6 +73,11 @@ internal static class EvalCommand
         if (tooLong > 0)
         {
             table += Environment.NewLine + string.Create(CultureInfo.InvariantCulture, $"{tooLong} of {results.Count} cases did not fit the model's {contextLimit}-token context (prompt + {maxTokens} answer tokens) and count as failures.") + Environment.NewLine;
+        }
+
+        if (showFailures > 0)
+        {
+            table += Failures(results.Select((r, i) => (r.Case, r.Score, answers[i])), showFailures);
         }
 
         if (brown is not null)
@@ -83,6 +92,28 @@ internal static class EvalCommand
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// The first <paramref name="perFamily"/> incorrect answers of each family, as the question (last turn of the
+    /// context), the expected answer and the model's answer, so a reader sees what a model writes, not only how often
+    /// it is right.
+    /// </summary>
+    private static string Failures(IEnumerable<(EvalCase Case, EvalScore Score, string Answer)> scored, int perFamily)
+    {
+        var text = new System.Text.StringBuilder();
+        text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"First {perFamily} incorrect answers per family (last context turn -> expected | generated):").AppendLine();
+        foreach (var family in scored.Where(s => !s.Score.Correct).GroupBy(s => s.Case.Family).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            foreach (var (evalCase, _, answer) in family.Take(perFamily))
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"- {family.Key}: `{Escape(evalCase.Context[^1].Text)}` -> `{Escape(evalCase.Expected.Text)}` | `{Escape(answer)}`");
+            }
+        }
+
+        return text.ToString();
+
+        static string Escape(string s) => s.Replace("\n", "\\n", StringComparison.Ordinal).Replace("`", "'", StringComparison.Ordinal);
     }
 
     /// <summary>The context length config.json declares (max_sequence_length, max_position_embeddings or n_positions).</summary>
