@@ -60,6 +60,7 @@ internal static class TrainCommand
         var device = ComputeDevice.Resolve(parsed.String("device") ?? "cpu");
         int threads = parsed.Int("threads", 0, 0);
         parsed.RejectUnknown();
+        options.ValidateCopyWarmup();
         if (threads > 0)
         {
             // Two runs side by side on a small CPU each take one thread: small matrices scale poorly across threads.

@@ -34,8 +34,9 @@ internal sealed record TrainingOptions
     /// next-token loss on the repeat), as the AR baseline's warm-up does, before the rest of the warm-up and the chat
     /// steps train it bidirectionally. Why: left to right, the repeat's own tokens are the query that finds the earlier
     /// span (one composition of heads) and copying forms in ~550 steps; bidirectionally a hidden token must first fetch
-    /// its neighbour before it can look anything up (two compositions), and 1,750 bidirectional steps stayed at chance
-    /// (docs/training.md, session 4). The heads that move a neighbour's token and copy a found token are the same ones.
+    /// its neighbour before it can look anything up (two compositions), and bidirectional warm-ups stayed at chance for
+    /// 800-1,000 steps (docs/training.md, session 4). Untied, the left-to-right start did not form copying either;
+    /// with <see cref="TieEmbeddings"/> it did, at the AR baseline's step; whether tying alone would suffice is untested.
     /// </summary>
     public int CopyLeftToRightSteps { get; init; }
 
@@ -96,4 +97,19 @@ internal sealed record TrainingOptions
 
     /// <summary>The resumable checkpoint folder.</summary>
     public string CheckpointFolder => Path.Combine(OutputFolder, "checkpoint");
+
+    /// <summary>Rejects copy warm-up options that would be silently ignored.</summary>
+    /// <exception cref="ArgumentException">An option names steps outside the warm-up, or applies only to the masked objective.</exception>
+    public void ValidateCopyWarmup()
+    {
+        if (CopyLeftToRightSteps > CopyWarmupSteps)
+        {
+            throw new ArgumentException($"--copy-left-to-right-steps {CopyLeftToRightSteps} must not exceed --copy-warmup-steps {CopyWarmupSteps}: left-to-right steps are the first steps of the copy warm-up.");
+        }
+
+        if (Objective != "masked" && (CopyAlternate || CopyLeftToRightSteps > 0 || TieEmbeddings))
+        {
+            throw new ArgumentException($"--copy-alternate, --copy-left-to-right-steps and --tie-embeddings apply to --objective masked only (got '{Objective}'; the ar model is always tied and trains left to right).");
+        }
+    }
 }
