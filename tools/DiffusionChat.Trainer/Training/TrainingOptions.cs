@@ -36,7 +36,7 @@ internal sealed record TrainingOptions
     /// span (one composition of heads) and copying forms in ~550 steps; bidirectionally a hidden token must first fetch
     /// its neighbour before it can look anything up (two compositions), and bidirectional warm-ups stayed at chance for
     /// 800-1,000 steps (docs/training.md, session 4). Untied, the left-to-right start did not form copying either;
-    /// with <see cref="TieEmbeddings"/> it did, at the AR baseline's step (tied but bidirectional only: 7.99 -> 7.23 in 1,000
+    /// with <see cref="TieEmbeddings"/> it did, at the AR baseline's step (tied but bidirectional only: 8.01 -> 7.23 in 1,000
     /// steps, below chance but no phase change).
     /// </summary>
     public int CopyLeftToRightSteps { get; init; }
