@@ -38,10 +38,7 @@ internal sealed class AutoregressiveObjective : ITrainingObjective
         ArgumentNullException.ThrowIfNull(batch);
         using var scope = NewDisposeScope();
         var logits = model.forward(batch.InputIds[TensorIndex.Colon, TensorIndex.Slice(0, -1)]); // [B, T-1, V]
-        var targets = batch.InputIds[TensorIndex.Colon, TensorIndex.Slice(1)]; // [B, T-1]
-        var weights = batch.LossMask[TensorIndex.Colon, TensorIndex.Slice(1)].to(ScalarType.Float32);
-        var perToken = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), targets.reshape(-1), reduction: nn.Reduction.None);
-        return ((perToken * weights.reshape(-1)).sum() / weights.sum().clamp_min(1)).MoveToOuterDisposeScope();
+        return NextTokenLoss.Mean(logits, batch).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />

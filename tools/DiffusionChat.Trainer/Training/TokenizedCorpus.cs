@@ -135,12 +135,6 @@ internal sealed class TokenizedCorpus
         return ToBatch(ids, trained, valid, batchSize, width, device, trainedCount);
     }
 
-    /// <summary>
-    /// Chats of similar length for one batch: a random window of <see cref="LengthWindow"/> chats in length order, and
-    /// rows drawn from it at random. Why: the batch is as wide as its longest chat, and a random batch of 32 almost
-    /// always holds one long tool conversation, so most columns would be padding; drawing from one length window
-    /// halves the columns computed. Every chat is still drawn with about equal probability.
-    /// </summary>
     /// <summary>Longest copied span of a <see cref="CopyBatch"/> row.</summary>
     public const int CopySpanMax = 24;
 
@@ -177,6 +171,7 @@ internal sealed class TokenizedCorpus
             throw new InvalidOperationException($"Copy warm-up draws its tokens from the plain text (--brown); the corpus has {textVocabulary.Length} distinct text tokens.");
         }
 
+        alternate &= !leftToRight; // left-to-right rows train the whole repeat
         var random = new Random(BatchSeed(seed, step) ^ 0x5bd1e995);
         var ids = new long[batchSize * width];
         var trained = new bool[batchSize * width];
@@ -193,7 +188,6 @@ internal sealed class TokenizedCorpus
                 ids[offset + i] = textVocabulary[random.Next(textVocabulary.Length)];
             }
 
-            alternate &= !leftToRight;
             var phase = alternate ? random.Next(2) : 0;
             for (var i = 0; i < span; i++)
             {
@@ -220,6 +214,12 @@ internal sealed class TokenizedCorpus
         };
     }
 
+    /// <summary>
+    /// Chats of similar length for one batch: a random window of <see cref="LengthWindow"/> chats in length order, and
+    /// rows drawn from it at random. Why: the batch is as wide as its longest chat, and a random batch of 32 almost
+    /// always holds one long tool conversation, so most columns would be padding; drawing from one length window
+    /// halves the columns computed. Every chat is still drawn with about equal probability.
+    /// </summary>
     private List<(int[] Ids, bool[] Trained)> PickSimilarChats(Random random, int batchSize)
     {
         int window = Math.Min(LengthWindow, byLength.Length);

@@ -128,10 +128,7 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
     {
         using var scope = NewDisposeScope();
         var logits = denoiser.TrainingLogits(batch.InputIds, batch.Valid, causal: true)[.., ..^1]; // position i predicts i + 1
-        var targets = batch.InputIds[.., 1..];
-        var trained = batch.LossMask[.., 1..];
-        var nll = -logits.log_softmax(-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1);
-        return (nll.masked_fill(trained.logical_not(), 0).sum() / trained.sum().clamp_min(1)).MoveToOuterDisposeScope();
+        return NextTokenLoss.Mean(logits, batch).MoveToOuterDisposeScope();
     }
 
     /// <summary>Greedy answers of the engine's masked sampler with <see cref="SampleOptions"/>.</summary>
