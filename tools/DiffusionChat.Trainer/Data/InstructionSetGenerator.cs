@@ -102,24 +102,22 @@ internal sealed class InstructionSetGenerator
     {
         var (cityKey, city) = City();
         var (phrasing, question) = Pick(Of(WeatherQuestions, split));
-        var (answerIndex, answer) = Pick(Of(WeatherAnswers, split));
         var (conditionKey, condition) = Condition();
         var temperature = Draw(-15, 40, t => t);
         var result = JsonSerializer.Serialize<Dictionary<string, object>>(new() { ["city"] = city, ["temperature_c"] = temperature, ["conditions"] = condition });
-        return ToolExample("weather", 0, city, Format(question, city), result, Format(answer, city, temperature, condition),
-            [cityKey, $"phrasing:weather:{phrasing}", $"answer:weather:{answerIndex}", conditionKey, $"temperature:{temperature}"]);
+        return ToolExample("weather", 0, city, Format(question, city), result, Format(WeatherAnswer, city, temperature, condition),
+            [cityKey, $"phrasing:weather:{phrasing}", conditionKey, $"temperature:{temperature}"]);
     }
 
     private ChatExample Time()
     {
         var (cityKey, city) = City();
         var (phrasing, question) = Pick(Of(TimeQuestions, split));
-        var (answerIndex, answer) = Pick(Of(TimeAnswers, split));
         var minutes = Draw(0, 24 * 60 - 1, m => m + 1000);
         var clock = $"{minutes / 60:D2}:{minutes % 60:D2}";
         var result = JsonSerializer.Serialize<Dictionary<string, object>>(new() { ["city"] = city, ["time"] = clock });
-        return ToolExample("time", 1, city, Format(question, city), result, Format(answer, city, clock),
-            [cityKey, $"phrasing:time:{phrasing}", $"answer:time:{answerIndex}", $"clock:{clock}"]);
+        return ToolExample("time", 1, city, Format(question, city), result, Format(TimeAnswer, city, clock),
+            [cityKey, $"phrasing:time:{phrasing}", $"clock:{clock}"]);
     }
 
     /// <summary>
@@ -181,8 +179,7 @@ internal sealed class InstructionSetGenerator
     {
         var (country, capital) = Pick(Capitals);
         var (phrasing, question) = Pick(Of(CapitalQuestions, split));
-        var (answerIndex, answer) = Pick(Of(CapitalAnswers, split));
-        return Plain("capital", Format(question, country), Format(answer, country, capital), [$"phrasing:capital:{phrasing}", $"answer:capital:{answerIndex}"]);
+        return Plain("capital", Format(question, country), Format(CapitalAnswer, country, capital), [$"phrasing:capital:{phrasing}"]);
     }
 
     private ChatExample Greeting()
@@ -226,9 +223,8 @@ internal sealed class InstructionSetGenerator
 
         var value = op switch { "+" => a + b, "-" => a - b, _ => a * b };
         var (phrasing, question) = Pick(Of(ArithmeticQuestions, split));
-        var (answerIndex, answer) = Pick(Of(ArithmeticAnswers, split));
-        return Plain("arithmetic", Format(question, a, op, b), Format(answer, a, op, b, value),
-            [$"operands:{op}:{a}:{b}", $"phrasing:arithmetic:{phrasing}", $"answer:arithmetic:{answerIndex}"]);
+        return Plain("arithmetic", Format(question, a, op, b), Format(ArithmeticAnswer, a, op, b, value),
+            [$"operands:{op}:{a}:{b}", $"phrasing:arithmetic:{phrasing}"]);
     }
 
     private ChatExample Plain(string category, string question, string answer, string[] keys)

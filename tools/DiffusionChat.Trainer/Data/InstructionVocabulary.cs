@@ -39,13 +39,13 @@ internal static class InstructionVocabulary
         "Should I wear a coat in {0} today?", "Any idea what the weather is in {0}?",
     ];
 
-    public static readonly string[] WeatherAnswers =
-    [
-        "It is {1} degrees and {2} in {0}.", "In {0} it is {2} with {1} degrees.", "The weather in {0} is {2}, {1} degrees.",
-        "Right now {0} has {1} degrees and it is {2}.", "It's {2} in {0} at {1} degrees.", "{0}: {2}, {1} degrees.",
-        "Currently {1} degrees and {2} in {0}.", "You can expect {2} weather in {0}, {1} degrees.",
-        "The temperature in {0} is {1} degrees and the sky is {2}.", "It is {2} and {1} degrees in {0} right now.",
-    ];
+    /// <summary>
+    /// The one answer form of its family, shared by both splits: questions come in many phrasings, answers in one. A
+    /// masked or simplex model predicts every answer position at once, so a family with several equally likely answer
+    /// forms gets their positions mixed (measured in session 4: "The is is is in degrees."); one form per family
+    /// leaves only the copied values to decide. Arguments: {0} city, {1} temperature, {2} condition.
+    /// </summary>
+    public const string WeatherAnswer = "It is {2} and {1} degrees in {0}.";
 
     public static readonly string[] TimeQuestions =
     [
@@ -55,11 +55,8 @@ internal static class InstructionVocabulary
         "Please look up the time in {0}.", "How late is it in {0}?",
     ];
 
-    public static readonly string[] TimeAnswers =
-    [
-        "It is {1} in {0}.", "The local time in {0} is {1}.", "In {0} it is now {1}.", "Right now it is {1} in {0}.",
-        "{0} local time: {1}.",
-    ];
+    /// <summary>The one time answer (see <see cref="WeatherAnswer"/>): {0} city, {1} clock time.</summary>
+    public const string TimeAnswer = "It is {1} in {0}.";
 
     public static readonly (string Country, string Capital)[] Capitals =
     [
@@ -82,10 +79,8 @@ internal static class InstructionVocabulary
         "Where is the seat of government of {0}?", "{0} has which capital?", "What city serves as the capital of {0}?",
     ];
 
-    public static readonly string[] CapitalAnswers =
-    [
-        "The capital of {0} is {1}.", "{1} is the capital of {0}.", "It is {1}.", "{0}'s capital is {1}.", "{1}.",
-    ];
+    /// <summary>The one capital answer (see <see cref="WeatherAnswer"/>): {0} country, {1} capital.</summary>
+    public const string CapitalAnswer = "The capital of {0} is {1}.";
 
     public static readonly (string User, string Assistant)[] SmallTalk =
     [
@@ -148,7 +143,8 @@ internal static class InstructionVocabulary
         "Quick math: {0} {1} {2}",
     ];
 
-    public static readonly string[] ArithmeticAnswers = ["{0} {1} {2} = {3}.", "The answer is {3}.", "{3}", "It is {3}.", "That makes {3}."];
+    /// <summary>The one arithmetic answer (see <see cref="WeatherAnswer"/>): operands {0} and {2}, operator {1}, value {3}.</summary>
+    public const string ArithmeticAnswer = "{0} {1} {2} = {3}.";
 
     /// <summary>Every held-out place name, condition and word (what made-up training names must never contain).</summary>
     public static string[] HeldOutAtoms() =>
