@@ -57,11 +57,16 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
     public LladaDenoiser Denoiser => denoiser;
 
     /// <summary>Sampler settings written as <c>generation_defaults</c> and used for the model card's samples.</summary>
+    /// <remarks>
+    /// 4-token blocks, one token per step: chosen on held-out conversations of another seed (99) than the reported
+    /// eval's (1234) among blocks of 32, 8, 4, 2 and 1 (<c>docs/training.md</c>, "Session 5 runs"). With 32-token
+    /// blocks the confident end-of-answer tokens fill the block's far end first and meet the copied name too early.
+    /// </remarks>
     public static MaskedSamplerOptions SampleOptions(long endOfTurnId) => new()
     {
         AnswerLength = 64,
-        BlockLength = 32,
-        StepsPerBlock = 32,
+        BlockLength = 4,
+        StepsPerBlock = 4,
         Remasking = RemaskingStrategy.LowConfidence,
         AdditionalStopTokenIds = [(int)endOfTurnId],
     };
