@@ -77,7 +77,9 @@ public sealed class LladaTrainedFolderTests : IDisposable
         Assert.Equal(setup.SpecialIds[ChatMarkers.Pad], (long)config["pad_token_id"]!);
         Assert.Equal(TinyTrainingSetup.Context, (int)config["max_sequence_length"]!);
         var defaults = Assert.IsType<JsonObject>(config["generation_defaults"]);
-        Assert.Equal(32, (int)defaults["block_length"]!);
+        // 4-token blocks, one token per step: the setting chosen for the shipped masked model (docs/training.md, session 5).
+        Assert.Equal(4, (int)defaults["block_length"]!);
+        Assert.Equal(4, (int)defaults["steps"]!);
         Assert.Equal("LowConfidence", (string?)defaults["remasking"]);
     }
 
