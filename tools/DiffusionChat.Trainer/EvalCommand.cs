@@ -42,8 +42,7 @@ internal static class EvalCommand
         var stopIds = model.Format.EndOfTurnMarkers
             .Select(m => model.Tokenizer.TryGetSpecialTokenId(m, out int id) ? id : -1).Where(id => id >= 0).ToList();
 
-        var results = new List<(EvalCase Case, EvalScore Score, int Tokens)>();
-        var answers = new List<string>();
+        var results = new List<(EvalCase Case, EvalScore Score, int Tokens, string Answer)>();
         int tooLong = 0;
         int contextLimit = ContextLimit(folder);
         var clock = Stopwatch.StartNew();
@@ -64,8 +63,7 @@ internal static class EvalCommand
             }
 
             var answer = model.Tokenizer.Decode(tokens);
-            results.Add((evalCase, EvalScore.Of(evalCase, answer, model.Format), tokens.Count));
-            answers.Add(answer);
+            results.Add((evalCase, EvalScore.Of(evalCase, answer, model.Format), tokens.Count, answer));
         }
 
         clock.Stop();
@@ -77,7 +75,7 @@ internal static class EvalCommand
 
         if (showFailures > 0)
         {
-            table += Failures(results.Select((r, i) => (r.Case, r.Score, answers[i])), showFailures);
+            table += Failures(results, showFailures);
         }
 
         if (brown is not null)
@@ -99,13 +97,13 @@ internal static class EvalCommand
     /// context), the expected answer and the model's answer, so a reader sees what a model writes, not only how often
     /// it is right.
     /// </summary>
-    private static string Failures(IEnumerable<(EvalCase Case, EvalScore Score, string Answer)> scored, int perFamily)
+    private static string Failures(List<(EvalCase Case, EvalScore Score, int Tokens, string Answer)> scored, int perFamily)
     {
         var text = new System.Text.StringBuilder();
         text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"First {perFamily} incorrect answers per family (last context turn -> expected | generated):").AppendLine();
         foreach (var family in scored.Where(s => !s.Score.Correct).GroupBy(s => s.Case.Family).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            foreach (var (evalCase, _, answer) in family.Take(perFamily))
+            foreach (var (evalCase, _, _, answer) in family.Take(perFamily))
             {
                 text.AppendLine(CultureInfo.InvariantCulture, $"- {family.Key}: `{Escape(evalCase.Context[^1].Text)}` -> `{Escape(evalCase.Expected.Text)}` | `{Escape(answer)}`");
             }
@@ -167,7 +165,7 @@ internal static class EvalCommand
         return Environment.NewLine + string.Create(c, $"Held-out Brown text (every 20th document, never trained on): {rows.Count} rows of 1 context + {length} scored tokens ({scored:N0} tokens): NLL {figure}; {clock.Elapsed.TotalSeconds:0.0} s.") + Environment.NewLine;
     }
 
-    private static string Table(string folder, int count, int seed, int maxTokens, List<(EvalCase Case, EvalScore Score, int Tokens)> results, TimeSpan elapsed, DiffusionGenerationOptions defaults)
+    private static string Table(string folder, int count, int seed, int maxTokens, List<(EvalCase Case, EvalScore Score, int Tokens, string Answer)> results, TimeSpan elapsed, DiffusionGenerationOptions defaults)
     {
         var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
