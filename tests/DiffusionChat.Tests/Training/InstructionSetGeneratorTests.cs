@@ -54,6 +54,41 @@ public sealed class InstructionSetGeneratorTests
     }
 
     [Fact]
+    public void No_composed_tool_question_equals_a_held_out_form_even_up_to_case_contractions_and_punctuation()
+    {
+        var heldOutForms = InstructionVocabulary.Of(InstructionVocabulary.WeatherQuestions, DataSplit.HeldOut)
+            .Concat(InstructionVocabulary.Of(InstructionVocabulary.TimeQuestions, DataSplit.HeldOut))
+            .Select(f => ComposedQuestions.Key(f.Value)).ToHashSet(StringComparer.Ordinal);
+
+        var composed = ComposedQuestions.Weather.Concat(ComposedQuestions.Time).ToList();
+
+        Assert.Contains("what is the temperature in {0}", heldOutForms.Select(k => k)); // "What's the temperature in {0}?"
+        Assert.All(composed, form => Assert.DoesNotContain(ComposedQuestions.Key(form), heldOutForms));
+        Assert.All(composed, form => Assert.Single(System.Text.RegularExpressions.Regex.Matches(form, @"\{0\}")));
+    }
+
+    [Fact]
+    public void Training_tool_questions_come_in_hundreds_of_forms_and_no_form_serves_both_tools()
+    {
+        var weather = ComposedQuestions.Weather.Select(ComposedQuestions.Key).ToHashSet(StringComparer.Ordinal);
+
+        Assert.InRange(ComposedQuestions.Weather.Count, 200, 400);
+        Assert.InRange(ComposedQuestions.Time.Count, 200, 400);
+        Assert.DoesNotContain(ComposedQuestions.Time, form => weather.Contains(ComposedQuestions.Key(form)));
+        var trainForms = Train.Where(e => e.Category is "weather" or "time").Select(e => e.ContentKeys.Single(k => k.StartsWith("phrasing:", StringComparison.Ordinal))).Distinct().Count();
+        Assert.True(trainForms > 300, $"{trainForms} distinct training tool question forms");
+    }
+
+    [Fact]
+    public void Held_out_tool_questions_use_only_the_listed_held_out_forms()
+    {
+        var forms = HeldOut.Where(e => e.Category is "weather" or "time").Select(e => e.ContentKeys.Single(k => k.StartsWith("phrasing:", StringComparison.Ordinal))).Distinct().ToList();
+
+        Assert.All(forms, key => Assert.DoesNotContain("composed", key, StringComparison.Ordinal));
+        Assert.Equal(6, forms.Count); // 4 held-out weather + 2 held-out time forms
+    }
+
+    [Fact]
     public void Every_category_occurs_in_both_splits()
     {
         string[] categories = ["weather", "time", "capital", "greeting", "sort", "reverse", "arithmetic", "echo"];

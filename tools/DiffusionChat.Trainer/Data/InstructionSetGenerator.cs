@@ -50,6 +50,13 @@ internal sealed class InstructionSetGenerator
     /// <summary>Share of training tool questions whose place (and weather condition) is made up.</summary>
     private const double SyntheticShare = 0.6;
 
+    /// <summary>
+    /// Share of training tool questions in a composed form: half, so the few listed forms (the plain ones apps send,
+    /// such as "What is the weather in X?") are not drowned by the hundreds of composed ones, which teach which words
+    /// pick which tool.
+    /// </summary>
+    private const double ComposedShare = 0.5;
+
     /// <summary>Share of examples that start with a system turn.</summary>
     private const double SystemShare = 0.3;
 
@@ -101,23 +108,40 @@ internal sealed class InstructionSetGenerator
     private ChatExample Weather()
     {
         var (cityKey, city) = City();
-        var (phrasing, question) = Pick(Of(WeatherQuestions, split));
+        var (phrasingKey, question) = ToolQuestion("weather", WeatherQuestions, ComposedQuestions.Weather);
         var (conditionKey, condition) = Condition();
         var temperature = Draw(-15, 40, t => t);
         var result = JsonSerializer.Serialize<Dictionary<string, object>>(new() { ["city"] = city, ["temperature_c"] = temperature, ["conditions"] = condition });
         return ToolExample("weather", 0, city, Format(question, city), result, Format(WeatherAnswer, city, temperature, condition),
-            [cityKey, $"phrasing:weather:{phrasing}", conditionKey, $"temperature:{temperature}"]);
+            [cityKey, phrasingKey, conditionKey, $"temperature:{temperature}"]);
     }
 
     private ChatExample Time()
     {
         var (cityKey, city) = City();
-        var (phrasing, question) = Pick(Of(TimeQuestions, split));
+        var (phrasingKey, question) = ToolQuestion("time", TimeQuestions, ComposedQuestions.Time);
         var minutes = Draw(0, 24 * 60 - 1, m => m + 1000);
         var clock = $"{minutes / 60:D2}:{minutes % 60:D2}";
         var result = JsonSerializer.Serialize<Dictionary<string, object>>(new() { ["city"] = city, ["time"] = clock });
         return ToolExample("time", 1, city, Format(question, city), result, Format(TimeAnswer, city, clock),
-            [cityKey, $"phrasing:time:{phrasing}", $"clock:{clock}"]);
+            [cityKey, phrasingKey, $"clock:{clock}"]);
+    }
+
+    /// <summary>
+    /// A tool question form with its content key: held-out questions use the held-out listed forms only (drawn exactly
+    /// as before composed forms existed, so held-out sets stay comparable across sessions); training questions come
+    /// from the training listed forms or, for <see cref="ComposedShare"/> of them, from <see cref="ComposedQuestions"/>.
+    /// </summary>
+    private (string Key, string Question) ToolQuestion(string family, string[] listed, IReadOnlyList<string> composed)
+    {
+        if (split == DataSplit.Train && random.NextDouble() < ComposedShare)
+        {
+            var index = random.Next(composed.Count);
+            return ($"phrasing:{family}:composed:{index}", composed[index]);
+        }
+
+        var (phrasing, question) = Pick(Of(listed, split));
+        return ($"phrasing:{family}:{phrasing}", question);
     }
 
     /// <summary>
