@@ -162,6 +162,17 @@ public sealed class InstructionSetGeneratorTests
     }
 
     [Fact]
+    public void Made_up_weather_words_do_not_share_one_ending()
+    {
+        // Held-out conditions include "overcast": a model that learned "pieces + y" instead of copying would miss it.
+        var madeUp = Train.Where(e => e.Category == "weather").SelectMany(e => e.ContentKeys)
+            .Where(k => k.StartsWith("condition:made-up:", StringComparison.Ordinal)).Select(k => k["condition:made-up:".Length..]).ToList();
+
+        Assert.True(madeUp.Count > 100, $"{madeUp.Count} made-up conditions");
+        Assert.InRange(madeUp.Count(w => w.EndsWith('y')) / (double)madeUp.Count, 0.2, 0.6);
+    }
+
+    [Fact]
     public void Some_examples_start_with_an_application_system_turn()
     {
         var share = Train.Count(e => e.Turns[0].Role == ChatTurnRole.System) / (double)Train.Count;
