@@ -75,14 +75,14 @@ public sealed class InstructionSetGeneratorTests
         Assert.InRange(ComposedQuestions.Weather.Count, 200, 400);
         Assert.InRange(ComposedQuestions.Time.Count, 200, 400);
         Assert.DoesNotContain(ComposedQuestions.Time, form => weather.Contains(ComposedQuestions.Key(form)));
-        var trainForms = Train.Where(e => e.Category is "weather" or "time").Select(e => e.ContentKeys.Single(k => k.StartsWith("phrasing:", StringComparison.Ordinal))).Distinct().Count();
+        var trainForms = Train.Where(e => e.Category is "weather" or "time").Select(PhrasingKey).Distinct().Count();
         Assert.True(trainForms > 300, $"{trainForms} distinct training tool question forms");
     }
 
     [Fact]
     public void Held_out_tool_questions_use_only_the_listed_held_out_forms()
     {
-        var forms = HeldOut.Where(e => e.Category is "weather" or "time").Select(e => e.ContentKeys.Single(k => k.StartsWith("phrasing:", StringComparison.Ordinal))).Distinct().ToList();
+        var forms = HeldOut.Where(e => e.Category is "weather" or "time").Select(PhrasingKey).Distinct().ToList();
 
         Assert.All(forms, key => Assert.DoesNotContain("composed", key, StringComparison.Ordinal));
         Assert.Equal(6, forms.Count); // 4 held-out weather + 2 held-out time forms
@@ -179,6 +179,9 @@ public sealed class InstructionSetGeneratorTests
 
         Assert.InRange(share, 0.2, 0.4);
     }
+
+    private static string PhrasingKey(ChatExample example) =>
+        example.ContentKeys.Single(k => k.StartsWith("phrasing:", StringComparison.Ordinal));
 
     private static string CalledCity(ChatExample example)
     {
