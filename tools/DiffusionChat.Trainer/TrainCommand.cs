@@ -15,7 +15,7 @@ namespace DiffusionChat.Trainer;
 internal static class TrainCommand
 {
     public const string Usage =
-        "  train --objective ar|masked|simplex --out <folder> --tokenizer <folder> [--brown <package-folder>] [--text-fraction 0.25] [--copy-warmup-steps 0] [--copy-alternate] [--copy-left-to-right-steps 0] [--tie-embeddings]\n"
+        "  train --objective ar|masked|simplex --out <folder> --tokenizer <folder> [--brown <package-folder>] [--text-fraction 0.25] [--copy-warmup-steps 0] [--copy-alternate] [--copy-left-to-right-steps 0] [--tie-embeddings] [--block-wise-share 0]\n"
         + "        [--steps 1000] [--batch 16] [--context 256] [--lr 3e-3] [--min-lr 3e-4] [--warmup 50] [--weight-decay 0.1] [--clip 1]\n"
         + "        [--hidden 256] [--layers 4] [--heads 4] [--kv-heads 2] [--intermediate 768] [--chat 20000] [--heldout 500]\n"
         + "        [--seed 1234] [--checkpoint-every 100] [--eval-every 50] [--time-limit-minutes 0] [--max-steps-this-run 0] [--resume] [--device cpu] [--threads 0]";
@@ -34,6 +34,7 @@ internal static class TrainCommand
             CopyAlternate = parsed.Flag("copy-alternate"),
             CopyLeftToRightSteps = parsed.Int("copy-left-to-right-steps", 0, 0),
             TieEmbeddings = parsed.Flag("tie-embeddings"),
+            BlockWiseShare = parsed.Double("block-wise-share", 0, 0, 1),
             Steps = parsed.Int("steps", 1000, 1),
             BatchSize = parsed.Int("batch", 16, 1),
             Context = parsed.Int("context", 256, 16, 8192),
@@ -60,7 +61,7 @@ internal static class TrainCommand
         var device = ComputeDevice.Resolve(parsed.String("device") ?? "cpu");
         int threads = parsed.Int("threads", 0, 0);
         parsed.RejectUnknown();
-        options.ValidateCopyWarmup();
+        options.ValidateObjectiveOptions();
         if (threads > 0)
         {
             // Two runs side by side on a small CPU each take one thread: small matrices scale poorly across threads.
@@ -117,7 +118,7 @@ internal static class TrainCommand
                 // The EOS tail runs up to the default sampler's whole answer window, the longest EOS run met when sampling.
                 var sftRows = new Training.Masked.SupervisedRows(special[ChatMarkers.TurnStart], special[ChatMarkers.TurnEnd], special[ChatMarkers.EndOfText], special[ChatMarkers.Pad],
                     MaxEndOfSequenceTail: Training.Masked.MaskedDiffusionObjective.SampleOptions(special[ChatMarkers.TurnEnd]).AnswerLength);
-                return new Training.Masked.MaskedDiffusionObjective(lladaConfig, device, options.Seed, sftRows, special[ChatMarkers.Pad], options.Context);
+                return new Training.Masked.MaskedDiffusionObjective(lladaConfig, device, options.Seed, sftRows, special[ChatMarkers.Pad], options.Context, options.BlockWiseShare);
             case "simplex":
                 // RoBERTa numbers positions from pad_token_id + 1, so the table needs pad + 1 unused rows before the context.
                 var ssdConfig = new DiffusionChat.Models.Simplex.SsdLmConfig(vocabularySize, options.Hidden, options.Layers, options.Heads, options.Intermediate,

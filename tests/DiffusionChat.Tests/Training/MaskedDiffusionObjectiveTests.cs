@@ -22,7 +22,7 @@ public sealed class MaskedDiffusionObjectiveTests : IDisposable
         var lossMask = arange(100).ge(40).unsqueeze(0).expand(rows, 100).clone(); // the last 60 tokens are the "answer"
         using var batch = new TrainingBatch(ids.clone(), lossMask.clone(), ones(rows, 100, ScalarType.Bool));
 
-        var (clean, noisy, masked, time) = objective.ApplyNoise(batch, generator);
+        var (clean, noisy, masked, time, _) = objective.ApplyNoise(batch, generator);
         clean.Dispose(); // rows not starting with <|im_start|> are plain text: SFT rows leave them unchanged
 
         Assert.False(masked.logical_and(lossMask.logical_not()).any().item<bool>());
@@ -41,7 +41,7 @@ public sealed class MaskedDiffusionObjectiveTests : IDisposable
         using var batch = setup.Train.CopyBatch(seed: 4, step: 0, batchSize: 8, CPU, alternate: true);
         using var generator = new Generator(5);
 
-        var (clean, noisy, masked, time) = objective.ApplyNoise(batch, generator);
+        var (clean, noisy, masked, time, _) = objective.ApplyNoise(batch, generator);
         using var trained = clean.LossMask.clone();
         clean.Dispose();
 
@@ -60,11 +60,11 @@ public sealed class MaskedDiffusionObjectiveTests : IDisposable
         using var first = new Generator(7);
         using var second = new Generator(7);
 
-        var (cleanA, noisyA, _, timeA) = objective.ApplyNoise(batch, first);
+        var (cleanA, noisyA, _, timeA, _) = objective.ApplyNoise(batch, first);
         cleanA.Dispose();
         torch.manual_seed(12345); // the global generator must play no part
         using var unrelated = rand(100);
-        var (cleanB, noisyB, _, timeB) = objective.ApplyNoise(batch, second);
+        var (cleanB, noisyB, _, timeB, _) = objective.ApplyNoise(batch, second);
         cleanB.Dispose();
 
         Assert.True(timeA.eq(timeB).all().item<bool>(), "t differs");

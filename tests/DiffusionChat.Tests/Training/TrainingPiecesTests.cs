@@ -114,14 +114,15 @@ public sealed class TrainingPiecesTests : IDisposable
     [InlineData("masked", 100, 200, false, "--copy-left-to-right-steps 200 must not exceed --copy-warmup-steps 100")]
     [InlineData("ar", 100, 0, true, "apply to --objective masked only (got 'ar'")]
     [InlineData("simplex", 100, 50, false, "apply to --objective masked only (got 'simplex'")]
-    public void Copy_warm_up_options_that_would_be_ignored_are_rejected_with_the_reason(string objective, int warmup, int leftToRight, bool tie, string message)
+    [InlineData("ar", 0, 0, false, "--block-wise-share apply to --objective masked only (got 'ar'", 0.5)]
+    public void Copy_warm_up_and_masked_only_options_that_would_be_ignored_are_rejected_with_the_reason(string objective, int warmup, int leftToRight, bool tie, string message, double blockWise = 0)
     {
-        var options = new TrainingOptions { Objective = objective, OutputFolder = "out", TokenizerFolder = "tok", CopyWarmupSteps = warmup, CopyLeftToRightSteps = leftToRight, TieEmbeddings = tie };
+        var options = new TrainingOptions { Objective = objective, OutputFolder = "out", TokenizerFolder = "tok", CopyWarmupSteps = warmup, CopyLeftToRightSteps = leftToRight, TieEmbeddings = tie, BlockWiseShare = blockWise };
 
-        var error = Assert.Throws<ArgumentException>(options.ValidateCopyWarmup);
+        var error = Assert.Throws<ArgumentException>(options.ValidateObjectiveOptions);
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
-        (options with { Objective = "masked", CopyLeftToRightSteps = Math.Min(leftToRight, warmup) }).ValidateCopyWarmup(); // the shipped combination is fine
+        (options with { Objective = "masked", CopyLeftToRightSteps = Math.Min(leftToRight, warmup) }).ValidateObjectiveOptions(); // the shipped combination is fine
     }
 
     private static bool Same(TrainingBatch x, TrainingBatch y) =>

@@ -26,6 +26,12 @@ internal sealed record TrainingBatch(Tensor InputIds, Tensor LossMask, Tensor Va
     /// </summary>
     public bool TrainsLeftToRight { get; init; }
 
+    /// <summary>
+    /// When true (training batches) a masked-diffusion objective may mask a share of the rows block-wise
+    /// (<see cref="Masked.BlockWiseMasking"/>); held-out batches leave it false, so the held-out loss stays MDLM's ELBO.
+    /// </summary>
+    public bool MayMaskBlockWise { get; init; }
+
     /// <inheritdoc />
     public void Dispose()
     {

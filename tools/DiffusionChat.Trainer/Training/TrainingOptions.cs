@@ -49,6 +49,12 @@ internal sealed record TrainingOptions
     /// </summary>
     public bool TieEmbeddings { get; init; }
 
+    /// <summary>
+    /// Masked objective only: share of training rows masked as the block-wise sampler meets them (clean prefix, one
+    /// noised block, masks after it: <see cref="Masked.BlockWiseMasking"/>); 0 = MDLM's independent masking only.
+    /// </summary>
+    public double BlockWiseShare { get; init; }
+
     public int ChatExamples { get; init; } = 20000;
 
     public int HeldOutExamples { get; init; } = 500;
@@ -99,18 +105,18 @@ internal sealed record TrainingOptions
     /// <summary>The resumable checkpoint folder.</summary>
     public string CheckpointFolder => Path.Combine(OutputFolder, "checkpoint");
 
-    /// <summary>Rejects copy warm-up options that would be silently ignored.</summary>
+    /// <summary>Rejects copy warm-up and masked-only options that would be silently ignored.</summary>
     /// <exception cref="ArgumentException">An option names steps outside the warm-up, or applies only to the masked objective.</exception>
-    public void ValidateCopyWarmup()
+    public void ValidateObjectiveOptions()
     {
         if (CopyLeftToRightSteps > CopyWarmupSteps)
         {
             throw new ArgumentException($"--copy-left-to-right-steps {CopyLeftToRightSteps} must not exceed --copy-warmup-steps {CopyWarmupSteps}: left-to-right steps are the first steps of the copy warm-up.");
         }
 
-        if (Objective != "masked" && (CopyAlternate || CopyLeftToRightSteps > 0 || TieEmbeddings))
+        if (Objective != "masked" && (CopyAlternate || CopyLeftToRightSteps > 0 || TieEmbeddings || BlockWiseShare > 0))
         {
-            throw new ArgumentException($"--copy-alternate, --copy-left-to-right-steps and --tie-embeddings apply to --objective masked only (got '{Objective}'; the ar model is always tied and trains left to right).");
+            throw new ArgumentException($"--copy-alternate, --copy-left-to-right-steps, --tie-embeddings and --block-wise-share apply to --objective masked only (got '{Objective}'; the ar model is always tied and trains left to right).");
         }
     }
 }

@@ -138,7 +138,7 @@ internal sealed class TrainingRun
         using var scope = NewDisposeScope();
         using var batch = step < options.CopyWarmupSteps
             ? train.CopyBatch(options.Seed, step, options.BatchSize, device, options.CopyAlternate, leftToRight: step < options.CopyLeftToRightSteps)
-            : train.Batch(options.Seed, step, options.BatchSize, device, objective.ChatRowPadding);
+            : train.Batch(options.Seed, step, options.BatchSize, device, objective.ChatRowPadding) with { MayMaskBlockWise = true };
         var loss = objective.Loss(batch, generator);
         if (!loss.requires_grad)
         {

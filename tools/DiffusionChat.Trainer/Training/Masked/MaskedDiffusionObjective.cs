@@ -29,6 +29,7 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
     private readonly SupervisedRows rows;
     private readonly long padTokenId;
     private readonly int context;
+    private readonly BlockWiseMasking masking;
 
     /// <param name="config">The architecture (mask and EOS ids included).</param>
     /// <param name="device">Where the model lives.</param>
@@ -36,8 +37,13 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
     /// <param name="rows">How chat rows become SFT rows.</param>
     /// <param name="padTokenId">The tokenizer's pad id (written to config.json).</param>
     /// <param name="context">Training context (config.json's max_sequence_length).</param>
-    public MaskedDiffusionObjective(LladaConfig config, Device device, int seed, SupervisedRows rows, long padTokenId, int context)
+    /// <param name="blockWiseShare">
+    /// Share of training rows masked as the block-wise sampler meets them (<see cref="BlockWiseMasking"/>, with the
+    /// default sampler's block length); 0 = MDLM's masking only. Held-out batches always use MDLM's masking.
+    /// </param>
+    public MaskedDiffusionObjective(LladaConfig config, Device device, int seed, SupervisedRows rows, long padTokenId, int context, double blockWiseShare = 0)
     {
+        masking = new BlockWiseMasking(blockWiseShare, SampleOptions(rows.EndOfTurnId).BlockLength);
         denoiser = LladaDenoiser.Create(config, device, seed);
         checkpointModule = new CheckpointModule(denoiser.Transformer);
         this.rows = rows;
@@ -88,20 +94,25 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
         }
     }
 
-    /// <summary>Builds the SFT rows, draws t per row and masks trained tokens with probability t.</summary>
-    /// <returns>The clean rows, noisy ids, the bool mask of replaced positions, and t [batch].</returns>
-    public (TrainingBatch Clean, Tensor Noisy, Tensor Masked, Tensor Time) ApplyNoise(TrainingBatch batch, Generator generator)
+    /// <summary>
+    /// Builds the SFT rows, draws t per row and masks trained tokens with probability t (a share of the rows of batches
+    /// marked <see cref="TrainingBatch.MayMaskBlockWise"/> block-wise instead).
+    /// </summary>
+    /// <returns>The clean rows, noisy ids, the bool mask of replaced positions, t [batch] and each position's loss weight.</returns>
+    public (TrainingBatch Clean, Tensor Noisy, Tensor Masked, Tensor Time, Tensor Weight) ApplyNoise(TrainingBatch batch, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var clean = rows.Build(batch, generator);
         using var scope = NewDisposeScope();
-        var (count, tokens) = (clean.InputIds.shape[0], clean.InputIds.shape[1]);
+        var count = clean.InputIds.shape[0];
         var device = clean.InputIds.device;
         var u = (rand(1, generator: generator, device: device) + arange(count, ScalarType.Float32, device)) / count; // stratified in [0, 1)
+        // t = 1 masks every trained token (rand < 1) at weight 1: the batch itself chose its hidden tokens.
         var time = batch.MasksEveryTrainedToken ? ones_like(u) : MinimumTime + ((1 - MinimumTime) * u);
-        var masked = rand(count, tokens, generator: generator, device: device).lt(time.unsqueeze(1)).logical_and(clean.LossMask);
+        var blockWise = batch.MayMaskBlockWise && !batch.MasksEveryTrainedToken;
+        var (masked, weight) = (blockWise ? masking : masking with { Share = 0 }).Apply(clean.LossMask, time, generator);
         var noisy = clean.InputIds.masked_fill(masked, denoiser.MaskTokenId);
-        return (clean, noisy.MoveToOuterDisposeScope(), masked.MoveToOuterDisposeScope(), time.MoveToOuterDisposeScope());
+        return (clean, noisy.MoveToOuterDisposeScope(), masked.MoveToOuterDisposeScope(), time.MoveToOuterDisposeScope(), weight.MoveToOuterDisposeScope());
     }
 
     public Tensor Loss(TrainingBatch batch, Generator generator)
@@ -113,14 +124,13 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
         }
 
         using var scope = NewDisposeScope();
-        var (clean, noisy, masked, time) = ApplyNoise(batch, generator);
+        var (clean, noisy, masked, _, weight) = ApplyNoise(batch, generator);
         using (clean)
         {
             var logits = denoiser.TrainingLogits(noisy, clean.Valid); // [B, T, V]
             logits = logits.index_fill(-1, tensor(new[] { denoiser.MaskTokenId }, device: logits.device), double.NegativeInfinity); // SUBS: zero mass on the mask
             var nll = -logits.log_softmax(-1).gather(-1, clean.InputIds.unsqueeze(-1)).squeeze(-1); // [B, T]
-            var weight = (1.0 / time).unsqueeze(1); // dsigma/expm1(sigma) for the log-linear schedule
-            var total = (nll * weight).masked_fill(masked.logical_not(), 0).sum();
+            var total = (nll * weight).masked_fill(masked.logical_not(), 0).sum(); // weight: dsigma/expm1(sigma) = 1/t for the log-linear schedule
             return (total / clean.LossMask.sum().clamp_min(1)).MoveToOuterDisposeScope();
         }
     }
