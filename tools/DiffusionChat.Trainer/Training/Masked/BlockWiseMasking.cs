@@ -11,9 +11,9 @@ namespace DiffusionChat.Trainer.Training.Masked;
 /// <remarks>
 /// Why: the shipped sampler writes 4-token blocks left to right, so every prediction it commits sees a clean prefix
 /// and only masks after it. Under MDLM's independent masking that state is all but absent from training (for the
-/// 10th token of a 20-token answer: the first 9 visible and the rest masked), and the masked model copied names and
-/// values in the states it was trained on (neighbours visible) but not at sampling time: held-out `Krakow` came out
-/// as `Krak.`, `Canberra` as `Can.`, echo 0 % (docs/training.md, session 7). This is BD3-LM's training state (clean
+/// 10th token of a 20-token answer: the first 9 visible and the rest masked); the session-6 masked model stopped
+/// held-out names early at sampling time (`Krakow` -> `Krak.`, `Canberra` -> `Can.`). What training in that state
+/// changes is measured in docs/training.md, "Session 7 runs". This is BD3-LM's training state (clean
 /// earlier blocks, one noised block) with the later blocks shown as masks, as the LLaDA architecture sees them.
 /// A block row's loss is the block's ELBO terms (1/t each) scaled by trained tokens / block tokens, so a row weighs
 /// about as much as a randomly masked row of the same answer.
