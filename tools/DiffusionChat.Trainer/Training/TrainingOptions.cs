@@ -42,6 +42,12 @@ internal sealed record TrainingOptions
     public int CopyLeftToRightSteps { get; init; }
 
     /// <summary>
+    /// Share of the steps after the copy warm-up that train on copy rows again (<see cref="CopySchedule"/>), so the chat
+    /// steps do not train the copy mechanism away; 0 = chat and text rows only after the warm-up.
+    /// </summary>
+    public double CopyShare { get; init; }
+
+    /// <summary>
     /// Masked objective only: tie the output projection to the input embedding (<c>weight_tying</c>), as the AR
     /// baseline always is. Why: copying a token needs the output to score the token whose embedding was moved to that
     /// position; with tied tables that holds from the first step, untied the output table must first learn to agree
@@ -112,6 +118,11 @@ internal sealed record TrainingOptions
         if (CopyLeftToRightSteps > CopyWarmupSteps)
         {
             throw new ArgumentException($"--copy-left-to-right-steps {CopyLeftToRightSteps} must not exceed --copy-warmup-steps {CopyWarmupSteps}: left-to-right steps are the first steps of the copy warm-up.");
+        }
+
+        if (CopyShare > 0 && CopyWarmupSteps == 0)
+        {
+            throw new ArgumentException($"--copy-share {CopyShare.ToString(System.Globalization.CultureInfo.InvariantCulture)} keeps copy rows after the copy warm-up; give --copy-warmup-steps too (got 0), since copying forms in the warm-up.");
         }
 
         if (Objective != "masked" && (CopyAlternate || CopyLeftToRightSteps > 0 || TieEmbeddings || BlockWiseShare > 0))

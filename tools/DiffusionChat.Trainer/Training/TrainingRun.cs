@@ -20,6 +20,7 @@ internal sealed class TrainingRun
     private readonly TokenizedCorpus heldOut;
     private readonly Device device;
     private readonly IAnsiConsole console;
+    private readonly CopySchedule copySchedule;
 
     /// <summary>Prepares a run; <paramref name="console"/> (default: the process console) shows progress.</summary>
     public TrainingRun(TrainingOptions options, ITrainingObjective objective, TokenizedCorpus train, TokenizedCorpus heldOut, Device device, IAnsiConsole? console = null)
@@ -30,6 +31,7 @@ internal sealed class TrainingRun
         this.train = train;
         this.heldOut = heldOut;
         this.device = device;
+        copySchedule = CopySchedule.For(options);
     }
 
     /// <summary>Trains until the last step, the time limit, or cancellation (each ends with a checkpoint).</summary>
@@ -61,6 +63,8 @@ internal sealed class TrainingRun
         var startStep = step;
         var lossSum = 0.0;
         var lossCount = 0;
+        var copyLossSum = 0.0; // copy steps after the warm-up, kept apart so train_loss stays the chat/text loss
+        var copyLossCount = 0;
         var lastLogTime = 0.0;
         var lastLogStep = step;
         var interactive = console.Profile.Capabilities.Interactive;
@@ -88,8 +92,18 @@ internal sealed class TrainingRun
                     }
 
                     var learningRate = schedule.At(step);
-                    lossSum += TrainStep(optimizer, generator, step, learningRate);
-                    lossCount++;
+                    var stepLoss = TrainStep(optimizer, generator, step, learningRate);
+                    if (copySchedule.IsAfterWarmup(step) && copySchedule.IsCopyStep(step))
+                    {
+                        copyLossSum += stepLoss;
+                        copyLossCount++;
+                    }
+                    else
+                    {
+                        lossSum += stepLoss;
+                        lossCount++;
+                    }
+
                     step++;
                     task.Value = step;
 
@@ -105,7 +119,7 @@ internal sealed class TrainingRun
                 }
 
                 finished = step >= options.Steps;
-                if (lossCount > 0)
+                if (lossCount + copyLossCount > 0)
                 {
                     Log(schedule.At(step - 1)); // stopped between evaluations: still record where it got to
                 }
@@ -114,17 +128,19 @@ internal sealed class TrainingRun
                 {
                     var now = clock.Elapsed.TotalSeconds;
                     var tokensPerSecond = (step - lastLogStep) * (double)options.BatchSize * options.Context / Math.Max(1e-9, now - lastLogTime);
-                    var entry = new TrainingLogEntry(step, lossSum / lossCount, HeldOutLoss(), learningRate, tokensPerSecond, elapsedBefore + now);
+                    var trainLoss = lossCount > 0 ? lossSum / lossCount : copyLossSum / copyLossCount;
+                    var entry = new TrainingLogEntry(step, trainLoss, HeldOutLoss(), learningRate, tokensPerSecond, elapsedBefore + now);
                     state.History.Add(entry);
                     File.AppendAllText(logPath, string.Create(CultureInfo.InvariantCulture,
                         $"{entry.Step},{entry.TrainLoss:F4},{entry.HeldOutLoss:F4},{entry.LearningRate:E3},{entry.TokensPerSecond:F0},{entry.ElapsedSeconds:F1}\n"));
-                    task.Description = string.Create(CultureInfo.InvariantCulture, $"{objective.Name}: step {step} loss {entry.TrainLoss:F3} held-out {entry.HeldOutLoss:F3} {tokensPerSecond:F0} tok/s");
+                    var copyPart = copyLossCount > 0 ? string.Create(CultureInfo.InvariantCulture, $" copy {copyLossSum / copyLossCount:F3}") : "";
+                    task.Description = string.Create(CultureInfo.InvariantCulture, $"{objective.Name}: step {step} loss {entry.TrainLoss:F3}{copyPart} held-out {entry.HeldOutLoss:F3} {tokensPerSecond:F0} tok/s");
                     if (!interactive)
                     {
                         console.WriteLine(task.Description);
                     }
 
-                    (lossSum, lossCount, lastLogTime, lastLogStep) = (0, 0, now, step);
+                    (lossSum, lossCount, copyLossSum, copyLossCount, lastLogTime, lastLogStep) = (0, 0, 0, 0, now, step);
                 }
             });
 
@@ -136,8 +152,8 @@ internal sealed class TrainingRun
     private double TrainStep(AdamW optimizer, Generator generator, long step, double learningRate)
     {
         using var scope = NewDisposeScope();
-        using var batch = step < options.CopyWarmupSteps
-            ? train.CopyBatch(options.Seed, step, options.BatchSize, device, options.CopyAlternate, leftToRight: step < options.CopyLeftToRightSteps)
+        using var batch = copySchedule.IsCopyStep(step)
+            ? train.CopyBatch(options.Seed, step, options.BatchSize, device, options.CopyAlternate, leftToRight: copySchedule.IsLeftToRight(step))
             : train.Batch(options.Seed, step, options.BatchSize, device, objective.ChatRowPadding) with { MayMaskBlockWise = true };
         var loss = objective.Loss(batch, generator);
         if (!loss.requires_grad)
