@@ -23,26 +23,29 @@ public sealed class TrainingRunTests : IDisposable
         Assert.True(history[^1].HeldOutLoss < history[0].HeldOutLoss, $"held-out loss {history[0].HeldOutLoss} -> {history[^1].HeldOutLoss}");
     }
 
-    [Fact]
-    public void Resumed_run_ends_with_exactly_the_weights_of_an_uninterrupted_run()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(0.5)] // copy steps drawn after the warm-up: the resumed process must draw the same ones
+    public void Resumed_run_ends_with_exactly_the_weights_of_an_uninterrupted_run(double copyShare)
     {
+        TrainingOptions Options(string folder) => setup.Options(folder, 6) with { CopyWarmupSteps = copyShare > 0 ? 1 : 0, CopyShare = copyShare };
         var straightFolder = Path.Combine(setup.Folder.FullName, "straight");
         var resumedFolder = Path.Combine(setup.Folder.FullName, "resumed");
         using (var objective = setup.CreateObjective())
         {
-            new TrainingRun(setup.Options(straightFolder, 6), objective, setup.Train, setup.HeldOut, CPU, TinyTrainingSetup.QuietConsole()).Run(CancellationToken.None);
+            new TrainingRun(Options(straightFolder), objective, setup.Train, setup.HeldOut, CPU, TinyTrainingSetup.QuietConsole()).Run(CancellationToken.None);
         }
 
         using (var objective = setup.CreateObjective())
         {
-            var (_, finished) = new TrainingRun(setup.Options(resumedFolder, 6) with { MaxStepsThisRun = 3 }, objective, setup.Train, setup.HeldOut, CPU, TinyTrainingSetup.QuietConsole()).Run(CancellationToken.None);
+            var (_, finished) = new TrainingRun(Options(resumedFolder) with { MaxStepsThisRun = 3 }, objective, setup.Train, setup.HeldOut, CPU, TinyTrainingSetup.QuietConsole()).Run(CancellationToken.None);
             Assert.False(finished);
         }
 
         using (var objective = setup.CreateObjective(seed: 2))
         {
             // A differently initialised model: every weight must come from the checkpoint.
-            var (history, finished) = new TrainingRun(setup.Options(resumedFolder, 6) with { Resume = true }, objective, setup.Train, setup.HeldOut, CPU, TinyTrainingSetup.QuietConsole()).Run(CancellationToken.None);
+            var (history, finished) = new TrainingRun(Options(resumedFolder) with { Resume = true }, objective, setup.Train, setup.HeldOut, CPU, TinyTrainingSetup.QuietConsole()).Run(CancellationToken.None);
             Assert.True(finished);
             Assert.Equal([2L, 3L, 4L, 6L], history.Select(h => h.Step)); // 3: where the first process stopped
         }
