@@ -162,6 +162,23 @@ public sealed class InstructionSetGeneratorTests
     }
 
     [Fact]
+    public void Training_lists_the_two_tools_in_either_order_and_the_call_still_names_the_questions_tool_while_held_out_lists_weather_first()
+    {
+        var training = new InstructionSetGenerator(DataSplit.Train, seed: 3).Generate(3000).Where(e => e.Tools.Count == 2).ToList();
+        var heldOut = new InstructionSetGenerator(DataSplit.HeldOut, seed: 3).Generate(1000).Where(e => e.Tools.Count == 2).ToList();
+
+        var clockFirst = training.Count(e => e.Tools[0].Name.EndsWith("_time", StringComparison.Ordinal));
+        Assert.InRange(clockFirst, 0.4 * training.Count, 0.6 * training.Count); // position says nothing about the tool
+        Assert.All(heldOut, e => Assert.EndsWith("_weather", e.Tools[0].Name, StringComparison.Ordinal)); // as the samples list them
+        foreach (var e in training.Where(e => e.Category is "weather" or "time"))
+        {
+            var called = e.Conversation[1].ToolCalls[0].Name;
+            Assert.EndsWith(e.Category == "weather" ? "_weather" : "_time", called, StringComparison.Ordinal);
+            Assert.Contains(called, e.Tools.Select(t => t.Name));
+        }
+    }
+
+    [Fact]
     public void Made_up_weather_words_do_not_share_one_ending()
     {
         // Held-out conditions include "overcast": a model that learned "pieces + y" instead of copying would miss it.
