@@ -8,10 +8,10 @@ namespace DiffusionChat.Trainer.Training;
 /// Why the later share: after the warm-up the masked model copied random tokens at a loss of ~0.1, but after 2,700 chat
 /// steps its loss on the same copy rows was back at 7.1 (chance is ln 3,072 = 8.0; measured in session 8 by resuming the
 /// session-6 run at learning rate 1e-9 on copy rows): the chat rows alone do not keep the induction mechanism that
-/// copying a held-out place name needs, so some copy rows have to stay in the mix. Measured in session 8 (docs/training.md):
-/// with a share of 0.25 the masked model copied the place in 61 of 84 held-out calls instead of 36, but picked the
-/// tool listed nearest (hence tools in random order in training). A pure function of (seed, step), so a resumed run
-/// draws the same steps.
+/// copying a held-out place name needs, so some copy rows have to stay in the mix. Measured in session 8
+/// (docs/training.md): with a share of 0.25 (0.1 for the last 500 steps) the masked model copied the place in 61 of 84
+/// held-out calls, not 36, but picked the tool listed nearest (hence tools in random order in training). A pure
+/// function of (seed, step), so a resumed run draws the same steps.
 /// </remarks>
 internal sealed class CopySchedule
 {
