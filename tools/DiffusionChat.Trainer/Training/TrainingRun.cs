@@ -92,8 +92,9 @@ internal sealed class TrainingRun
                     }
 
                     var learningRate = schedule.At(step);
-                    var stepLoss = TrainStep(optimizer, generator, step, learningRate);
-                    if (copySchedule.IsAfterWarmup(step) && copySchedule.IsCopyStep(step))
+                    var copyStep = copySchedule.IsCopyStep(step);
+                    var stepLoss = TrainStep(optimizer, generator, step, learningRate, copyStep);
+                    if (copyStep && copySchedule.IsAfterWarmup(step))
                     {
                         copyLossSum += stepLoss;
                         copyLossCount++;
@@ -149,10 +150,10 @@ internal sealed class TrainingRun
         return (state.History, finished);
     }
 
-    private double TrainStep(AdamW optimizer, Generator generator, long step, double learningRate)
+    private double TrainStep(AdamW optimizer, Generator generator, long step, double learningRate, bool copyStep)
     {
         using var scope = NewDisposeScope();
-        using var batch = copySchedule.IsCopyStep(step)
+        using var batch = copyStep
             ? train.CopyBatch(options.Seed, step, options.BatchSize, device, options.CopyAlternate, leftToRight: copySchedule.IsLeftToRight(step))
             : train.Batch(options.Seed, step, options.BatchSize, device, objective.ChatRowPadding) with { MayMaskBlockWise = true };
         var loss = objective.Loss(batch, generator);
