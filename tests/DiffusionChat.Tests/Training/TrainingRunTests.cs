@@ -62,6 +62,33 @@ public sealed class TrainingRunTests : IDisposable
     }
 
     [Fact]
+    public void A_run_initialised_from_a_model_folder_starts_from_its_weights_not_random_ones()
+    {
+        var source = Path.Combine(setup.Folder.FullName, "source");
+        using (var objective = setup.CreateObjective())
+        {
+            new TrainingRun(setup.Options(source, 2) with { PeakLearningRate = 1e-2 }, objective, setup.Train, setup.HeldOut, CPU, TinyTrainingSetup.QuietConsole()).Run(CancellationToken.None);
+        }
+
+        // Learning rate 0: the one step changes nothing, so the weights after it are the ones the run started from.
+        var tuned = Path.Combine(setup.Folder.FullName, "tuned");
+        using (var objective = setup.CreateObjective(seed: 2))
+        {
+            var options = setup.Options(tuned, 1) with { InitFrom = Path.Combine(source, "checkpoint"), PeakLearningRate = 0, MinLearningRate = 0 };
+            new TrainingRun(options, objective, setup.Train, setup.HeldOut, CPU, TinyTrainingSetup.QuietConsole()).Run(CancellationToken.None);
+        }
+
+        using var expected = CheckpointFolder.Open(Path.Combine(source, "checkpoint"));
+        using var actual = CheckpointFolder.Open(Path.Combine(tuned, "checkpoint"));
+        foreach (var name in expected.TensorNames)
+        {
+            using var a = expected.Load(name);
+            using var b = actual.Load(name);
+            Assert.True(a.eq(b).all().item<bool>(), $"tensor {name} is not the source model's");
+        }
+    }
+
+    [Fact]
     public void Resuming_a_checkpoint_of_another_seed_is_refused()
     {
         var folder = Path.Combine(setup.Folder.FullName, "seeded");

@@ -37,6 +37,11 @@ internal static class ModelCard
         text.AppendLine(inv, $"- config: `{config.ToJsonString(new JsonSerializerOptions { WriteIndented = false })}`");
         text.AppendLine(inv, $"- context {options.Context}, batch {options.BatchSize}, steps {options.Steps} ({(finished ? "completed" : "stopped early, resumable")}), AdamW lr {options.PeakLearningRate} -> {options.MinLearningRate} (warmup {options.WarmupSteps}, cosine), weight decay {options.WeightDecay}, clip {options.GradientClip}, seed {options.Seed}");
         text.AppendLine(inv, $"- data: {options.ChatExamples} training chats, Brown text fraction {(options.BrownFolder is null ? 0 : options.TextFraction)}, held-out: {options.HeldOutExamples} chats whose places, values, words, operands and phrasings never occur in training");
+        if (options.InitFrom is not null)
+        {
+            text.AppendLine(inv, $"- started from the weights of `{options.InitFrom}` (fresh optimizer): its own training time and command add to this run's");
+        }
+
         text.AppendLine();
         text.AppendLine("## Loss curve");
         text.AppendLine();

@@ -25,6 +25,9 @@ internal sealed class TokenizedCorpus
 
     /// <summary>The distinct ids of the plain text (without the document separator): the alphabet of copy rows.</summary>
     private readonly int[] textVocabulary;
+
+    /// <summary>Key-lookup rows over the text vocabulary, or null when it is too small for them.</summary>
+    private readonly KeyLookupRows? lookupRows;
     private readonly int context;
     private readonly int padId;
     private readonly double textFraction;
@@ -62,6 +65,7 @@ internal sealed class TokenizedCorpus
         }
 
         textVocabulary = text.Where(id => id != endOfText).Distinct().Order().ToArray();
+        lookupRows = textVocabulary.Length >= KeyLookupRows.MinimumVocabulary ? new KeyLookupRows(textVocabulary) : null;
         TruncatedChats = chats.Count(c => c.Ids.Length > context);
         byLength = Enumerable.Range(0, chats.Count).OrderBy(i => chats[i].Ids.Length).ThenBy(i => i).ToArray();
     }
@@ -157,18 +161,35 @@ internal sealed class TokenizedCorpus
     /// session-3 note in docs/training.md). A pure function of (seed, step) like <see cref="Batch"/>.
     /// </remarks>
     /// <exception cref="InvalidOperationException">The corpus has too little plain text for copy rows.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="lookupShare"/> is outside [0, 1], or positive while the copy width is shorter than a key-lookup row.</exception>
     /// <param name="seed">The run seed.</param>
     /// <param name="step">The training step.</param>
     /// <param name="batchSize">Rows.</param>
     /// <param name="device">Where the batch goes.</param>
     /// <param name="alternate">Train every other repeat token and mark the batch <see cref="TrainingBatch.MasksEveryTrainedToken"/>.</param>
     /// <param name="leftToRight">Mark the batch <see cref="TrainingBatch.TrainsLeftToRight"/> (and train the whole repeat after its first token).</param>
-    public TrainingBatch CopyBatch(int seed, long step, int batchSize, Device device, bool alternate = false, bool leftToRight = false)
+    /// <param name="lookupShare">
+    /// Share of rows that are <see cref="KeyLookupRows"/> instead (their values are all trained, so they fit
+    /// <paramref name="alternate"/>'s every-trained-token-hidden batches too). At 0 no random draw is spent on the choice,
+    /// so runs without lookup rows get exactly the batches they got before the option existed.
+    /// </param>
+    public TrainingBatch CopyBatch(int seed, long step, int batchSize, Device device, bool alternate = false, bool leftToRight = false, double lookupShare = 0)
     {
         int width = Math.Min(context, (2 * CopySpanMax) + CopyGapMax);
         if (textVocabulary.Length < 2)
         {
             throw new InvalidOperationException($"Copy warm-up draws its tokens from the plain text (--brown); the corpus has {textVocabulary.Length} distinct text tokens.");
+        }
+
+        if (!(lookupShare >= 0 && lookupShare <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(lookupShare), lookupShare, "The share of key-lookup rows must be in [0, 1].");
+        }
+
+        if (lookupShare > 0 && (lookupRows is null || width < KeyLookupRows.MaxLength))
+        {
+            throw new ArgumentOutOfRangeException(nameof(lookupShare), lookupShare,
+                $"Key-lookup rows need {KeyLookupRows.MaxLength} positions and {KeyLookupRows.MinimumVocabulary} distinct text tokens; the copy width is {width} (the context) and the text has {textVocabulary.Length} tokens.");
         }
 
         alternate &= !leftToRight; // left-to-right rows train the whole repeat
@@ -180,6 +201,13 @@ internal sealed class TokenizedCorpus
         long trainedCount = 0;
         for (var row = 0; row < batchSize; row++)
         {
+            if (lookupShare > 0 && random.NextDouble() < lookupShare)
+            {
+                var slice = new Range(row * width, (row + 1) * width);
+                trainedCount += lookupRows!.Write(random, ids.AsSpan(slice), trained.AsSpan(slice), valid.AsSpan(slice));
+                continue;
+            }
+
             int span = random.Next(8, Math.Min(CopySpanMax, width / 2) + 1);
             int gap = random.Next(0, Math.Min(CopyGapMax, width - (2 * span)) + 1);
             var offset = row * width;

@@ -48,6 +48,18 @@ internal sealed record TrainingOptions
     public double CopyShare { get; init; }
 
     /// <summary>
+    /// Share of copy rows that are key-lookup rows instead (<see cref="KeyLookupRows"/>): the value after a cue must be
+    /// found by the role of the key the cue is paired with, as an answer's first copied token must; 0 = none.
+    /// </summary>
+    public double LookupShare { get; init; }
+
+    /// <summary>
+    /// A model folder (a shipped model or a run's output) whose weights the run starts from instead of random ones,
+    /// with a fresh optimizer, at step 0; null = random initialisation. A checkpoint found by <see cref="Resume"/> wins.
+    /// </summary>
+    public string? InitFrom { get; init; }
+
+    /// <summary>
     /// Masked objective only: tie the output projection to the input embedding (<c>weight_tying</c>), as the AR
     /// baseline always is. Why: copying a token needs the output to score the token whose embedding was moved to that
     /// position; with tied tables that holds from the first step, untied the output table must first learn to agree
@@ -120,9 +132,19 @@ internal sealed record TrainingOptions
             throw new ArgumentException($"--copy-left-to-right-steps {CopyLeftToRightSteps} must not exceed --copy-warmup-steps {CopyWarmupSteps}: left-to-right steps are the first steps of the copy warm-up.");
         }
 
-        if (CopyShare > 0 && CopyWarmupSteps == 0)
+        if (CopyShare > 0 && CopyWarmupSteps == 0 && InitFrom is null)
         {
-            throw new ArgumentException($"--copy-share {CopyShare.ToString(System.Globalization.CultureInfo.InvariantCulture)} keeps copy rows after the copy warm-up; give --copy-warmup-steps too (got 0), since copying forms in the warm-up.");
+            throw new ArgumentException($"--copy-share {CopyShare.ToString(System.Globalization.CultureInfo.InvariantCulture)} keeps copy rows after the copy warm-up; give --copy-warmup-steps too (got 0), since copying forms in the warm-up (or --init-from a model that copies).");
+        }
+
+        if (LookupShare > 0 && CopyWarmupSteps == 0 && CopyShare == 0)
+        {
+            throw new ArgumentException($"--lookup-share {LookupShare.ToString(System.Globalization.CultureInfo.InvariantCulture)} replaces a share of the copy rows; give --copy-warmup-steps or --copy-share too, since without them there are no copy rows.");
+        }
+
+        if (LookupShare > 0 && Context < KeyLookupRows.MaxLength)
+        {
+            throw new ArgumentException($"--lookup-share needs --context of at least {KeyLookupRows.MaxLength} (the longest key-lookup row); got {Context}.");
         }
 
         if (Objective != "masked" && (CopyAlternate || CopyLeftToRightSteps > 0 || TieEmbeddings || BlockWiseShare > 0))

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using DiffusionChat.Checkpoints;
 using Spectre.Console;
 using static TorchSharp.torch;
 
@@ -48,6 +49,13 @@ internal sealed class TrainingRun
         {
             state = TrainingCheckpoint.Load(options.CheckpointFolder, objective, optimizer, generator, options.Seed);
             console.MarkupLine($"[grey]resumed from step {state.Step} ({options.CheckpointFolder})[/]");
+        }
+        else if (options.InitFrom is not null)
+        {
+            // Weights only: the optimizer's moments and the schedule start fresh, as for any fine-tuning run.
+            using var initial = CheckpointFolder.Open(options.InitFrom);
+            StateDictLoader.Load(objective.Model, initial);
+            console.MarkupLine($"[grey]initialised from {options.InitFrom}[/]");
         }
 
         Directory.CreateDirectory(options.OutputFolder);
@@ -154,7 +162,7 @@ internal sealed class TrainingRun
     {
         using var scope = NewDisposeScope();
         using var batch = copyStep
-            ? train.CopyBatch(options.Seed, step, options.BatchSize, device, options.CopyAlternate, leftToRight: copySchedule.IsLeftToRight(step))
+            ? train.CopyBatch(options.Seed, step, options.BatchSize, device, options.CopyAlternate, leftToRight: copySchedule.IsLeftToRight(step), lookupShare: options.LookupShare)
             : train.Batch(options.Seed, step, options.BatchSize, device, objective.ChatRowPadding) with { MayMaskBlockWise = true };
         var loss = objective.Loss(batch, generator);
         if (!loss.requires_grad)
