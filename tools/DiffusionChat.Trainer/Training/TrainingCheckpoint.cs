@@ -36,6 +36,14 @@ internal static class TrainingCheckpoint
         File.Move(temporary, Path.Combine(folder, StateFile), overwrite: true);
     }
 
+    /// <summary>Loads only the model weights of a model folder (a checkpoint or any written model) into the objective's model.</summary>
+    /// <exception cref="CheckpointFormatException">The folder's tensors do not fit the model.</exception>
+    public static void LoadWeights(string folder, ITrainingObjective objective)
+    {
+        using var checkpoint = CheckpointFolder.Open(folder);
+        StateDictLoader.Load(objective.Model, checkpoint);
+    }
+
     /// <summary>Restores model weights, optimizer moments and RNG state into live objects and returns the recorded state.</summary>
     /// <exception cref="InvalidDataException">The checkpoint belongs to another objective or seed, or is incomplete.</exception>
     public static State Load(string folder, ITrainingObjective objective, AdamW optimizer, Generator generator, int seed)
@@ -48,10 +56,7 @@ internal static class TrainingCheckpoint
                 $"Checkpoint '{folder}' is from objective '{state.Objective}' seed {state.Seed}; this run is '{objective.Name}' seed {seed}. Use another --out or drop --resume.");
         }
 
-        using (var checkpoint = CheckpointFolder.Open(folder))
-        {
-            StateDictLoader.Load(objective.Model, checkpoint);
-        }
+        LoadWeights(folder, objective);
 
         using var moments = SafetensorsFile.Open(Path.Combine(folder, OptimizerFile));
         optimizer.Restore(key => moments.Tensors.ContainsKey(key) ? moments.Load(key, null, null) : null, state.OptimizerSteps);

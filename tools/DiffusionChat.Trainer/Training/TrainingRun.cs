@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using DiffusionChat.Checkpoints;
 using Spectre.Console;
 using static TorchSharp.torch;
 
@@ -53,8 +52,7 @@ internal sealed class TrainingRun
         else if (options.InitFrom is not null)
         {
             // Weights only: the optimizer's moments and the schedule start fresh, as for any fine-tuning run.
-            using var initial = CheckpointFolder.Open(options.InitFrom);
-            StateDictLoader.Load(objective.Model, initial);
+            TrainingCheckpoint.LoadWeights(options.InitFrom, objective);
             console.MarkupLine($"[grey]initialised from {options.InitFrom}[/]");
         }
 
