@@ -73,6 +73,12 @@ internal sealed record TrainingOptions
     /// </summary>
     public double BlockWiseShare { get; init; }
 
+    /// <summary>
+    /// Masked objective only: share of training rows whose answer keeps a clean prefix before a random cut, the rest
+    /// masked as MDLM does (<see cref="Masked.PrefixMasking"/>); 0 = none. Not together with <see cref="BlockWiseShare"/>.
+    /// </summary>
+    public double PrefixShare { get; init; }
+
     public int ChatExamples { get; init; } = 20000;
 
     public int HeldOutExamples { get; init; } = 500;
@@ -147,9 +153,14 @@ internal sealed record TrainingOptions
             throw new ArgumentException($"--lookup-share needs --context of at least {KeyLookupRows.MaxLength} (the longest key-lookup row); got {Context}.");
         }
 
-        if (Objective != "masked" && (CopyAlternate || CopyLeftToRightSteps > 0 || TieEmbeddings || BlockWiseShare > 0))
+        if (BlockWiseShare > 0 && PrefixShare > 0)
         {
-            throw new ArgumentException($"--copy-alternate, --copy-left-to-right-steps, --tie-embeddings and --block-wise-share apply to --objective masked only (got '{Objective}'; the ar model is always tied and trains left to right).");
+            throw new ArgumentException($"--block-wise-share and --prefix-share are alternative maskings; give one of them (got {BlockWiseShare.ToString(System.Globalization.CultureInfo.InvariantCulture)} and {PrefixShare.ToString(System.Globalization.CultureInfo.InvariantCulture)}).");
+        }
+
+        if (Objective != "masked" && (CopyAlternate || CopyLeftToRightSteps > 0 || TieEmbeddings || BlockWiseShare > 0 || PrefixShare > 0))
+        {
+            throw new ArgumentException($"--copy-alternate, --copy-left-to-right-steps, --tie-embeddings, --block-wise-share and --prefix-share apply to --objective masked only (got '{Objective}'; the ar model is always tied and trains left to right).");
         }
     }
 }

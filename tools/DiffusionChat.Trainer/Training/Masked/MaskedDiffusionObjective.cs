@@ -30,6 +30,7 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
     private readonly long padTokenId;
     private readonly int context;
     private readonly BlockWiseMasking masking;
+    private readonly PrefixMasking prefixMasking;
 
     /// <param name="config">The architecture (mask and EOS ids included).</param>
     /// <param name="device">Where the model lives.</param>
@@ -41,9 +42,21 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
     /// Share of training rows masked as the block-wise sampler meets them (<see cref="BlockWiseMasking"/>, with the
     /// default sampler's block length); 0 = MDLM's masking only. Held-out batches always use MDLM's masking.
     /// </param>
-    public MaskedDiffusionObjective(LladaConfig config, Device device, int seed, SupervisedRows rows, long padTokenId, int context, double blockWiseShare = 0)
+    /// <param name="prefixShare">
+    /// Share of training rows masked with a clean answer prefix (<see cref="PrefixMasking"/>); 0 = none. Not together
+    /// with <paramref name="blockWiseShare"/>. Held-out batches always use MDLM's masking.
+    /// </param>
+    /// <exception cref="ArgumentException">Both shares are above 0.</exception>
+    public MaskedDiffusionObjective(LladaConfig config, Device device, int seed, SupervisedRows rows, long padTokenId, int context, double blockWiseShare = 0, double prefixShare = 0)
     {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (blockWiseShare > 0 && prefixShare > 0)
+        {
+            throw new ArgumentException($"Block-wise masking (share {blockWiseShare}) and clean-prefix masking (share {prefixShare}) are alternatives; give one of them.", nameof(prefixShare));
+        }
+
         masking = new BlockWiseMasking(blockWiseShare, SampleOptions(rows.EndOfTurnId).BlockLength);
+        prefixMasking = new PrefixMasking(prefixShare);
         denoiser = LladaDenoiser.Create(config, device, seed);
         checkpointModule = new CheckpointModule(denoiser.Transformer);
         this.rows = rows;
@@ -96,7 +109,7 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
 
     /// <summary>
     /// Builds the SFT rows, draws t per row and masks trained tokens with probability t (a share of the rows of batches
-    /// marked <see cref="TrainingBatch.MayMaskBlockWise"/> block-wise instead).
+    /// marked <see cref="TrainingBatch.MayMaskBlockWise"/> block-wise or after a clean answer prefix instead).
     /// </summary>
     /// <returns>The clean rows, noisy ids, the bool mask of replaced positions, t [batch] and each position's loss weight.</returns>
     public (TrainingBatch Clean, Tensor Noisy, Tensor Masked, Tensor Time, Tensor Weight) ApplyNoise(TrainingBatch batch, Generator generator)
@@ -109,8 +122,10 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
         var u = (rand(1, generator: generator, device: device) + arange(count, ScalarType.Float32, device)) / count; // stratified in [0, 1)
         // t = 1 masks every trained token (rand < 1) at weight 1: the batch itself chose its hidden tokens.
         var time = batch.MasksEveryTrainedToken ? ones_like(u) : MinimumTime + ((1 - MinimumTime) * u);
-        var blockWise = batch.MayMaskBlockWise && !batch.MasksEveryTrainedToken;
-        var (masked, weight) = (blockWise ? masking : masking with { Share = 0 }).Apply(clean.LossMask, time, generator);
+        var training = batch.MayMaskBlockWise && !batch.MasksEveryTrainedToken;
+        var (masked, weight) = training && prefixMasking.Share > 0
+            ? prefixMasking.Apply(clean.LossMask, clean.InputIds.ne(rows.EndOfSequenceId), time, generator)
+            : (training ? masking : masking with { Share = 0 }).Apply(clean.LossMask, time, generator);
         var noisy = clean.InputIds.masked_fill(masked, denoiser.MaskTokenId);
         return (clean, noisy.MoveToOuterDisposeScope(), masked.MoveToOuterDisposeScope(), time.MoveToOuterDisposeScope(), weight.MoveToOuterDisposeScope());
     }
