@@ -13,6 +13,7 @@ internal static class TrainerCommandLine
             ["tokenizer"] = TokenizerCommand.RunAsync,
             ["train"] = TrainCommand.RunAsync,
             ["eval"] = EvalCommand.RunAsync,
+            ["probe"] = ProbeCommand.RunAsync,
         },
         PrintUsage,
         stopOnCtrlC: true);
@@ -31,5 +32,7 @@ internal static class TrainerCommandLine
         Console.WriteLine("      train a model (resumable) and write a Hugging Face-layout folder with a model card");
         Console.WriteLine(EvalCommand.Usage);
         Console.WriteLine("      held-out accuracy per task family with the model's default sampler settings");
+        Console.WriteLine(ProbeCommand.Usage);
+        Console.WriteLine("      masked models: in which masking states one forward pass copies the tool name and place of held-out calls");
     }
 }
