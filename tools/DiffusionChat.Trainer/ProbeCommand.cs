@@ -58,7 +58,8 @@ internal static class ProbeCommand
             var answerText = rendered.Text[rendered.AssistantSpans[^1]];
             var answer = model.Tokenizer.Encode(answerText);
             var call = evalCase.Expected.ToolCalls[0];
-            var place = JsonDocument.Parse(call.ArgumentsJson).RootElement.EnumerateObject().First().Value.GetString() ?? "";
+            using var arguments = JsonDocument.Parse(call.ArgumentsJson);
+            var place = arguments.RootElement.EnumerateObject().First().Value.GetString() ?? "";
             var nameAt = answerText.IndexOf('"' + call.Name + '"', StringComparison.Ordinal) + 1;
             var placeAt = answerText.IndexOf('"' + place + '"', StringComparison.Ordinal) + 1;
             if (nameAt <= 0 || placeAt <= 0 || answer.Count > window)

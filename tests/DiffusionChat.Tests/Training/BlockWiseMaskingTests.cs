@@ -96,11 +96,13 @@ public sealed class BlockWiseMaskingTests
         Assert.InRange(blockLike, 120, 280);
     }
 
-    [Fact]
-    public void Held_out_batches_keep_MDLM_masking_even_when_training_rows_are_block_wise()
+    [Theory]
+    [InlineData(1.0, 0.0)]
+    [InlineData(0.0, 1.0)] // clean-prefix masking (PrefixMasking) follows the same rule
+    public void Held_out_batches_keep_MDLM_masking_even_when_training_rows_are_block_wise(double blockWiseShare, double prefixShare)
     {
         using var blockWise = new TinyTrainingSetup();
-        using var objective = blockWise.CreateMaskedObjective(blockWiseShare: 1);
+        using var objective = blockWise.CreateMaskedObjective(blockWiseShare: blockWiseShare, prefixShare: prefixShare);
         using var plain = blockWise.CreateMaskedObjective(blockWiseShare: 0);
         using var scope = NewDisposeScope();
         using var batch = blockWise.Train.Batch(seed: 1, step: 0, batchSize: 8, CPU);

@@ -91,30 +91,6 @@ public sealed class PrefixMaskingTests
         Assert.Contains("alternatives", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Prefix_masking_applies_to_training_batches_only()
-    {
-        using var setup = new TinyTrainingSetup();
-        using var objective = setup.CreateMaskedObjective(prefixShare: 1);
-        using var plain = setup.CreateMaskedObjective();
-        using var scope = NewDisposeScope();
-        using var batch = setup.Train.Batch(seed: 1, step: 0, batchSize: 8, CPU);
-        using var training = batch with { MayMaskBlockWise = true };
-        using var first = new Generator(7);
-        using var second = new Generator(7);
-        using var third = new Generator(7);
-
-        var (cleanA, _, maskedA, _, _) = objective.ApplyNoise(batch, first);
-        var (cleanB, _, maskedB, _, _) = plain.ApplyNoise(batch, second);
-        var (cleanC, _, maskedC, _, _) = objective.ApplyNoise(training, third);
-        cleanA.Dispose();
-        cleanB.Dispose();
-        cleanC.Dispose();
-
-        Assert.True(maskedA.eq(maskedB).all().item<bool>(), "a held-out batch was not masked as MDLM does");
-        Assert.False(maskedC.eq(maskedB).all().item<bool>(), "the training batch got no clean prefix");
-    }
-
     [Theory]
     [InlineData(-0.1)]
     [InlineData(1.5)]
