@@ -13,8 +13,9 @@ namespace DiffusionChat.Trainer;
 
 /// <summary>
 /// <c>probe --model &lt;folder&gt;</c>: for a masked (LLaDA) model, how often one forward pass predicts the first token of
-/// the tool name and of the place in held-out tool calls, teacher-forced in each <see cref="ProbeState"/>. Says in which
-/// masking states the model copies, which the eval's end-to-end figures cannot separate.
+/// each copied value (a call's tool name and place; the tool result's fields an answer repeats), teacher-forced in each
+/// <see cref="ProbeState"/>. Says in which masking states the model copies, which the eval's end-to-end figures cannot
+/// separate.
 /// </summary>
 internal static class ProbeCommand
 {
@@ -46,30 +47,25 @@ internal static class ProbeCommand
         using var denoiser = LladaDenoiser.Load(checkpoint, CPU);
         denoiser.Transformer.eval();
         var probe = new CopyProbe((int)denoiser.MaskTokenId, (int)(denoiser.EosTokenId ?? 0), window);
-        var cases = new InstructionSetGenerator(DataSplit.HeldOut, seed).Generate(count).SelectMany(EvalCase.From)
-            .Where(c => c.Family.EndsWith("/call", StringComparison.Ordinal) && c.Expected.ToolCalls.Count == 1).ToList();
+        var cases = new InstructionSetGenerator(DataSplit.HeldOut, seed).Generate(count).SelectMany(EvalCase.From).ToList();
         var hits = new Dictionary<(string Value, ProbeState State), int>();
-        int scored = 0;
+        var asked = new Dictionary<string, int>();
         foreach (var evalCase in cases)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var prompt = model.Tokenizer.Encode(model.Format.Render(evalCase.Context, evalCase.Tools));
             var rendered = ChatTemplate.RenderWithSpans([.. evalCase.Context, evalCase.Expected], evalCase.Tools, addGenerationPrompt: false);
             var answerText = rendered.Text[rendered.AssistantSpans[^1]];
             var answer = model.Tokenizer.Encode(answerText);
-            var call = evalCase.Expected.ToolCalls[0];
-            using var arguments = JsonDocument.Parse(call.ArgumentsJson);
-            var place = arguments.RootElement.EnumerateObject().First().Value.GetString() ?? "";
-            var nameAt = answerText.IndexOf('"' + call.Name + '"', StringComparison.Ordinal) + 1;
-            var placeAt = answerText.IndexOf('"' + place + '"', StringComparison.Ordinal) + 1;
-            if (nameAt <= 0 || placeAt <= 0 || answer.Count > window)
+            var values = Values(evalCase, answerText);
+            if (values.Count == 0 || answer.Count > window)
             {
                 continue;
             }
 
-            scored++;
-            foreach (var (value, at, length) in new[] { ("tool name", nameAt, call.Name.Length), ("place", placeAt, place.Length) })
+            var prompt = model.Tokenizer.Encode(model.Format.Render(evalCase.Context, evalCase.Tools));
+            foreach (var (value, at, length) in values)
             {
+                asked[value] = asked.GetValueOrDefault(value) + 1;
                 var span = TokenSpan(model.Tokenizer, answer, at, length);
                 foreach (var state in Enum.GetValues<ProbeState>())
                 {
@@ -89,16 +85,16 @@ internal static class ProbeCommand
         }
 
         var table = new StringBuilder();
-        table.AppendLine(CultureInfo.InvariantCulture, $"Copy probe of `{folder}`: first token of the tool name and of the place in {scored} held-out tool calls (seed {seed}), teacher-forced, one forward pass, argmax.");
+        table.AppendLine(CultureInfo.InvariantCulture, $"Copy probe of `{folder}`: first token of each copied value in held-out tool calls and answers from tool results (seed {seed}, {cases.Count} assistant turns), teacher-forced, one forward pass, argmax.");
         table.AppendLine();
-        table.AppendLine("| value | sampler order (prefix clean, rest masked) | only the token masked | value hidden, rest of answer visible |");
-        table.AppendLine("|---|---:|---:|---:|");
-        foreach (var value in new[] { "tool name", "place" })
+        table.AppendLine("| value | n | sampler order (prefix clean, rest masked) | only the token masked | value hidden, rest of answer visible |");
+        table.AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var (value, n) in asked.OrderBy(a => a.Key, StringComparer.Ordinal))
         {
-            table.Append(CultureInfo.InvariantCulture, $"| {value} |");
+            table.Append(CultureInfo.InvariantCulture, $"| {value} | {n} |");
             foreach (var state in Enum.GetValues<ProbeState>())
             {
-                table.Append(CultureInfo.InvariantCulture, $" {100.0 * hits.GetValueOrDefault((value, state)) / Math.Max(1, scored):F1} % |");
+                table.Append(CultureInfo.InvariantCulture, $" {100.0 * hits.GetValueOrDefault((value, state)) / n:F1} % |");
             }
 
             table.AppendLine();
@@ -111,6 +107,43 @@ internal static class ProbeCommand
         }
 
         return Task.FromResult(0);
+    }
+
+    /// <summary>
+    /// The copied values of a case and where they start in the answer text: for a tool call its tool name and first
+    /// argument; for an answer from a tool result each result field whose text the answer repeats (JSON fields of the
+    /// result turn, e.g. the clock time, the temperature, the place).
+    /// </summary>
+    private static List<(string Label, int At, int Length)> Values(EvalCase evalCase, string answerText)
+    {
+        var values = new List<(string Label, int At, int Length)>();
+        if (evalCase.Expected.ToolCalls.Count == 1)
+        {
+            var call = evalCase.Expected.ToolCalls[0];
+            using var arguments = JsonDocument.Parse(call.ArgumentsJson);
+            var place = arguments.RootElement.EnumerateObject().First().Value.ToString();
+            Add("call: tool name", '"' + call.Name + '"', 1);
+            Add("call: place", '"' + place + '"', 1);
+        }
+        else if (evalCase.Family.EndsWith("/answer", StringComparison.Ordinal) && evalCase.Context[^1].ToolResults is [var result])
+        {
+            using var fields = JsonDocument.Parse(result.Content);
+            foreach (var field in fields.RootElement.EnumerateObject())
+            {
+                Add("answer: " + field.Name, field.Value.ToString(), 0);
+            }
+        }
+
+        return values;
+
+        void Add(string label, string text, int offset)
+        {
+            var at = answerText.IndexOf(text, StringComparison.Ordinal);
+            if (at >= 0 && text.Length > 2 * offset)
+            {
+                values.Add((label, at + offset, text.Length - (2 * offset)));
+            }
+        }
     }
 
     /// <summary>The answer tokens that cover characters [at, at + length) of the decoded answer.</summary>

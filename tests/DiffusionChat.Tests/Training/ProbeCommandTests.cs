@@ -7,7 +7,7 @@ namespace DiffusionChat.Tests.Training;
 public sealed class ProbeCommandTests
 {
     [Fact]
-    public async Task Probe_of_a_masked_folder_writes_the_tool_name_and_place_rates_for_the_three_states()
+    public async Task Probe_of_a_masked_folder_writes_the_copy_rates_of_the_tool_name_and_place_for_the_three_states()
     {
         using var folder = new TinyModelFolder(TinyModelFamily.Masked);
         var output = Path.Combine(Path.GetTempPath(), $"dc-probe-{Guid.NewGuid():N}.md");
@@ -17,9 +17,9 @@ public sealed class ProbeCommandTests
 
             Assert.Equal(0, exit);
             var lines = File.ReadAllLines(output);
-            Assert.Matches(@"in [1-9]\d* held-out tool calls", lines[0]); // some calls were scored
-            Assert.Single(lines, l => l.StartsWith("| tool name |", StringComparison.Ordinal) && l.Split('%').Length == 4);
-            Assert.Single(lines, l => l.StartsWith("| place |", StringComparison.Ordinal) && l.Split('%').Length == 4);
+            Assert.Contains("held-out tool calls and answers from tool results", lines[0], StringComparison.Ordinal);
+            Assert.Single(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\| call: tool name \| [1-9]\d* \|( \d+\.\d % \|){3}$"));
+            Assert.Single(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\| call: place \| [1-9]\d* \|( \d+\.\d % \|){3}$"));
         }
         finally
         {
