@@ -43,6 +43,8 @@ internal static class ProbeCommand
             throw new ArgumentException($"probe reads masked models of model_type 'llada'; '{folder}' has model_type '{modelType ?? "(none)"}'.");
         }
 
+        // The chat model gives the tokenizer and template exactly as the eval uses them; the denoiser, loaded apart, gives
+        // raw logits for inputs the sampler would never build (teacher-forced answers). Two copies of a small model.
         using var model = new CheckpointChatModelLoader().Load(new DiffusionChatHostingOptions { ModelPath = folder, Device = "cpu" }, cancellationToken);
         using var denoiser = LladaDenoiser.Load(checkpoint, CPU);
         denoiser.Transformer.eval();
