@@ -71,10 +71,10 @@ internal static class ProbeCommand
                 var span = TokenSpan(model.Tokenizer, answer, at, length);
                 foreach (var state in Enum.GetValues<ProbeState>())
                 {
-                    using var scope = NewDisposeScope();
+                    using var scope = NewDisposeScope(); // input, mask and logits of this pass
                     var ids = probe.Input(prompt, answer, span, state);
-                    using var input = tensor(ids.Select(i => (long)i).ToArray(), [1, ids.Length]);
-                    using var valid = ones([1, ids.Length], ScalarType.Bool);
+                    var input = tensor(ids.Select(i => (long)i).ToArray(), [1, ids.Length]);
+                    var valid = ones([1, ids.Length], ScalarType.Bool);
                     using (no_grad())
                     {
                         var logits = denoiser.TrainingLogits(input, valid)[0, prompt.Count + span.Start.Value];

@@ -123,9 +123,12 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
         // t = 1 masks every trained token (rand < 1) at weight 1: the batch itself chose its hidden tokens.
         var time = batch.MasksEveryTrainedToken ? ones_like(u) : MinimumTime + ((1 - MinimumTime) * u);
         var training = batch.MayMaskBlockWise && !batch.MasksEveryTrainedToken;
-        var (masked, weight) = training && prefixMasking.Share > 0
-            ? prefixMasking.Apply(clean.LossMask, clean.InputIds.ne(rows.EndOfSequenceId), time, generator)
-            : (training ? masking : masking with { Share = 0 }).Apply(clean.LossMask, time, generator);
+        var (masked, weight) = (training, prefixMasking.Share > 0) switch
+        {
+            (true, true) => prefixMasking.Apply(clean.LossMask, clean.InputIds.ne(rows.EndOfSequenceId), time, generator),
+            (true, false) => masking.Apply(clean.LossMask, time, generator),
+            _ => (masking with { Share = 0 }).Apply(clean.LossMask, time, generator), // held-out and copy batches: MDLM's masking
+        };
         var noisy = clean.InputIds.masked_fill(masked, denoiser.MaskTokenId);
         return (clean, noisy.MoveToOuterDisposeScope(), masked.MoveToOuterDisposeScope(), time.MoveToOuterDisposeScope(), weight.MoveToOuterDisposeScope());
     }
