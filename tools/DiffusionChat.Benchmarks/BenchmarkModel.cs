@@ -1,5 +1,6 @@
 using DiffusionChat.Generation;
 using DiffusionChat.Hosting;
+using DiffusionChat.Sampling;
 
 namespace DiffusionChat.Benchmarks;
 
@@ -22,6 +23,15 @@ internal sealed class BenchmarkModel : IDisposable
     public DiffusionChatClient Client { get; }
 
     public ModelFamily Family { get; }
+
+    /// <summary>
+    /// Whether the model can sample with a key/value cache (a masked model with <c>shift_logits</c> cannot); cached
+    /// settings are skipped for one that cannot.
+    /// </summary>
+    public bool SupportsCache => Tensors?.SupportsKeyValueCache ?? false;
+
+    /// <summary>Whether a setting can run on this model.</summary>
+    public bool CanRun(DiffusionGenerationOptions knobs) => SupportsCache || knobs.Cache is null or KeyValueCacheMode.None;
 
     /// <summary>The live-tensor probe (masked models only).</summary>
     public TensorCountingDenoiser? Tensors { get; }

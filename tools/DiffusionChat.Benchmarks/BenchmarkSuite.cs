@@ -14,6 +14,11 @@ internal static class BenchmarkSuite
             MemoryProbe.Settle();
             double before = MemoryProbe.ResidentMiB();
             using var model = BenchmarkModel.Load(folder, maxBatchSize: Math.Max(16, args.ConcurrencyLevels.Max()));
+            if (plan.RemoveAll(s => !model.CanRun(s.Diffusion)) > 0)
+            {
+                Console.WriteLine($"{model.Name}: cached settings skipped, the model has no key/value cache (shift_logits)");
+            }
+
             var memory = new ModelMemory(model.Name, TinyModelFolders.ParameterCount(folder), before, MemoryProbe.ResidentMiB());
             Console.WriteLine($"{model.Name} ({model.Family}, {memory.Parameters:N0} parameters): {plan.Count} settings, up to {args.Repeats} timed runs each after one warm-up run");
             // One warm-up run per model (JIT, allocator, thread pool); settings then reuse the warm process.

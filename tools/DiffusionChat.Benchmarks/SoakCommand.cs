@@ -32,6 +32,7 @@ internal static class SoakCommand
             ?? throw new ArgumentException("soak needs exactly one model folder (--masked DIR or --ar DIR).");
         var clock = Stopwatch.StartNew();
         using var model = BenchmarkModel.Load(folder, maxBatchSize: 16);
+        var mix = Mix.Where(m => model.CanRun(m.Knobs)).ToArray(); // a model without a key/value cache soaks the other paths
 
         // Why medians of windows: a single RSS reading swings by +-20 MiB depending on which cache mode the last batch
         // used and what the allocator kept, so one reading after warm-up against one at the end measured noise as often
@@ -47,7 +48,7 @@ internal static class SoakCommand
             for (int end = sent + count; sent < end;)
             {
                 int round = Math.Min(args.SoakConcurrency, end - sent);
-                var (name, knobs) = Mix[sent / args.SoakConcurrency % Mix.Length];
+                var (name, knobs) = mix[sent / args.SoakConcurrency % mix.Length];
                 var setting = new BenchmarkSetting("soak", name, args.SoakAnswerTokens, knobs, round);
                 await RequestRunner.RunAsync(model.Client, setting, salt: sent, cancellationToken);
                 sent += round;
@@ -106,7 +107,7 @@ internal static class SoakCommand
         var md = new StringBuilder();
         md.AppendLine(c, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {MachineInfo.Describe()}; took {duration.TotalMinutes:F1} min.").AppendLine();
         md.AppendLine(c, $"Command: `{args.CommandLine}` ({arenas})").AppendLine();
-        md.AppendLine(c, $"Model `{model.Name}` ({model.Family}); {args.Requests} requests of {args.SoakAnswerTokens} answer tokens in 8-token blocks of 2 steps, {args.SoakConcurrency} at a time on one client, cycling {string.Join(", ", Mix.Select(m => m.Name))}; the first {warmup} are warm-up. RSS is read after every round of {args.SoakConcurrency}, between batches.").AppendLine();
+        md.AppendLine(c, $"Model `{model.Name}` ({model.Family}); {args.Requests} requests of {args.SoakAnswerTokens} answer tokens in 8-token blocks of 2 steps, {args.SoakConcurrency} at a time on one client, cycling {string.Join(", ", mix.Select(m => m.Name))}; the first {warmup} are warm-up. RSS is read after every round of {args.SoakConcurrency}, between batches.").AppendLine();
         md.AppendLine("| figure | value |");
         md.AppendLine("|---|---:|");
         md.AppendLine(c, $"| RSS after warm-up: median of the readings after each round, requests {warmup + 1}-{warmup + window} | {warmRss:F1} MiB |");

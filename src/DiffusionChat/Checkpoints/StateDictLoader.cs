@@ -19,8 +19,26 @@ public static class StateDictLoader
     /// <exception cref="CheckpointFormatException">A tensor is missing, unexpected, or has the wrong shape.</exception>
     public static void Load(torch.nn.Module module, CheckpointFolder checkpoint, string prefix = "", IEnumerable<string>? ignoreUnexpected = null)
     {
+        ArgumentNullException.ThrowIfNull(prefix);
+        Load(module, checkpoint, name => prefix + name, key => key.StartsWith(prefix, StringComparison.Ordinal), ignoreUnexpected);
+    }
+
+    /// <summary>
+    /// Loads every parameter and persistent buffer of <paramref name="module"/> from a checkpoint whose keys follow
+    /// another naming (e.g. weights of one architecture family loaded into a module of another with the same shapes).
+    /// </summary>
+    /// <param name="module">The module; its tensors are overwritten in place and keep their dtype and device.</param>
+    /// <param name="checkpoint">The opened checkpoint.</param>
+    /// <param name="keyOf">The checkpoint key of a module tensor name.</param>
+    /// <param name="owned">Which checkpoint keys the module is meant to use; one of these without a module counterpart is an error.</param>
+    /// <param name="ignoreUnexpected">Checkpoint keys (full names) that may be present without a module counterpart.</param>
+    /// <exception cref="CheckpointFormatException">A tensor is missing, unexpected, or has the wrong shape.</exception>
+    public static void Load(torch.nn.Module module, CheckpointFolder checkpoint, Func<string, string> keyOf, Func<string, bool> owned, IEnumerable<string>? ignoreUnexpected = null)
+    {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(keyOf);
+        ArgumentNullException.ThrowIfNull(owned);
         var ignore = new HashSet<string>(ignoreUnexpected ?? [], StringComparer.Ordinal);
         var expected = new HashSet<string>(StringComparer.Ordinal);
 
@@ -28,7 +46,7 @@ public static class StateDictLoader
         {
             foreach (var (name, target) in module.state_dict())
             {
-                var key = prefix + name;
+                var key = keyOf(name);
                 expected.Add(key);
                 if (!checkpoint.Contains(key))
                 {
@@ -49,7 +67,7 @@ public static class StateDictLoader
         }
 
         var unexpected = checkpoint.TensorNames
-            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && !expected.Contains(n) && !ignore.Contains(n))
+            .Where(n => owned(n) && !expected.Contains(n) && !ignore.Contains(n))
             .Order(StringComparer.Ordinal)
             .ToList();
         if (unexpected.Count > 0)

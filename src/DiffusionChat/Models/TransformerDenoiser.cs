@@ -36,7 +36,7 @@ public abstract class TransformerDenoiser : IMaskedDenoiser
     public abstract long? EosTokenId { get; }
 
     /// <inheritdoc />
-    public bool SupportsKeyValueCache => true;
+    public virtual bool SupportsKeyValueCache => true;
 
     /// <inheritdoc />
     public Tensor Forward(Tensor ids, Tensor? attentionMask = null, Tensor? positionIds = null, Tensor? sigma = null, Range? logitsFor = null)
@@ -50,6 +50,7 @@ public abstract class TransformerDenoiser : IMaskedDenoiser
     /// <inheritdoc />
     public Tensor ForwardWithCache(Tensor ids, Tensor? attentionMask, Tensor? positionIds, out KeyValueCache cache, Range? logitsFor = null)
     {
+        ThrowIfNoCache();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (b, l, positions) = CheckFull(ids, attentionMask, positionIds);
@@ -69,6 +70,7 @@ public abstract class TransformerDenoiser : IMaskedDenoiser
     public Tensor ForwardWindow(Tensor windowIds, long start, KeyValueCache cache, Tensor? attentionMask = null, Tensor? positionIds = null, Range? logitsFor = null)
     {
         ArgumentNullException.ThrowIfNull(cache);
+        ThrowIfNoCache();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         DenoiserInputs.CheckIds(windowIds, Device, nameof(windowIds));
@@ -90,6 +92,14 @@ public abstract class TransformerDenoiser : IMaskedDenoiser
     {
         Dispose(true);
         GC.SuppressFinalize(this);
+    }
+
+    private void ThrowIfNoCache()
+    {
+        if (!SupportsKeyValueCache)
+        {
+            throw new NotSupportedException($"{GetType().Name} with this configuration has no key/value cache; call Forward, or sample with KeyValueCacheMode.None.");
+        }
     }
 
     /// <summary>Releases the network's weights.</summary>

@@ -16,11 +16,12 @@ public sealed class LladaTrainedFolderTests : IDisposable
     public void Dispose() => setup.Dispose();
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Created_model_written_by_the_trainer_loads_in_the_library_with_identical_logits(bool tied)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(true, true)] // shift_logits, as for a model started from the AR baseline
+    public void Created_model_written_by_the_trainer_loads_in_the_library_with_identical_logits(bool tied, bool shifted)
     {
-        using var objective = setup.CreateMaskedObjective(seed: 3, tied);
+        using var objective = setup.CreateMaskedObjective(seed: 3, tied, shifted: shifted);
         var folder = Path.Combine(setup.Folder.FullName, "llada");
         PretrainedFolderWriter.Write(folder, objective.ModelConfig, objective.Model, setup.TokenizerFolder, modelCard: null);
         using var scope = NewDisposeScope();
@@ -38,6 +39,7 @@ public sealed class LladaTrainedFolderTests : IDisposable
 
         Assert.Equal(objective.Denoiser.Config, loaded.Config);
         Assert.Equal(tied, loaded.Config.WeightTying);
+        Assert.Equal(shifted, loaded.Config.ShiftLogits);
         Assert.Equal(tied, (bool)objective.ModelConfig["weight_tying"]!);
         Assert.Equal(0f, (actual - expected).abs().max().item<float>());
         using var weights = DiffusionChat.Checkpoints.CheckpointFolder.Open(folder);

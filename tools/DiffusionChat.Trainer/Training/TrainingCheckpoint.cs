@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DiffusionChat.Checkpoints;
 using DiffusionChat.Trainer.Checkpoints;
+using DiffusionChat.Trainer.Training.Masked;
 using static TorchSharp.torch;
 
 namespace DiffusionChat.Trainer.Training;
@@ -36,11 +37,21 @@ internal static class TrainingCheckpoint
         File.Move(temporary, Path.Combine(folder, StateFile), overwrite: true);
     }
 
-    /// <summary>Loads only the model weights of a model folder (a checkpoint or any written model) into the objective's model.</summary>
+    /// <summary>
+    /// Loads only the model weights of a model folder (a checkpoint or any written model) into the objective's model;
+    /// a masked objective also takes an autoregressive (LLaMA-style) model of the same shape (AR-to-diffusion adaptation).
+    /// </summary>
     /// <exception cref="CheckpointFormatException">The folder's tensors do not fit the model.</exception>
+    /// <exception cref="ArgumentException">An AR model's architecture differs from the masked model's.</exception>
     public static void LoadWeights(string folder, ITrainingObjective objective)
     {
         using var checkpoint = CheckpointFolder.Open(folder);
+        if (objective is MaskedDiffusionObjective masked && LlamaToLladaWeights.IsLlama(checkpoint))
+        {
+            LlamaToLladaWeights.Load(checkpoint, masked.Model, masked.Denoiser.Config);
+            return;
+        }
+
         StateDictLoader.Load(objective.Model, checkpoint);
     }
 

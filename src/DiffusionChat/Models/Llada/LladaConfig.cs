@@ -25,6 +25,14 @@ public sealed record LladaConfig(int ModelDim, int Heads, int KeyValueHeads, int
     /// </summary>
     public bool WeightTying { get; init; }
 
+    /// <summary>
+    /// <c>shift_logits</c> (our extension, default false): the token at position i is predicted from the hidden state
+    /// at position i - 1, as in Dream 7B, whose masked model starts from an autoregressive one and so keeps the AR
+    /// model's "next token" alignment (position 0 reuses its own state). LLaDA's released models predict in place.
+    /// A shifted model has no key/value cache: a cached window's first position needs a state the window lacks.
+    /// </summary>
+    public bool ShiftLogits { get; init; }
+
     /// <summary>Width of one attention head.</summary>
     public int HeadDim => ModelDim / Heads;
 
@@ -52,6 +60,7 @@ public sealed record LladaConfig(int ModelDim, int Heads, int KeyValueHeads, int
             r.OptionalLong("eos_token_id"))
         {
             WeightTying = r.OptionalBool("weight_tying") ?? false,
+            ShiftLogits = r.OptionalBool("shift_logits") ?? false,
         };
 
         if (d % heads != 0 || config.HeadDim % 2 != 0)
@@ -117,6 +126,7 @@ public sealed record LladaConfig(int ModelDim, int Heads, int KeyValueHeads, int
             ["eos_token_id"] = EosTokenId,
             ["pad_token_id"] = padTokenId,
             ["max_sequence_length"] = maxSequenceLength,
+            ["shift_logits"] = ShiftLogits,
         };
     }
 

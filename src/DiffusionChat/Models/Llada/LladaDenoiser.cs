@@ -27,6 +27,10 @@ public sealed class LladaDenoiser : TransformerDenoiser
     public LladaConfig Config { get; }
 
     /// <inheritdoc />
+    /// <remarks>False for a model with <see cref="LladaConfig.ShiftLogits"/>.</remarks>
+    public override bool SupportsKeyValueCache => !Config.ShiftLogits;
+
+    /// <inheritdoc />
     public override int VocabSize => Config.EmbeddingSize;
 
     /// <inheritdoc />

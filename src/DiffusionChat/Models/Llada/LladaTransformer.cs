@@ -12,6 +12,7 @@ namespace DiffusionChat.Models.Llada;
 internal sealed class LladaTransformer : nn.Module
 {
     private readonly Tensor inverseFrequencies;
+    private readonly bool shiftLogits;
 
 #pragma warning disable IDE1006, SA1300 // field names are the checkpoint's
     private readonly Embedding wte;
@@ -26,6 +27,7 @@ internal sealed class LladaTransformer : nn.Module
         blocks = nn.ModuleList(Enumerable.Range(0, config.Layers).Select(_ => new LladaBlock(config, device, dtype)).ToArray());
         ln_f = new RmsNorm(config.ModelDim, config.RmsNormEps, device, dtype);
         ff_out = config.WeightTying ? null : nn.Linear(config.ModelDim, config.EmbeddingSize, hasBias: false, device: device, dtype: dtype);
+        shiftLogits = config.ShiftLogits;
         RegisterComponents();
 
         // rope_theta^(-2i/headDim) in float32 like the reference (not a checkpoint tensor, so not registered).
@@ -54,9 +56,24 @@ internal sealed class LladaTransformer : nn.Module
             fresh?.Add((k.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope()));
         }
 
-        var last = ln_f.forward(x[.., output.Offset..(output.Offset + output.Length)]);
+        var last = ln_f.forward(OutputStates(x, output));
         var logits = ff_out is null ? nn.functional.linear(last, wte.weight!) : ff_out.forward(last);
         return logits.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The hidden states that give the logits of the output positions (their own, or their left neighbours' when shifted).</summary>
+    private Tensor OutputStates(Tensor x, (int Offset, int Length) output)
+    {
+        if (!shiftLogits)
+        {
+            return x[.., output.Offset..(output.Offset + output.Length)];
+        }
+
+        // Position i reads position i - 1; position 0 has no left neighbour and reads itself (Dream's convention).
+        int from = output.Offset - 1;
+        return from >= 0
+            ? x[.., from..(from + output.Length)]
+            : cat([x[.., 0..1], x[.., 0..(output.Length - 1)]], 1);
     }
 
     protected override void Dispose(bool disposing)

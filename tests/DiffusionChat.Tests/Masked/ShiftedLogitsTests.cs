@@ -1,0 +1,81 @@
+using DiffusionChat.Models;
+using DiffusionChat.Models.Llada;
+using DiffusionChat.Sampling;
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Tests.Masked;
+
+/// <summary>LLaDA's <c>shift_logits</c> variant (Dream's convention): position i is predicted from position i - 1.</summary>
+public sealed class ShiftedLogitsTests : IDisposable
+{
+    private static readonly LladaConfig InPlace = new(32, 4, 2, 2, 64, 400, 10000, 1e-5, 398, 396);
+
+    // Create draws weights from the shapes and the seed only, so both models hold the same weights.
+    private readonly LladaDenoiser plain = LladaDenoiser.Create(InPlace, CPU, 11);
+    private readonly LladaDenoiser shifted = LladaDenoiser.Create(InPlace with { ShiftLogits = true }, CPU, 11);
+
+    public void Dispose()
+    {
+        plain.Dispose();
+        shifted.Dispose();
+    }
+
+    [Fact]
+    public void Each_position_is_scored_from_its_left_neighbour_and_the_first_from_itself()
+    {
+        using var scope = NewDisposeScope();
+        var ids = tensor(new long[] { 5, 17, 3, 398, 398, 40, 41, 42 }, [1, 8]);
+
+        var own = plain.Forward(ids);
+        var moved = shifted.Forward(ids);
+
+        Assert.Equal(0f, (moved[.., 1..] - own[.., ..7]).abs().max().item<float>());
+        Assert.Equal(0f, (moved[.., 0] - own[.., 0]).abs().max().item<float>());
+    }
+
+    [Fact]
+    public void Logits_for_a_range_are_the_same_rows_as_for_the_whole_sequence()
+    {
+        using var scope = NewDisposeScope();
+        var ids = tensor(new long[] { 5, 17, 3, 398, 398, 40, 41, 42 }, [1, 8]);
+        var all = shifted.Forward(ids);
+
+        Assert.Equal(0f, (shifted.Forward(ids, logitsFor: 3..6) - all[.., 3..6]).abs().max().item<float>());
+        Assert.Equal(0f, (shifted.Forward(ids, logitsFor: 0..2) - all[.., 0..2]).abs().max().item<float>());
+    }
+
+    [Fact]
+    public void Training_logits_are_shifted_like_the_inference_ones()
+    {
+        using var scope = NewDisposeScope();
+        var ids = tensor(new long[] { 5, 17, 3, 398, 398, 40 }, [1, 6]);
+        using (no_grad())
+        {
+            var training = shifted.TrainingLogits(ids, ones(1, 6, ScalarType.Bool));
+            Assert.Equal(0f, (training - shifted.Forward(ids)).abs().max().item<float>());
+        }
+    }
+
+    [Fact]
+    public async Task A_shifted_model_has_no_key_value_cache_and_says_so()
+    {
+        Assert.True(plain.SupportsKeyValueCache);
+        Assert.False(shifted.SupportsKeyValueCache);
+        using var scope = NewDisposeScope();
+        var ids = tensor(new long[] { 5, 17, 3 }, [1, 3]);
+        var direct = Assert.Throws<NotSupportedException>(() => shifted.ForwardWithCache(ids, null, null, out _));
+        Assert.Contains("KeyValueCacheMode.None", direct.Message, StringComparison.Ordinal);
+
+        var options = new MaskedSamplerOptions { AnswerLength = 4, BlockLength = 4, StepsPerBlock = 4, Cache = KeyValueCacheMode.Prefix };
+        var sampled = await Assert.ThrowsAsync<NotSupportedException>(() =>
+            new MaskedDiffusionSampler(shifted).GenerateAsync(new MaskedGenerationRequest([[5, 17, 3]], options)));
+        Assert.Contains("Prefix", sampled.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_flag_is_written_to_and_read_from_config_json()
+    {
+        Assert.True((bool)(InPlace with { ShiftLogits = true }).ToJson(null, 64)["shift_logits"]!);
+        Assert.False((bool)InPlace.ToJson(null, 64)["shift_logits"]!);
+    }
+}
