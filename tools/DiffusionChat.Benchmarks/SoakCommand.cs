@@ -32,7 +32,7 @@ internal static class SoakCommand
             ?? throw new ArgumentException("soak needs exactly one model folder (--masked DIR or --ar DIR).");
         var clock = Stopwatch.StartNew();
         using var model = BenchmarkModel.Load(folder, maxBatchSize: 16);
-        var mix = Mix.Where(m => model.CanRun(m.Knobs)).ToArray(); // a model without a key/value cache soaks the other paths
+        var mix = PathsOf(model);
 
         // Why medians of windows: a single RSS reading swings by +-20 MiB depending on which cache mode the last batch
         // used and what the allocator kept, so one reading after warm-up against one at the end measured noise as often
@@ -97,6 +97,9 @@ internal static class SoakCommand
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
+    // A model without a key/value cache soaks the other paths.
+    private static (string Name, DiffusionGenerationOptions Knobs)[] PathsOf(BenchmarkModel model) => Mix.Where(m => model.CanRun(m.Knobs)).ToArray();
+
     private static string Section(BenchmarkArguments args, BenchmarkModel model, int warmup, int window, (double Warm, double End, double Growth) rss,
         (double Warm, double End) managed, (long? Warm, long? End) tensors, List<(int Requests, double RssMiB)> trace, TimeSpan duration)
     {
@@ -107,7 +110,7 @@ internal static class SoakCommand
         var md = new StringBuilder();
         md.AppendLine(c, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {MachineInfo.Describe()}; took {duration.TotalMinutes:F1} min.").AppendLine();
         md.AppendLine(c, $"Command: `{args.CommandLine}` ({arenas})").AppendLine();
-        md.AppendLine(c, $"Model `{model.Name}` ({model.Family}); {args.Requests} requests of {args.SoakAnswerTokens} answer tokens in 8-token blocks of 2 steps, {args.SoakConcurrency} at a time on one client, cycling {string.Join(", ", mix.Select(m => m.Name))}; the first {warmup} are warm-up. RSS is read after every round of {args.SoakConcurrency}, between batches.").AppendLine();
+        md.AppendLine(c, $"Model `{model.Name}` ({model.Family}); {args.Requests} requests of {args.SoakAnswerTokens} answer tokens in 8-token blocks of 2 steps, {args.SoakConcurrency} at a time on one client, cycling {string.Join(", ", PathsOf(model).Select(m => m.Name))}; the first {warmup} are warm-up. RSS is read after every round of {args.SoakConcurrency}, between batches.").AppendLine();
         md.AppendLine("| figure | value |");
         md.AppendLine("|---|---:|");
         md.AppendLine(c, $"| RSS after warm-up: median of the readings after each round, requests {warmup + 1}-{warmup + window} | {warmRss:F1} MiB |");
