@@ -16,7 +16,7 @@ internal static class BenchmarkSuite
             using var model = BenchmarkModel.Load(folder, maxBatchSize: Math.Max(16, args.ConcurrencyLevels.Max()));
             if (plan.RemoveAll(s => !model.CanRun(s.Diffusion)) > 0)
             {
-                Console.WriteLine($"{model.Name}: cached settings skipped, the model has no key/value cache (shift_logits)");
+                Console.WriteLine($"{model.Name}: cached settings skipped, the model has no key/value cache");
             }
 
             var memory = new ModelMemory(model.Name, TinyModelFolders.ParameterCount(folder), before, MemoryProbe.ResidentMiB());

@@ -30,6 +30,25 @@ public class BatchingEquivalenceTests
     }
 
     [Fact]
+    public async Task A_shifted_model_gives_a_row_in_a_padded_batch_the_answer_it_gets_alone()
+    {
+        // Left padding keeps every answer's left neighbour a prompt token, which a shift_logits model reads.
+        using var folder = new TempCheckpoint("llada", config => config["shift_logits"] = true);
+        using var model = DiffusionModel.Load(folder.Directory, CPU);
+        var sampler = new MaskedDiffusionSampler(model);
+        var options = new MaskedSamplerOptions { AnswerLength = 8, BlockLength = 4, StepsPerBlock = 2, StopAtEndOfSequence = false };
+        IReadOnlyList<int> shortPrompt = [117, 130, 95, 13, 112];
+        IReadOnlyList<int> longPrompt = [123, 118, 5, 125, 16, 103, 65, 122];
+
+        var batch = await sampler.GenerateAsync(new MaskedGenerationRequest([shortPrompt, longPrompt], options));
+        var aloneShort = await sampler.GenerateAsync(new MaskedGenerationRequest([shortPrompt], options));
+        var aloneLong = await sampler.GenerateAsync(new MaskedGenerationRequest([longPrompt], options));
+
+        Assert.Equal(aloneShort.Answers[0], batch.Answers[0]);
+        Assert.Equal(aloneLong.Answers[0], batch.Answers[1]);
+    }
+
+    [Fact]
     public async Task The_sampler_drives_an_mdlm_denoiser_to_a_fully_unmasked_answer()
     {
         using var model = DiffusionModel.Load(GoldenPaths.Folder("mdlm-dit"), CPU);
