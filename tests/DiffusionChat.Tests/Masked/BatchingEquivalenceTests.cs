@@ -13,20 +13,12 @@ public class BatchingEquivalenceTests
     public async Task A_row_in_a_padded_batch_gets_the_answer_it_gets_alone(KeyValueCacheMode cache, double? threshold)
     {
         using var model = DiffusionModel.Load(GoldenPaths.Folder("llada"), CPU);
-        var sampler = new MaskedDiffusionSampler(model);
         var options = new MaskedSamplerOptions
         {
             AnswerLength = 8, BlockLength = 4, StepsPerBlock = 2, Cache = cache, ConfidenceThreshold = threshold, StopAtEndOfSequence = false,
         };
-        IReadOnlyList<int> shortPrompt = [117, 130, 95, 13, 112];
-        IReadOnlyList<int> longPrompt = [123, 118, 5, 125, 16, 103, 65, 122];
 
-        var batch = await sampler.GenerateAsync(new MaskedGenerationRequest([shortPrompt, longPrompt], options));
-        var aloneShort = await sampler.GenerateAsync(new MaskedGenerationRequest([shortPrompt], options));
-        var aloneLong = await sampler.GenerateAsync(new MaskedGenerationRequest([longPrompt], options));
-
-        Assert.Equal(aloneShort.Answers[0], batch.Answers[0]);
-        Assert.Equal(aloneLong.Answers[0], batch.Answers[1]);
+        await AssertBatchedRowsGetTheirAloneAnswers(model, options);
     }
 
     [Fact]
@@ -35,17 +27,9 @@ public class BatchingEquivalenceTests
         // Left padding keeps every answer's left neighbour a prompt token, which a shift_logits model reads.
         using var folder = new TempCheckpoint("llada", config => config["shift_logits"] = true);
         using var model = DiffusionModel.Load(folder.Directory, CPU);
-        var sampler = new MaskedDiffusionSampler(model);
         var options = new MaskedSamplerOptions { AnswerLength = 8, BlockLength = 4, StepsPerBlock = 2, StopAtEndOfSequence = false };
-        IReadOnlyList<int> shortPrompt = [117, 130, 95, 13, 112];
-        IReadOnlyList<int> longPrompt = [123, 118, 5, 125, 16, 103, 65, 122];
 
-        var batch = await sampler.GenerateAsync(new MaskedGenerationRequest([shortPrompt, longPrompt], options));
-        var aloneShort = await sampler.GenerateAsync(new MaskedGenerationRequest([shortPrompt], options));
-        var aloneLong = await sampler.GenerateAsync(new MaskedGenerationRequest([longPrompt], options));
-
-        Assert.Equal(aloneShort.Answers[0], batch.Answers[0]);
-        Assert.Equal(aloneLong.Answers[0], batch.Answers[1]);
+        await AssertBatchedRowsGetTheirAloneAnswers(model, options);
     }
 
     [Fact]
@@ -59,5 +43,20 @@ public class BatchingEquivalenceTests
         Assert.Equal(8, result.Answers[0].Count);
         Assert.DoesNotContain(127, result.Answers[0]);
         Assert.Equal(4, result.ForwardPasses);
+    }
+
+    /// <summary>A short and a long prompt batched together (the short one left-padded) get the answers each gets alone.</summary>
+    private static async Task AssertBatchedRowsGetTheirAloneAnswers(IMaskedDenoiser model, MaskedSamplerOptions options)
+    {
+        var sampler = new MaskedDiffusionSampler(model);
+        IReadOnlyList<int> shortPrompt = [117, 130, 95, 13, 112];
+        IReadOnlyList<int> longPrompt = [123, 118, 5, 125, 16, 103, 65, 122];
+
+        var batch = await sampler.GenerateAsync(new MaskedGenerationRequest([shortPrompt, longPrompt], options));
+        var aloneShort = await sampler.GenerateAsync(new MaskedGenerationRequest([shortPrompt], options));
+        var aloneLong = await sampler.GenerateAsync(new MaskedGenerationRequest([longPrompt], options));
+
+        Assert.Equal(aloneShort.Answers[0], batch.Answers[0]);
+        Assert.Equal(aloneLong.Answers[0], batch.Answers[1]);
     }
 }
