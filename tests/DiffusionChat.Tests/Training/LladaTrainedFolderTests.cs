@@ -85,6 +85,28 @@ public sealed class LladaTrainedFolderTests : IDisposable
         Assert.Equal("LowConfidence", (string?)defaults["remasking"]);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_chosen_sampler_block_is_written_as_the_generation_defaults_with_one_token_per_step(int block)
+    {
+        using var objective = setup.CreateMaskedObjective(samplerBlock: block);
+
+        var defaults = Assert.IsType<JsonObject>(objective.ModelConfig["generation_defaults"]);
+
+        Assert.Equal(block, (int)defaults["block_length"]!);
+        Assert.Equal(block, (int)defaults["steps"]!);
+    }
+
+    [Fact]
+    public void A_sampler_block_that_does_not_divide_the_answer_window_is_refused_naming_the_value()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => setup.CreateMaskedObjective(samplerBlock: 5));
+
+        Assert.Equal(5, error.ActualValue);
+        Assert.Contains("divide the 64-token answer window", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Create_gives_the_same_weights_for_the_same_seed_and_different_ones_for_another()
     {

@@ -87,6 +87,12 @@ internal sealed record TrainingOptions
     /// </summary>
     public double PrefixShare { get; init; }
 
+    /// <summary>
+    /// Masked objective only: the block length (one token per step) written into the model's <c>generation_defaults</c>,
+    /// so the card's command reproduces the shipped sampler settings; also the block of <see cref="BlockWiseShare"/>'s rows.
+    /// </summary>
+    public int SamplerBlock { get; init; } = Masked.MaskedDiffusionObjective.DefaultSamplerBlock;
+
     public int ChatExamples { get; init; } = 20000;
 
     public int HeldOutExamples { get; init; } = 500;
@@ -166,9 +172,15 @@ internal sealed record TrainingOptions
             throw new ArgumentException($"--block-wise-share and --prefix-share are alternative maskings; give one of them (got {BlockWiseShare.ToString(System.Globalization.CultureInfo.InvariantCulture)} and {PrefixShare.ToString(System.Globalization.CultureInfo.InvariantCulture)}).");
         }
 
-        if (Objective != "masked" && (CopyAlternate || CopyLeftToRightSteps > 0 || TieEmbeddings || ShiftLogits || BlockWiseShare > 0 || PrefixShare > 0))
+        if (Objective != "masked" && (CopyAlternate || CopyLeftToRightSteps > 0 || TieEmbeddings || ShiftLogits || BlockWiseShare > 0 || PrefixShare > 0
+            || SamplerBlock != Masked.MaskedDiffusionObjective.DefaultSamplerBlock))
         {
-            throw new ArgumentException($"--copy-alternate, --copy-left-to-right-steps, --tie-embeddings, --shift-logits, --block-wise-share and --prefix-share apply to --objective masked only (got '{Objective}'; the ar model is always tied and trains left to right).");
+            throw new ArgumentException($"--copy-alternate, --copy-left-to-right-steps, --tie-embeddings, --shift-logits, --block-wise-share, --prefix-share and --sampler-block apply to --objective masked only (got '{Objective}'; the ar model is always tied and trains left to right).");
+        }
+
+        if (SamplerBlock < 1 || Masked.MaskedDiffusionObjective.AnswerWindow % SamplerBlock != 0)
+        {
+            throw new ArgumentException($"--sampler-block {SamplerBlock} must divide the {Masked.MaskedDiffusionObjective.AnswerWindow}-token answer window (1, 2, 4, 8, 16, 32 or 64).");
         }
     }
 }

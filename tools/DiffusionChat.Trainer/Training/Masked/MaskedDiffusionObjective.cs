@@ -31,6 +31,7 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
     private readonly int context;
     private readonly BlockWiseMasking masking;
     private readonly PrefixMasking prefixMasking;
+    private readonly int samplerBlock;
 
     /// <param name="config">The architecture (mask and EOS ids included).</param>
     /// <param name="device">Where the model lives.</param>
@@ -46,16 +47,23 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
     /// Share of training rows masked with a clean answer prefix (<see cref="PrefixMasking"/>); 0 = none. Not together
     /// with <paramref name="blockWiseShare"/>. Held-out batches always use MDLM's masking.
     /// </param>
+    /// <param name="samplerBlock">
+    /// The block length of the sampler settings written as <c>generation_defaults</c> (one token per step), which is also
+    /// the block of <paramref name="blockWiseShare"/>'s rows; a divisor of the 64-token answer window.
+    /// </param>
     /// <exception cref="ArgumentException">Both shares are above 0.</exception>
-    public MaskedDiffusionObjective(LladaConfig config, Device device, int seed, SupervisedRows rows, long padTokenId, int context, double blockWiseShare = 0, double prefixShare = 0)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="samplerBlock"/> does not divide the answer window.</exception>
+    public MaskedDiffusionObjective(LladaConfig config, Device device, int seed, SupervisedRows rows, long padTokenId, int context, double blockWiseShare = 0, double prefixShare = 0, int samplerBlock = DefaultSamplerBlock)
     {
         ArgumentNullException.ThrowIfNull(rows);
+        ValidateSamplerBlock(samplerBlock);
+        this.samplerBlock = samplerBlock;
         if (blockWiseShare > 0 && prefixShare > 0)
         {
             throw new ArgumentException($"Block-wise masking (share {blockWiseShare}) and clean-prefix masking (share {prefixShare}) are alternatives; give one of them.", nameof(prefixShare));
         }
 
-        masking = new BlockWiseMasking(blockWiseShare, SampleOptions(rows.EndOfTurnId).BlockLength);
+        masking = new BlockWiseMasking(blockWiseShare, samplerBlock);
         prefixMasking = new PrefixMasking(prefixShare);
         denoiser = LladaDenoiser.Create(config, device, seed);
         checkpointModule = new CheckpointModule(denoiser.Transformer);
@@ -75,17 +83,35 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
     /// <summary>The denoiser being trained.</summary>
     public LladaDenoiser Denoiser => denoiser;
 
-    /// <summary>Sampler settings written as <c>generation_defaults</c> and used for the model card's samples.</summary>
-    /// <remarks>
-    /// 4-token blocks, one token per step: chosen on held-out conversations of another seed (99) than the reported
-    /// eval's (1234) among blocks of 32, 8, 4, 2 and 1 (<c>docs/training.md</c>, "Session 5 runs"). With 32-token
-    /// blocks the confident end-of-answer tokens fill the block's far end first and meet the copied name too early.
-    /// </remarks>
-    public static MaskedSamplerOptions SampleOptions(long endOfTurnId) => new()
+    /// <summary>The answer window of the written sampler settings, in tokens.</summary>
+    public const int AnswerWindow = 64;
+
+    /// <summary>
+    /// The default block of the written sampler settings: 4 tokens, chosen on held-out conversations of another seed (99)
+    /// than the reported eval's (1234) among blocks of 32, 8, 4, 2 and 1 for the session-5 model (<c>docs/training.md</c>,
+    /// "Session 5 runs"). With 32-token blocks the confident end-of-answer tokens fill the block's far end first and meet
+    /// the copied name too early. Another model may do better with another block (<c>--sampler-block</c>).
+    /// </summary>
+    public const int DefaultSamplerBlock = 4;
+
+    /// <summary>Rejects a sampler block that does not divide the answer window.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The block is not a divisor of <see cref="AnswerWindow"/>.</exception>
+    public static void ValidateSamplerBlock(int blockLength)
     {
-        AnswerLength = 64,
-        BlockLength = 4,
-        StepsPerBlock = 4,
+        if (blockLength < 1 || AnswerWindow % blockLength != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(blockLength), blockLength, $"The sampler block must divide the {AnswerWindow}-token answer window (1, 2, 4, 8, 16, 32 or 64).");
+        }
+    }
+
+    /// <summary>Sampler settings written as <c>generation_defaults</c> and used for the model card's samples: one token per step.</summary>
+    /// <param name="endOfTurnId">The chat template's end-of-turn id, a stop token.</param>
+    /// <param name="blockLength">Tokens per block (<see cref="DefaultSamplerBlock"/> unless the run chose another).</param>
+    public static MaskedSamplerOptions SampleOptions(long endOfTurnId, int blockLength = DefaultSamplerBlock) => new()
+    {
+        AnswerLength = AnswerWindow,
+        BlockLength = blockLength,
+        StepsPerBlock = blockLength,
         Remasking = RemaskingStrategy.LowConfidence,
         AdditionalStopTokenIds = [(int)endOfTurnId],
     };
@@ -95,7 +121,7 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
         get
         {
             var config = denoiser.Config.ToJson(padTokenId, context);
-            var sample = SampleOptions(rows.EndOfTurnId);
+            var sample = SampleOptions(rows.EndOfTurnId, samplerBlock);
             config["generation_defaults"] = new JsonObject
             {
                 ["steps"] = sample.StepsPerBlock,
@@ -177,7 +203,7 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
         try
         {
             var sampler = new MaskedDiffusionSampler(denoiser);
-            var request = new MaskedGenerationRequest(prompts, SampleOptions(rows.EndOfTurnId), 0);
+            var request = new MaskedGenerationRequest(prompts, SampleOptions(rows.EndOfTurnId, samplerBlock), 0);
             return sampler.GenerateAsync(request, null, cancellationToken).GetAwaiter().GetResult().Answers;
         }
         finally
