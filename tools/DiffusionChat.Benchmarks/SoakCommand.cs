@@ -75,7 +75,7 @@ internal static class SoakCommand
         double endRss = Median(readings.Where(r => r.Requests > args.Requests - window));
         double growth = (endRss - warmRss) / warmRss * 100;
 
-        var section = Section(args, model, warmup, window, (warmRss, endRss, growth), (warmManaged, endManaged), (warmTensors, endTensors), trace, clock.Elapsed);
+        var section = Section(args, model, mix, warmup, window, (warmRss, endRss, growth), (warmManaged, endManaged), (warmTensors, endTensors), trace, clock.Elapsed);
         Console.WriteLine(section);
         var doc = Path.Combine(args.DocsFolder, "reliability.md");
         var text = File.Exists(doc) ? File.ReadAllText(doc) : $"# Reliability\n\n{Begin}\n{End}\n";
@@ -100,7 +100,7 @@ internal static class SoakCommand
     // A model without a key/value cache soaks the other paths.
     private static (string Name, DiffusionGenerationOptions Knobs)[] PathsOf(BenchmarkModel model) => Mix.Where(m => model.CanRun(m.Knobs)).ToArray();
 
-    private static string Section(BenchmarkArguments args, BenchmarkModel model, int warmup, int window, (double Warm, double End, double Growth) rss,
+    private static string Section(BenchmarkArguments args, BenchmarkModel model, (string Name, DiffusionGenerationOptions Knobs)[] mix, int warmup, int window, (double Warm, double End, double Growth) rss,
         (double Warm, double End) managed, (long? Warm, long? End) tensors, List<(int Requests, double RssMiB)> trace, TimeSpan duration)
     {
         var (warmRss, endRss, growth) = rss;
@@ -110,7 +110,7 @@ internal static class SoakCommand
         var md = new StringBuilder();
         md.AppendLine(c, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {MachineInfo.Describe()}; took {duration.TotalMinutes:F1} min.").AppendLine();
         md.AppendLine(c, $"Command: `{args.CommandLine}` ({arenas})").AppendLine();
-        md.AppendLine(c, $"Model `{model.Name}` ({model.Family}); {args.Requests} requests of {args.SoakAnswerTokens} answer tokens in 8-token blocks of 2 steps, {args.SoakConcurrency} at a time on one client, cycling {string.Join(", ", PathsOf(model).Select(m => m.Name))}; the first {warmup} are warm-up. RSS is read after every round of {args.SoakConcurrency}, between batches.").AppendLine();
+        md.AppendLine(c, $"Model `{model.Name}` ({model.Family}); {args.Requests} requests of {args.SoakAnswerTokens} answer tokens in 8-token blocks of 2 steps, {args.SoakConcurrency} at a time on one client, cycling {string.Join(", ", mix.Select(m => m.Name))}; the first {warmup} are warm-up. RSS is read after every round of {args.SoakConcurrency}, between batches.").AppendLine();
         md.AppendLine("| figure | value |");
         md.AppendLine("|---|---:|");
         md.AppendLine(c, $"| RSS after warm-up: median of the readings after each round, requests {warmup + 1}-{warmup + window} | {warmRss:F1} MiB |");

@@ -178,7 +178,7 @@ internal sealed record TrainingOptions
             throw new ArgumentException($"--copy-alternate, --copy-left-to-right-steps, --tie-embeddings, --shift-logits, --block-wise-share, --prefix-share and --sampler-block apply to --objective masked only (got '{Objective}'; the ar model is always tied and trains left to right).");
         }
 
-        if (SamplerBlock < 1 || Masked.MaskedDiffusionObjective.AnswerWindow % SamplerBlock != 0)
+        if (!Masked.MaskedDiffusionObjective.DividesAnswerWindow(SamplerBlock))
         {
             throw new ArgumentException($"--sampler-block {SamplerBlock} must divide the {Masked.MaskedDiffusionObjective.AnswerWindow}-token answer window (1, 2, 4, 8, 16, 32 or 64).");
         }

@@ -94,11 +94,14 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
     /// </summary>
     public const int DefaultSamplerBlock = 4;
 
+    /// <summary>Whether a block length divides the answer window (a whole number of blocks per answer).</summary>
+    public static bool DividesAnswerWindow(int blockLength) => blockLength >= 1 && AnswerWindow % blockLength == 0;
+
     /// <summary>Rejects a sampler block that does not divide the answer window.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The block is not a divisor of <see cref="AnswerWindow"/>.</exception>
     public static void ValidateSamplerBlock(int blockLength)
     {
-        if (blockLength < 1 || AnswerWindow % blockLength != 0)
+        if (!DividesAnswerWindow(blockLength))
         {
             throw new ArgumentOutOfRangeException(nameof(blockLength), blockLength, $"The sampler block must divide the {AnswerWindow}-token answer window (1, 2, 4, 8, 16, 32 or 64).");
         }
