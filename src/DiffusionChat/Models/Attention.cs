@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models;
 
@@ -20,10 +21,10 @@ internal static class Attention
     {
         using var scope = NewDisposeScope();
         var scale = 1.0 / Math.Sqrt(q.shape[^1]);
-        var scores = q.matmul(k.transpose(-2, -1)) * scale;
+        var scores = q.matmul(k.transpose(-2, -1)).Times(scale);
         if (allowed is not null)
         {
-            scores = scores.masked_fill(allowed.logical_not(), double.NegativeInfinity);
+            scores = scores.FillMasked(allowed.logical_not(), double.NegativeInfinity);
         }
 
         var weights = scores.softmax(-1);

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models;
 
@@ -41,7 +42,7 @@ internal static class DenoiserInputs
 
     /// <summary>Positions 0..L-1 for every row when none are given.</summary>
     public static Tensor Positions(Tensor? positionIds, long batch, long length, Device device) =>
-        positionIds?.to(int64) ?? arange(length, dtype: int64, device: device).unsqueeze(0).expand(batch, length);
+        positionIds?.to(int64) ?? HeldScalars.Range(0, length, int64, device).unsqueeze(0).expand(batch, length);
 
     private static void CheckDevice(Tensor t, Device device, string paramName)
     {

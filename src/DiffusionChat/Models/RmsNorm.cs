@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models;
 
@@ -42,7 +43,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         // Half-precision squares lose too much; float64 inputs keep their precision.
         var x = input.to(RotaryPositions.AtLeastFloat32(input.dtype));
-        var normed = x * (x.pow(2).mean([-1], keepdim: true) + eps).rsqrt();
+        var normed = x * x.Power(2).mean([-1], keepdim: true).Plus(eps).rsqrt();
         return (weight * normed.to(input.dtype)).MoveToOuterDisposeScope();
     }
 }

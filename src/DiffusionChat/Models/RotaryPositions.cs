@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models;
 
@@ -32,7 +33,7 @@ internal static class RotaryPositions
         var x1 = xf[.., .., .., ..(int)half];
         var x2 = xf[.., .., .., (int)half..];
         var rotated = cat([x2.neg(), x1], -1);
-        return (xf * cos.to(xf.dtype) + rotated * sin.to(xf.dtype)).to(x.dtype).MoveToOuterDisposeScope();
+        return (xf * cos.to(xf.dtype)).Plus(rotated * sin.to(xf.dtype)).to(x.dtype).MoveToOuterDisposeScope();
     }
 
     /// <summary>float64 stays float64; everything else is computed in float32 (bfloat16/float16 models).</summary>

@@ -1,6 +1,7 @@
 using DiffusionChat.Models;
 using TorchSharp;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Sampling;
 
@@ -95,7 +96,7 @@ public sealed class MaskedDiffusionSampler
                     forwardPasses++;
 
                     var current = x[.., (int)start..(int)end];
-                    var candidates = current.eq(mask).logical_and(activeRows);
+                    var candidates = current.IsEqualTo(mask).logical_and(activeRows);
                     var (tokens, probability, score) = TokenPrediction.Predict(blockLogits, mask, options, noise);
                     int count = inner < schedule.Length ? schedule[inner] : 0;
                     var transfer = TransferSelection.Select(score, probability, candidates, count, options.ConfidenceThreshold);

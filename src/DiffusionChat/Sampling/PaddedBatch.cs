@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Sampling;
 
@@ -36,7 +37,7 @@ internal sealed record PaddedBatch(Tensor Ids, Tensor? AttentionMask, Tensor? Po
 
         var mask = tensor(keep, [rows, total], dtype: int64, device: device);
         using var counted = mask.cumsum(1);
-        var positions = (counted - 1).clamp_min(0);
+        var positions = counted.Minus(1).ClampMin(0);
         return new PaddedBatch(x, mask.to(@bool), positions, promptLength);
     }
 }

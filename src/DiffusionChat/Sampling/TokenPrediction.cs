@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Sampling;
 
@@ -22,12 +23,12 @@ internal static class TokenPrediction
         var l64 = logits.to(float64);
         var probs = l64.softmax(-1);
         var choice = Filter(l64, options);
-        choice = choice.index_fill(-1, tensor(new[] { maskTokenId }, device: logits.device), double.NegativeInfinity);
+        choice = choice.IndexFilled(-1, tensor(new[] { maskTokenId }, device: logits.device), double.NegativeInfinity);
         if (options.Temperature > 0)
         {
             // Gumbel-max: argmax(l/T - log(-log u)) samples softmax(l/T).
-            var u = noise.Uniform(choice.shape).clamp_min(1e-300);
-            choice = choice / options.Temperature - u.log().neg().log();
+            var u = noise.Uniform(choice.shape).ClampMin(1e-300);
+            choice = choice.DividedBy(options.Temperature) - u.log().neg().log();
         }
 
         var tokens = choice.argmax(-1);
@@ -37,7 +38,7 @@ internal static class TokenPrediction
             RemaskingStrategy.LowConfidence => p,
             RemaskingStrategy.Random => noise.Uniform(p.shape),
             RemaskingStrategy.TopTwoMargin => TopTwoMargin(probs),
-            RemaskingStrategy.Entropy => (probs * probs.clamp_min(1e-300).log()).sum(-1),
+            RemaskingStrategy.Entropy => (probs * probs.ClampMin(1e-300).log()).sum(-1),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Remasking, "Unknown remasking strategy."),
         };
         return (tokens.MoveToOuterDisposeScope(), p.MoveToOuterDisposeScope(), score.MoveToOuterDisposeScope());
@@ -56,7 +57,7 @@ internal static class TokenPrediction
         if (options.TopK is { } k && k < l64.shape[^1])
         {
             var (kth, _) = result.topk(k, -1);
-            result = result.masked_fill(result.lt(kth[.., .., ^1..]), double.NegativeInfinity);
+            result = result.FillMasked(result.lt(kth[.., .., ^1..]), double.NegativeInfinity);
         }
 
         if (options.TopP is { } topP && topP < 1)
@@ -64,9 +65,9 @@ internal static class TokenPrediction
             var (sorted, order) = result.sort(-1, descending: true);
             var cumulative = sorted.softmax(-1).cumsum(-1);
             // Drop a token when the mass before it already reaches top-p, so the token crossing top-p is kept.
-            var dropSorted = (cumulative - sorted.softmax(-1)).ge(topP);
+            var dropSorted = (cumulative - sorted.softmax(-1)).IsAtLeast(topP);
             var drop = zeros_like(sorted).scatter(-1, order, dropSorted.to(float64)).to(@bool);
-            result = result.masked_fill(drop, double.NegativeInfinity);
+            result = result.FillMasked(drop, double.NegativeInfinity);
         }
 
         return result;

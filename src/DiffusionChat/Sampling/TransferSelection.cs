@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Sampling;
 
@@ -19,12 +20,12 @@ internal static class TransferSelection
     public static Tensor Select(Tensor score, Tensor probability, Tensor candidates, int count, double? threshold)
     {
         using var scope = NewDisposeScope();
-        var ranked = score.masked_fill(candidates.logical_not(), double.NegativeInfinity);
+        var ranked = score.FillMasked(candidates.logical_not(), double.NegativeInfinity);
         var (_, order) = ranked.sort(-1, descending: true, stable: true);
         var rank = order.argsort(-1);
         var chosen = threshold is { } t
-            ? rank.eq(0).logical_or(probability.ge(t))
-            : rank.lt(count);
+            ? rank.IsEqualTo(0).logical_or(probability.IsAtLeast(t))
+            : rank.IsLessThan(count);
         return chosen.logical_and(candidates).MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,7 @@
 using DiffusionChat.Models.Llada;
 using DiffusionChat.Sampling;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Cli.Golden;
 
@@ -37,7 +38,7 @@ internal static class FastDllmReplay
         };
 
         var prompt = folder.Tensor(file, $"{run}.prompt");
-        var initial = cat([prompt, full(prompt.shape[0], answer, model.MaskTokenId, dtype: int64)], 1);
+        var initial = cat([prompt, HeldScalars.Filled([prompt.shape[0], answer], model.MaskTokenId, int64, null)], 1);
         using var recorder = new SamplerTraceRecorder(initial, model.MaskTokenId, options.ConfidenceThreshold is not null);
         var result = new MaskedDiffusionSampler(model).Generate(
             new MaskedGenerationRequest(GoldenPrompts.Rows(prompt), options), null, recorder.Record, cancellationToken);

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Cli.Golden;
 
@@ -22,13 +23,13 @@ internal static class GoldenCompare
         using var scope = NewDisposeScope();
         var a = actual.cpu().to(float64);
         var e = expected.cpu().to(float64);
-        var isSentinel = e.le(sentinel);
-        if (a.masked_select(isSentinel).gt(sentinel).any().item<bool>())
+        var isSentinel = e.IsAtMost(sentinel);
+        if (a.masked_select(isSentinel).IsGreaterThan(sentinel).any().item<bool>())
         {
             return double.PositiveInfinity;
         }
 
-        return (a - e).abs().masked_fill(isSentinel, 0).max().item<double>();
+        return (a - e).abs().FillMasked(isSentinel, 0).max().item<double>();
     }
 
     /// <summary>Whether two integer tensors are equal element-wise (shape included).</summary>
@@ -56,6 +57,6 @@ internal static class GoldenCompare
             return false;
         }
 
-        return (a - e).abs().masked_fill(eInf, 0).max().item<double>() <= atol;
+        return (a - e).abs().FillMasked(eInf, 0).max().item<double>() <= atol;
     }
 }

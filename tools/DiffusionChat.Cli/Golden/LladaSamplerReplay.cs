@@ -1,6 +1,7 @@
 using DiffusionChat.Models.Llada;
 using DiffusionChat.Sampling;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Cli.Golden;
 
@@ -25,7 +26,7 @@ internal static class LladaSamplerReplay
 
         var prompt = folder.Tensor(file, "prompt");
         var prompts = GoldenPrompts.Rows(prompt);
-        var initial = cat([prompt, full(prompt.shape[0], answer, model.MaskTokenId, dtype: int64)], 1);
+        var initial = cat([prompt, HeldScalars.Filled([prompt.shape[0], answer], model.MaskTokenId, int64, null)], 1);
         using var recorder = new SamplerTraceRecorder(initial, model.MaskTokenId, thresholdMode: false);
         var result = new MaskedDiffusionSampler(model).Generate(new MaskedGenerationRequest(prompts, options), null, recorder.Record, cancellationToken);
 

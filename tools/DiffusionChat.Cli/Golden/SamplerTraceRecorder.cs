@@ -1,6 +1,7 @@
 using DiffusionChat.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Cli.Golden;
 
@@ -43,14 +44,14 @@ internal sealed class SamplerTraceRecorder : IDisposable
         var candidates = zeros(rows, total, dtype: int64);
         candidates[.., (int)s..(int)e] = cand.to(int64);
 
-        var x0Window = full(rows, total, -1L, dtype: int64);
+        var x0Window = HeldScalars.Filled([rows, total], -1L, int64, null);
         x0Window[.., (int)t.WindowStart..(int)t.WindowEnd] = before[.., (int)t.WindowStart..(int)t.WindowEnd];
         x0Window[.., (int)s..(int)e] = where(cand, blockArgmax, before[.., (int)s..(int)e]);
 
         // LLaDA generate(): where(x == mask, argmax, x) over the whole sequence (full-sequence calls only).
-        var x0All = t.Kind == SamplerCallKind.Full ? where(before.eq(maskTokenId), argmax, before) : x0Window.clone();
+        var x0All = t.Kind == SamplerCallKind.Full ? where(before.IsEqualTo(maskTokenId), argmax, before) : x0Window.clone();
 
-        var confidence = full(rows, total, double.NegativeInfinity, dtype: float64);
+        var confidence = HeldScalars.Filled([rows, total], double.NegativeInfinity, float64, null);
         confidence[.., (int)s..(int)e] = where(cand, t.Probability.cpu(), tensor(double.NegativeInfinity, dtype: float64));
 
         var transfer = zeros(rows, total, dtype: int64);

@@ -7,6 +7,7 @@ using DiffusionChat.Models.Simplex;
 using DiffusionChat.Tools;
 using TorchSharp;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Cli.TinyModels;
 
@@ -130,7 +131,7 @@ internal static class TinyModelWriter
 
     // Fresh weights plus seeded noise: spread-out logits, so greedy answers differ from prompt to prompt.
     private static RandomModelWriter.Draw Noised(Generator generator) =>
-        (_, initialised) => initialised + (randn(initialised.shape, generator: generator) * (initialised.dim() == 1 ? 0.1 : 0.5));
+        (_, initialised) => initialised.Plus(randn(initialised.shape, generator: generator).Times(initialised.dim() == 1 ? 0.1 : 0.5));
 
     /// <summary>The special-token ids a tiny model's config needs, read from <c>tokenizer_config.json</c>.</summary>
     private sealed record SpecialIds(int VocabSize, int EndOfText, int Mask, int Pad)

@@ -1,6 +1,7 @@
 using DiffusionChat.Models;
 using DiffusionChat.Models.Autoregressive;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Trainer.Evaluation;
 
@@ -47,15 +48,15 @@ internal static class HeldOutLikelihood
         return PerScoredToken(rows, cancellationToken, row =>
         {
             var clean = tensor(row, [1, row.Length], device: device).expand(draws, row.Length);
-            var u = (rand(1, generator: generator, device: device) + arange(draws, ScalarType.Float32, device)) / draws;
-            var time = MinimumTime + ((1 - MinimumTime) * u);
+            var u = rand(1, generator: generator, device: device).Plus(HeldScalars.Range(0, draws, ScalarType.Float32, device)).DividedBy(draws);
+            var time = u.Times(1 - MinimumTime).Plus(MinimumTime);
             var scored = ones(draws, row.Length, ScalarType.Bool, device);
             scored[.., 0] = false; // the context token stays visible
             var masked = rand(draws, row.Length, generator: generator, device: device).lt(time.unsqueeze(1)).logical_and(scored);
-            var logits = denoiser.Forward(clean.masked_fill(masked, denoiser.MaskTokenId)).to(ScalarType.Float32);
-            logits = logits.index_fill(-1, tensor(new[] { denoiser.MaskTokenId }, device: device), double.NegativeInfinity); // SUBS
+            var logits = denoiser.Forward(clean.FillMasked(masked, denoiser.MaskTokenId)).to(ScalarType.Float32);
+            logits = logits.IndexFilled(-1, tensor(new[] { denoiser.MaskTokenId }, device: device), double.NegativeInfinity); // SUBS
             var nll = -logits.log_softmax(-1).gather(-1, clean.unsqueeze(-1)).squeeze(-1);
-            return ((nll * (1.0 / time).unsqueeze(1)).masked_fill(masked.logical_not(), 0).sum() / draws).item<float>();
+            return (nll * time.DividedInto(1.0).unsqueeze(1)).FillMasked(masked.logical_not(), 0).sum().DividedBy(draws).item<float>();
         });
     }
 

@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Trainer.Training;
 
@@ -48,15 +49,15 @@ internal sealed class AdamW : IDisposable
                 continue;
             }
 
-            mean.mul_(beta1).add_(gradient, alpha: 1 - beta1);
-            variance.mul_(beta2).addcmul_(gradient, gradient, value: 1 - beta2);
+            mean.TimesInPlace(beta1).PlusScaledInPlace(gradient, 1 - beta1);
+            variance.TimesInPlace(beta2).PlusScaledProductInPlace(gradient, gradient, 1 - beta2);
             if (weightDecay > 0 && parameter.dim() >= 2)
             {
-                parameter.mul_(1 - (learningRate * weightDecay));
+                parameter.TimesInPlace(1 - (learningRate * weightDecay));
             }
 
-            var denominator = (variance / correction2).sqrt_().add_(epsilon);
-            parameter.addcdiv_(mean, denominator, value: -learningRate / correction1);
+            var denominator = variance.DividedBy(correction2).sqrt_().PlusInPlace(epsilon);
+            parameter.PlusScaledQuotientInPlace(mean, denominator, -learningRate / correction1);
         }
     }
 

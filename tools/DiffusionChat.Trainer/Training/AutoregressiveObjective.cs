@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using DiffusionChat.Models.Autoregressive;
 using TorchSharp;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Trainer.Training;
 
@@ -70,7 +71,7 @@ internal sealed class AutoregressiveObjective : ITrainingObjective
         {
             if (parameter.shape.Length == 1)
             {
-                parameter.fill_(1.0);
+                parameter.FillWith(1.0);
             }
             else
             {

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Trainer.Training;
 
@@ -19,6 +20,6 @@ internal static class NextTokenLoss
         var targets = batch.InputIds[TensorIndex.Colon, TensorIndex.Slice(1)]; // [B, T-1]
         var weights = batch.LossMask[TensorIndex.Colon, TensorIndex.Slice(1)].to(ScalarType.Float32);
         var perToken = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), targets.reshape(-1), reduction: nn.Reduction.None);
-        return ((perToken * weights.reshape(-1)).sum() / weights.sum().clamp_min(1)).MoveToOuterDisposeScope();
+        return ((perToken * weights.reshape(-1)).sum() / weights.sum().ClampMin(1)).MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models.Autoregressive;
 
@@ -69,8 +70,8 @@ public sealed class LlamaAttention : nn.Module
             v = v.repeat_interleave(heads / keyValueHeads, dim: 1);
         }
 
-        var scores = matmul(q, k.transpose(-2, -1)) / Math.Sqrt(headDim); // [B, H, T, S]
-        scores = scores.masked_fill(allowed.logical_not(), double.NegativeInfinity);
+        var scores = matmul(q, k.transpose(-2, -1)).DividedBy(Math.Sqrt(headDim)); // [B, H, T, S]
+        scores = scores.FillMasked(allowed.logical_not(), double.NegativeInfinity);
         var attended = matmul(scores.softmax(-1), v); // [B, H, T, D]
         var merged = attended.transpose(1, 2).reshape(batch, tokens, heads * headDim);
         return o_proj.forward(merged).MoveToOuterDisposeScope();

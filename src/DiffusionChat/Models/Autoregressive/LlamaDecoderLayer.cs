@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models.Autoregressive;
 
@@ -37,7 +38,7 @@ public sealed class LlamaDecoderLayer : nn.Module
     {
         ArgumentNullException.ThrowIfNull(hidden);
         using var scope = NewDisposeScope();
-        var attended = hidden + self_attn.Forward(input_layernorm.forward(hidden), cos, sin, allowed, cache, layer);
-        return (attended + mlp.forward(post_attention_layernorm.forward(attended))).MoveToOuterDisposeScope();
+        var attended = hidden.Plus(self_attn.Forward(input_layernorm.forward(hidden), cos, sin, allowed, cache, layer));
+        return attended.Plus(mlp.forward(post_attention_layernorm.forward(attended))).MoveToOuterDisposeScope();
     }
 }

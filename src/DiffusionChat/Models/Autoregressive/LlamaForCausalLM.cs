@@ -2,6 +2,7 @@ using DiffusionChat.Checkpoints;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models.Autoregressive;
 
@@ -73,7 +74,7 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
         ArgumentNullException.ThrowIfNull(input);
         using var scope = NewDisposeScope();
         var tokens = input.shape[1];
-        var positions = arange(tokens, ScalarType.Int64, input.device).unsqueeze(0).expand(input.shape[0], tokens);
+        var positions = HeldScalars.Range(0, tokens, ScalarType.Int64, input.device).unsqueeze(0).expand(input.shape[0], tokens);
         var allowed = ones(tokens, tokens, ScalarType.Bool, input.device).tril().unsqueeze(0).unsqueeze(0); // [1, 1, T, T]
         return Logits(model.Forward(input, positions, allowed, null)).MoveToOuterDisposeScope();
     }
@@ -102,9 +103,9 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
 
         using var scope = NewDisposeScope();
         var device = inputIds.device;
-        var positions = (keyValid.to(ScalarType.Int64).cumsum(1) - 1).clamp_min(0)[TensorIndex.Ellipsis, TensorIndex.Slice(past)]; // [B, T]
-        var queryIndex = arange(past, past + tokens, ScalarType.Int64, device).unsqueeze(1); // [T, 1]
-        var keyIndex = arange(past + tokens, ScalarType.Int64, device).unsqueeze(0); // [1, S]
+        var positions = keyValid.to(ScalarType.Int64).cumsum(1).Minus(1).ClampMin(0)[TensorIndex.Ellipsis, TensorIndex.Slice(past)]; // [B, T]
+        var queryIndex = HeldScalars.Range(past, past + tokens, ScalarType.Int64, device).unsqueeze(1); // [T, 1]
+        var keyIndex = HeldScalars.Range(0, past + tokens, ScalarType.Int64, device).unsqueeze(0); // [1, S]
         var causal = keyIndex.le(queryIndex); // [T, S]
         var self = keyIndex.eq(queryIndex);
         var allowed = causal.unsqueeze(0).logical_and(keyValid.unsqueeze(1)).logical_or(self.unsqueeze(0)).unsqueeze(1); // [B, 1, T, S]

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models.Autoregressive;
 
@@ -15,7 +16,7 @@ internal static class RotaryEmbedding
     public static (Tensor Cos, Tensor Sin) Tables(Tensor positions, int headDim, double theta)
     {
         using var scope = NewDisposeScope();
-        var inverseFrequency = pow(theta, -arange(0, headDim, 2, ScalarType.Float32, positions.device) / headDim); // [headDim/2]
+        var inverseFrequency = HeldScalars.PowerOf(theta, HeldScalars.Range(0, headDim, ScalarType.Float32, positions.device, step: 2).neg().DividedBy(headDim)); // [headDim/2]
         var angles = positions.to(ScalarType.Float32).unsqueeze(-1) * inverseFrequency; // [batch, tokens, headDim/2]
         var both = cat([angles, angles], -1).unsqueeze(1); // [batch, 1, tokens, headDim]
         return (both.cos().MoveToOuterDisposeScope(), both.sin().MoveToOuterDisposeScope());
@@ -27,6 +28,6 @@ internal static class RotaryEmbedding
         using var scope = NewDisposeScope();
         var halves = x.chunk(2, -1);
         var rotated = cat([-halves[1], halves[0]], -1);
-        return (x * cos.to(x.dtype) + rotated * sin.to(x.dtype)).MoveToOuterDisposeScope();
+        return (x * cos.to(x.dtype)).Plus(rotated * sin.to(x.dtype)).MoveToOuterDisposeScope();
     }
 }

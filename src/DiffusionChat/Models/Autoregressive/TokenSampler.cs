@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models.Autoregressive;
 
@@ -21,11 +22,11 @@ public static class TokenSampler
             return logits.argmax(-1).MoveToOuterDisposeScope();
         }
 
-        var scaled = logits.to(ScalarType.Float32) / options.Temperature;
+        var scaled = logits.to(ScalarType.Float32).DividedBy(options.Temperature);
         if (options.TopK is { } k)
         {
             var kth = scaled.topk(k, dim: -1).values[TensorIndex.Ellipsis, TensorIndex.Slice(k - 1, k)]; // [B, 1]
-            scaled = scaled.masked_fill(scaled.lt(kth), double.NegativeInfinity);
+            scaled = scaled.FillMasked(scaled.lt(kth), double.NegativeInfinity);
         }
 
         if (options.TopP is { } p && p < 1)
@@ -33,9 +34,9 @@ public static class TokenSampler
             var (sorted, order) = scaled.sort(-1, descending: true);
             var probabilities = sorted.softmax(-1);
             // Drop a token when the more likely ones already reach p; the most likely token always stays.
-            var drop = (probabilities.cumsum(-1) - probabilities).gt(p);
-            var kept = sorted.masked_fill(drop, double.NegativeInfinity);
-            scaled = full_like(scaled, double.NegativeInfinity).scatter(-1, order, kept);
+            var drop = (probabilities.cumsum(-1) - probabilities).IsGreaterThan(p);
+            var kept = sorted.FillMasked(drop, double.NegativeInfinity);
+            scaled = HeldScalars.FilledLike(scaled, double.NegativeInfinity).scatter(-1, order, kept);
         }
 
         return multinomial(scaled.softmax(-1), 1, generator: generator).squeeze(-1).MoveToOuterDisposeScope();

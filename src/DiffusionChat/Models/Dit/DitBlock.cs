@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models.Dit;
 
@@ -60,12 +61,12 @@ internal sealed class DitBlock : nn.Module
 
         var (keys, values) = cached is { } kv ? Splice(kv, k, v, start) : (k, v);
         var att = Models.Attention.ScaledDotProduct(q, keys, values, allowed).transpose(1, 2).reshape(b, w, -1);
-        x = x + gateMsa * attn_out.forward(att);
-        x = x + gateMlp * mlp.forward(Modulate(norm2.forward(x), shiftMlp, scaleMlp));
+        x = x.Plus(gateMsa * attn_out.forward(att));
+        x = x.Plus(gateMlp * mlp.forward(Modulate(norm2.forward(x), shiftMlp, scaleMlp)));
         return (x.MoveToOuterDisposeScope(), k.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope());
     }
 
-    internal static Tensor Modulate(Tensor x, Tensor shift, Tensor scale) => x * (scale + 1) + shift;
+    internal static Tensor Modulate(Tensor x, Tensor shift, Tensor scale) => (x * scale.Plus(1.0)).Plus(shift);
 
     /// <summary>Keys/values of the whole sequence: cached outside the window, fresh inside it.</summary>
     internal static (Tensor Keys, Tensor Values) Splice((Tensor Keys, Tensor Values) cached, Tensor k, Tensor v, long start)

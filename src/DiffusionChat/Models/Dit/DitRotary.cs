@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models.Dit;
 
@@ -10,7 +11,7 @@ internal sealed class DitRotary : nn.Module
     public DitRotary(int headDim, Device device) : base(nameof(DitRotary))
     {
         using var basis = tensor(10000f, dtype: float32, device: device);
-        using var exponent = arange(0, headDim, 2, dtype: float32, device: device) / headDim;
+        using var exponent = HeldScalars.Range(0, headDim, float32, device, step: 2).DividedBy(headDim);
         var inv = basis.pow(exponent).reciprocal();
         register_buffer("inv_freq", inv.to(float32), persistent: true);
     }

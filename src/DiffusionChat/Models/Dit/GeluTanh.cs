@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models.Dit;
 
@@ -10,7 +11,7 @@ internal sealed class GeluTanh() : nn.Module<Tensor, Tensor>(nameof(GeluTanh))
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var inner = (input + input.pow(3) * 0.044715) * Math.Sqrt(2.0 / Math.PI);
-        return (input * 0.5 * (inner.tanh() + 1.0)).MoveToOuterDisposeScope();
+        var inner = input.Plus(input.Power(3).Times(0.044715)).Times(Math.Sqrt(2.0 / Math.PI));
+        return (input.Times(0.5) * inner.tanh().Plus(1.0)).MoveToOuterDisposeScope();
     }
 }

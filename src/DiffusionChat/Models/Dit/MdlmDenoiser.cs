@@ -2,6 +2,7 @@ using DiffusionChat.Checkpoints;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models.Dit;
 
@@ -98,8 +99,8 @@ public sealed class MdlmDenoiser : TransformerDenoiser
         }
 
         // Integer block indices: Tensor '/' is true division, which would make the mask plain causal.
-        var queryBlock = arange(start, start + w, dtype: int64, device: Device).div(bs, RoundingMode.floor).unsqueeze(1);
-        var keyBlock = arange(l, dtype: int64, device: Device).div(bs, RoundingMode.floor).unsqueeze(0);
+        var queryBlock = HeldScalars.Range(start, start + w, int64, Device).FloorDividedBy(bs).unsqueeze(1);
+        var keyBlock = HeldScalars.Range(0, l, int64, Device).FloorDividedBy(bs).unsqueeze(0);
         var blockCausal = keyBlock.le(queryBlock).unsqueeze(0).unsqueeze(0);
         return keyMask is null ? blockCausal : blockCausal.logical_and(keyMask);
     }

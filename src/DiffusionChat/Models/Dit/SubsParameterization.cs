@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models.Dit;
 
@@ -27,11 +28,11 @@ public static class SubsParameterization
         ArgumentNullException.ThrowIfNull(ids);
         using var scope = NewDisposeScope();
         var vocab = logits.shape[^1];
-        var maskColumn = zeros(vocab, dtype: logits.dtype, device: logits.device).index_fill_(0, tensor(new[] { maskTokenId }, device: logits.device), NegativeInfinity);
-        var shifted = logits + maskColumn;
+        var maskColumn = zeros(vocab, dtype: logits.dtype, device: logits.device).IndexFillWith(0, tensor(new[] { maskTokenId }, device: logits.device), NegativeInfinity);
+        var shifted = logits.Plus(maskColumn);
         shifted = shifted - shifted.logsumexp(-1, keepdim: true);
-        var unmasked = ids.ne(maskTokenId).unsqueeze(-1);
-        var carried = full_like(shifted, NegativeInfinity).scatter(-1, ids.unsqueeze(-1), zeros_like(shifted[.., .., ..1]));
+        var unmasked = ids.IsNotEqualTo(maskTokenId).unsqueeze(-1);
+        var carried = HeldScalars.FilledLike(shifted, NegativeInfinity).scatter(-1, ids.unsqueeze(-1), zeros_like(shifted[.., .., ..1]));
         return where(unmasked, carried, shifted).MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models.Dit;
 
@@ -30,7 +31,7 @@ internal sealed class TimestepEmbedder : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         const int half = FrequencyFeatures / 2;
-        var freqs = exp(-Math.Log(10000) * arange(0, half, dtype: float32, device: input.device) / half);
+        var freqs = exp(HeldScalars.Range(0, half, float32, input.device).Times(-Math.Log(10000)).DividedBy(half));
         var args = input.to(float32).unsqueeze(-1) * freqs.unsqueeze(0);
         var features = cat([args.cos(), args.sin()], -1).to(mlp.parameters().First().dtype);
         return mlp.forward(features).MoveToOuterDisposeScope();

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models.Llada;
 
@@ -68,9 +69,9 @@ internal sealed class LladaBlock : nn.Module
         }
 
         var att = Attention.ScaledDotProduct(q, keys, values, allowed).transpose(1, 2).reshape(b, w, -1);
-        x = x + attn_out.forward(att);
+        x = x.Plus(attn_out.forward(att));
         h = ff_norm.forward(x);
-        x = x + ff_out.forward(nn.functional.silu(ff_proj.forward(h)) * up_proj.forward(h));
+        x = x.Plus(ff_out.forward(nn.functional.silu(ff_proj.forward(h)) * up_proj.forward(h)));
         return (x.MoveToOuterDisposeScope(), k.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope());
     }
 }

@@ -2,6 +2,7 @@ using DiffusionChat.Checkpoints;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models.Llada;
 
@@ -76,7 +77,7 @@ public sealed class LladaDenoiser : TransformerDenoiser
             {
                 if (parameter.dim() == 1)
                 {
-                    parameter.fill_(1.0);
+                    parameter.FillWith(1.0);
                 }
                 else
                 {
@@ -121,7 +122,7 @@ public sealed class LladaDenoiser : TransformerDenoiser
 
         using var scope = NewDisposeScope();
         long length = ids.shape[1];
-        var positions = arange(length, ScalarType.Int64, ids.device).unsqueeze(0).expand(ids.shape[0], length);
+        var positions = HeldScalars.Range(0, length, ScalarType.Int64, ids.device).unsqueeze(0).expand(ids.shape[0], length);
         var allowed = Attention.KeyMask(valid)!;
         if (causal)
         {

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models.Llada;
 
@@ -32,7 +33,7 @@ internal sealed class LladaTransformer : nn.Module
 
         // rope_theta^(-2i/headDim) in float32 like the reference (not a checkpoint tensor, so not registered).
         using var basis = tensor((float)config.RopeTheta, dtype: float32, device: device);
-        using var exponent = arange(0, config.HeadDim, 2, dtype: float32, device: device) / config.HeadDim;
+        using var exponent = HeldScalars.Range(0, config.HeadDim, float32, device, step: 2).DividedBy(config.HeadDim);
         inverseFrequencies = basis.pow(exponent).reciprocal();
     }
 

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models.Simplex;
 
@@ -44,7 +45,7 @@ internal sealed class RobertaEmbeddings : nn.Module<Tensor, Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         using var typeZero = zeros(1, dtype: ScalarType.Int64, device: inputsEmbeds.device);
-        var sum = inputsEmbeds + token_type_embeddings.call(typeZero) + position_embeddings.call(positionIds);
+        var sum = inputsEmbeds.Plus(token_type_embeddings.call(typeZero)).Plus(position_embeddings.call(positionIds));
         return LayerNorm.call(sum).MoveToOuterDisposeScope();
     }
 }

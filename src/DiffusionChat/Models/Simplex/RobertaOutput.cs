@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models.Simplex;
 
@@ -26,6 +27,6 @@ internal sealed class RobertaOutput : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor residual)
     {
         using var scope = NewDisposeScope();
-        return LayerNorm.call(dense.call(x) + residual).MoveToOuterDisposeScope();
+        return LayerNorm.call(dense.call(x).Plus(residual)).MoveToOuterDisposeScope();
     }
 }

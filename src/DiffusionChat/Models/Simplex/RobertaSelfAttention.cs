@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models.Simplex;
 
@@ -41,10 +42,10 @@ internal sealed class RobertaSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
         var k = Split(key.call(hidden));
         var v = Split(value.call(hidden));
 
-        var scores = q.matmul(k.transpose(-1, -2)) / Math.Sqrt(headSize); // [B, heads, N, N]
+        var scores = q.matmul(k.transpose(-1, -2)).DividedBy(Math.Sqrt(headSize)); // [B, heads, N, N]
         if (additiveMask is not null)
         {
-            scores = scores + additiveMask;
+            scores = scores.Plus(additiveMask);
         }
 
         var context = nn.functional.softmax(scores, -1).matmul(v); // [B, heads, N, headSize]

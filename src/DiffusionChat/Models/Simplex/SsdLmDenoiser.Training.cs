@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models.Simplex;
 
@@ -43,7 +44,7 @@ public sealed partial class SsdLmDenoiser
                 }
                 else
                 {
-                    parameter.fill_(IsLayerNormWeight(name) ? 1.0 : 0.0);
+                    parameter.FillWith(IsLayerNormWeight(name) ? 1.0 : 0.0);
                 }
 
                 parameter.requires_grad = true;

@@ -2,6 +2,7 @@ using DiffusionChat.Checkpoints;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models.Simplex;
 
@@ -130,8 +131,8 @@ public sealed partial class SsdLmDenoiser : nn.Module
         using var scope = NewDisposeScope();
         long batch = simplexLogits.shape[0], length = simplexLogits.shape[1];
         var simplex = nn.functional.softmax(simplexLogits.to_type(DType), -1);
-        var progress = (timesteps.to_type(DType) / totalSteps).view(batch, 1, 1).expand(batch, length, 1);
-        var noisy = embed_sum_layer.call(simplex) + timestep_layer.call(progress);
+        var progress = timesteps.to_type(DType).DividedBy(totalSteps).view(batch, 1, 1).expand(batch, length, 1);
+        var noisy = embed_sum_layer.call(simplex).Plus(timestep_layer.call(progress));
         var context = roberta.Embeddings.Words(contextIds);
         return cat([context, noisy], 1).MoveToOuterDisposeScope();
     }
@@ -192,14 +193,14 @@ public sealed partial class SsdLmDenoiser : nn.Module
         Tensor? additiveMask = null;
         if (attentionMask is null)
         {
-            positions = arange(Config.PadTokenId + 1, Config.PadTokenId + 1 + length, dtype: ScalarType.Int64, device: Device).unsqueeze(0);
+            positions = HeldScalars.Range(Config.PadTokenId + 1, Config.PadTokenId + 1 + length, ScalarType.Int64, Device).unsqueeze(0);
         }
         else
         {
             var keep = attentionMask.to_type(ScalarType.Int64);
-            positions = keep.cumsum(1) * keep + Config.PadTokenId;
+            positions = (keep.cumsum(1) * keep).Plus(Config.PadTokenId);
             additiveMask = zeros([batch, 1, 1, length], DType, Device)
-                .masked_fill(keep.eq(0).view(batch, 1, 1, length), finfo(DType).min);
+                .FillMasked(keep.IsEqualTo(0).view(batch, 1, 1, length), finfo(DType).min);
         }
 
         return roberta.call(embeds, positions, additiveMask).MoveToOuterDisposeScope();

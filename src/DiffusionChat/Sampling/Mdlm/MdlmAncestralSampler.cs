@@ -2,6 +2,7 @@ using DiffusionChat.Models;
 using DiffusionChat.Models.Dit;
 using TorchSharp;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Sampling.Mdlm;
 
@@ -50,7 +51,7 @@ public sealed class MdlmAncestralSampler
         using var outer = NewDisposeScope();
         var mask = model.MaskTokenId;
         var reads = new HostReads();
-        var x = full(batch, length, mask, dtype: int64, device: model.Device);
+        var x = HeldScalars.Filled([batch, length], mask, int64, model.Device);
         using var timesteps = linspace(1.0, eps, steps + 1, dtype: float32, device: model.Device);
         var dt = (1 - eps) / steps;
         Tensor? pX0 = null;
@@ -68,11 +69,11 @@ public sealed class MdlmAncestralSampler
             }
 
             var t = timesteps[k].expand(batch);
-            var s = t - dt;
+            var s = t.Minus(dt);
             var q = pX0 * (t - s).view(-1, 1, 1);
             q = q.index_put_(s.view(-1, 1).expand(batch, length), [TensorIndex.Ellipsis, TensorIndex.Single(mask)]);
             var drawn = SampleCategorical(q, uniforms(k));
-            var next = where(x.ne(mask), x, drawn);
+            var next = where(x.IsNotEqualTo(mask), x, drawn);
 
             // Reuse the cached p_x0 only when nothing changed (the reference's allclose test): one small read.
             var changed = reads.ToBool(next.ne(x).any());
@@ -110,7 +111,7 @@ public sealed class MdlmAncestralSampler
 
     /// <summary>The reference's <c>_sample_categorical</c>: argmax of <c>q / (1e-10 - log(u + 1e-10))</c>.</summary>
     private static Tensor SampleCategorical(Tensor q, Tensor u) =>
-        (q / ((u + 1e-10).log().neg() + 1e-10)).argmax(-1);
+        (q / u.Plus(1e-10).log().neg().Plus(1e-10)).argmax(-1);
 
     private Tensor LogProbs(Tensor x)
     {

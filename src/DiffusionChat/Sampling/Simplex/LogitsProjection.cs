@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Sampling.Simplex;
 
@@ -55,7 +56,7 @@ public static class LogitsProjection
 
         // Smallest sorted rank whose CDF exceeds the target; clamped into the nucleus against rounding at the top end.
         var nucleusSize = sortedInNucleus.sum(-1, keepdim: true, type: ScalarType.Int64);
-        var rank = cdf.le(target).sum(-1, keepdim: true, type: ScalarType.Int64).minimum(nucleusSize - 1);
+        var rank = cdf.le(target).sum(-1, keepdim: true, type: ScalarType.Int64).minimum(nucleusSize.Minus(1));
         var token = order.gather(-1, rank);
         var oneHot = zeros_like(sortedInNucleus).scatter(-1, token, ones_like(token, dtype: ScalarType.Bool));
         return PlusMinus(oneHot, simplexValue, logits.dtype).MoveToOuterDisposeScope();
@@ -76,7 +77,7 @@ public static class LogitsProjection
 
         var probs = nn.functional.softmax(logits, -1);
         var (sorted, order) = probs.sort(-1, descending: true);
-        var before = sorted.cumsum(-1).lt(topP);
+        var before = sorted.cumsum(-1).IsLessThan(topP);
 
         // Shift right by one: a token is kept when the mass strictly before it is below p; the first is always kept.
         var first = ones_like(before.narrow(-1, 0, 1));

@@ -1,5 +1,6 @@
 using DiffusionChat.Models.Simplex;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Sampling.Simplex;
 
@@ -135,14 +136,14 @@ public sealed class SimplexSampler
 
             // Drawn every step, also at t = 1 where it is multiplied by 0, to keep the reference's draw order.
             var zt = Scaled(noise.NextNormal(rows, length, vocab, device), [rows, length, vocab], noiseScale);
-            var timesteps = full(rows, (float)t, ScalarType.Float32, device);
+            var timesteps = HeldScalars.Filled([rows], (float)t, ScalarType.Float32, device);
             var score = denoiser.EquivalentScore(context.Ids, xt, timesteps, Options.Steps, attentionMask);
             var projected = Project(score, noise, k);
             observer?.OnStep(block, t, score, projected);
 
             // Re-noise the projected (clean) estimate to the previous step: x_{t-1} = sqrt(a) * proj + sqrt(1 - a) * z.
             var alphaBar = schedule.AlphaBar(t - 1);
-            var next = projected * Math.Sqrt(alphaBar) + zt * Math.Sqrt(1 - alphaBar);
+            var next = projected.Times(Math.Sqrt(alphaBar)).Plus(zt.Times(Math.Sqrt(1 - alphaBar)));
             xt.Dispose();
             xt = next.MoveToOuterDisposeScope();
             if (t == 1)
@@ -169,7 +170,7 @@ public sealed class SimplexSampler
     private Tensor Scaled(Tensor standardNormal, long[] shape, double scale)
     {
         using var draw = CheckedDraw(standardNormal, shape);
-        return draw.to_type(denoiser.DType) * scale;
+        return draw.to_type(denoiser.DType).Times(scale);
     }
 
     /// <summary>Guards against a custom <see cref="INoiseSource"/> whose draw would silently broadcast.</summary>

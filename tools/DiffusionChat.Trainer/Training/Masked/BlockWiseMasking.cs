@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Trainer.Training.Masked;
 
@@ -39,23 +40,23 @@ internal sealed record BlockWiseMasking(double Share, int BlockLength)
         var device = trained.device;
         var rowTime = time.unsqueeze(1);
         var independent = rand(count, tokens, generator: generator, device: device).lt(rowTime).logical_and(trained);
-        var elboWeight = (1.0 / rowTime).expand(count, tokens);
+        var elboWeight = rowTime.DividedInto(1.0).expand(count, tokens);
         if (Share == 0)
         {
-            return (independent.MoveToOuterDisposeScope(), elboWeight.masked_fill(independent.logical_not(), 0).MoveToOuterDisposeScope());
+            return (independent.MoveToOuterDisposeScope(), elboWeight.FillMasked(independent.logical_not(), 0).MoveToOuterDisposeScope());
         }
 
         var asCount = trained.to(ScalarType.Int64);
         var rank = asCount.cumsum(1) - asCount; // 0-based index among the row's trained tokens
         var total = asCount.sum(1, keepdim: true);
         var cut = (rand(count, 1, generator: generator, device: device) * total).floor().to(ScalarType.Int64); // 0 .. total - 1
-        var isBlockRow = rand(count, 1, generator: generator, device: device).lt(Share);
-        var inBlock = trained.logical_and(rank.ge(cut)).logical_and(rank.lt(cut + BlockLength));
-        var after = trained.logical_and(rank.ge(cut + BlockLength));
+        var isBlockRow = rand(count, 1, generator: generator, device: device).IsLessThan(Share);
+        var inBlock = trained.logical_and(rank.ge(cut)).logical_and(rank.lt(cut.Plus(BlockLength)));
+        var after = trained.logical_and(rank.ge(cut.Plus(BlockLength)));
         var masked = where(isBlockRow, independent.logical_and(inBlock).logical_or(after), independent);
-        var blockTokens = (total - cut).clamp(1, BlockLength).to(ScalarType.Float32);
+        var blockTokens = (total - cut).Clamp(1L, BlockLength).to(ScalarType.Float32);
         var blockWeight = elboWeight * (total.to(ScalarType.Float32) / blockTokens) * inBlock.to(ScalarType.Float32);
-        var weight = where(isBlockRow, blockWeight, elboWeight).masked_fill(masked.logical_not(), 0);
+        var weight = where(isBlockRow, blockWeight, elboWeight).FillMasked(masked.logical_not(), 0);
         return (masked.MoveToOuterDisposeScope(), weight.MoveToOuterDisposeScope());
     }
 }

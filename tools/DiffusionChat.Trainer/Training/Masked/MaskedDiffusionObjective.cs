@@ -3,6 +3,7 @@ using DiffusionChat.Models.Llada;
 using DiffusionChat.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Trainer.Training.Masked;
 
@@ -148,17 +149,17 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
         using var scope = NewDisposeScope();
         var count = clean.InputIds.shape[0];
         var device = clean.InputIds.device;
-        var u = (rand(1, generator: generator, device: device) + arange(count, ScalarType.Float32, device)) / count; // stratified in [0, 1)
+        var u = rand(1, generator: generator, device: device).Plus(HeldScalars.Range(0, count, ScalarType.Float32, device)).DividedBy(count); // stratified in [0, 1)
         // t = 1 masks every trained token (rand < 1) at weight 1: the batch itself chose its hidden tokens.
-        var time = batch.MasksEveryTrainedToken ? ones_like(u) : MinimumTime + ((1 - MinimumTime) * u);
+        var time = batch.MasksEveryTrainedToken ? ones_like(u) : u.Times(1 - MinimumTime).Plus(MinimumTime);
         var training = batch.MayMaskBlockWise && !batch.MasksEveryTrainedToken;
         var (masked, weight) = (training, prefixMasking.Share > 0) switch
         {
-            (true, true) => prefixMasking.Apply(clean.LossMask, clean.InputIds.ne(rows.EndOfSequenceId), time, generator),
+            (true, true) => prefixMasking.Apply(clean.LossMask, clean.InputIds.IsNotEqualTo(rows.EndOfSequenceId), time, generator),
             (true, false) => masking.Apply(clean.LossMask, time, generator),
             _ => (masking with { Share = 0 }).Apply(clean.LossMask, time, generator), // held-out and copy batches: MDLM's masking
         };
-        var noisy = clean.InputIds.masked_fill(masked, denoiser.MaskTokenId);
+        var noisy = clean.InputIds.FillMasked(masked, denoiser.MaskTokenId);
         return (clean, noisy.MoveToOuterDisposeScope(), masked.MoveToOuterDisposeScope(), time.MoveToOuterDisposeScope(), weight.MoveToOuterDisposeScope());
     }
 
@@ -175,10 +176,10 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
         using (clean)
         {
             var logits = denoiser.TrainingLogits(noisy, clean.Valid); // [B, T, V]
-            logits = logits.index_fill(-1, tensor(new[] { denoiser.MaskTokenId }, device: logits.device), double.NegativeInfinity); // SUBS: zero mass on the mask
+            logits = logits.IndexFilled(-1, tensor(new[] { denoiser.MaskTokenId }, device: logits.device), double.NegativeInfinity); // SUBS: zero mass on the mask
             var nll = -logits.log_softmax(-1).gather(-1, clean.InputIds.unsqueeze(-1)).squeeze(-1); // [B, T]
-            var total = (nll * weight).masked_fill(masked.logical_not(), 0).sum(); // weight: dsigma/expm1(sigma) = 1/t for the log-linear schedule
-            return (total / clean.LossMask.sum().clamp_min(1)).MoveToOuterDisposeScope();
+            var total = (nll * weight).FillMasked(masked.logical_not(), 0).sum(); // weight: dsigma/expm1(sigma) = 1/t for the log-linear schedule
+            return (total / clean.LossMask.sum().ClampMin(1)).MoveToOuterDisposeScope();
         }
     }
 

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Trainer.Training.Masked;
 
@@ -50,12 +51,12 @@ internal sealed record PrefixMasking(double Share)
             var rank = cuttableCount.cumsum(1) - cuttableCount; // cuttable tokens before each position
             var total = cuttableCount.sum(1, keepdim: true);
             var cut = (rand(count, 1, generator: generator, device: device) * total).floor().to(ScalarType.Int64); // 0 .. total - 1
-            var isPrefixRow = rand(count, 1, generator: generator, device: device).lt(Share);
+            var isPrefixRow = rand(count, 1, generator: generator, device: device).IsLessThan(Share);
             var prefix = trained.logical_and(rank.lt(cut)).logical_and(isPrefixRow);
             masked = masked.logical_and(prefix.logical_not());
         }
 
-        var weight = (1.0 / rowTime).expand(count, tokens).masked_fill(masked.logical_not(), 0);
+        var weight = rowTime.DividedInto(1.0).expand(count, tokens).FillMasked(masked.logical_not(), 0);
         return (masked.MoveToOuterDisposeScope(), weight.MoveToOuterDisposeScope());
     }
 }

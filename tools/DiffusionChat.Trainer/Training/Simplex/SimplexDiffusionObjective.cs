@@ -4,6 +4,7 @@ using DiffusionChat.Models.Simplex;
 using DiffusionChat.Sampling.Simplex;
 using TorchSharp;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Trainer.Training.Simplex;
 
@@ -112,9 +113,9 @@ internal sealed class SimplexDiffusionObjective : ITrainingObjective
         double k = sampling.SimplexValue;
         var t = randint(1, sampling.Steps + 1, [count], ScalarType.Int64, device, generator: generator);
         var alphaBar = alphaBars.index_select(0, t).view(count, 1, 1);
-        var clean = nn.functional.one_hot(blocks.BlockIds, denoiser.Config.VocabSize).to_type(ScalarType.Float32).mul(2 * k).sub(k); // +K / -K
-        var noise = randn([count, length, denoiser.Config.VocabSize], ScalarType.Float32, device, generator: generator).mul(k);
-        var noisy = (alphaBar.sqrt() * clean) + ((1 - alphaBar).sqrt() * noise);
+        var clean = nn.functional.one_hot(blocks.BlockIds, denoiser.Config.VocabSize).to_type(ScalarType.Float32).Times(2 * k).Minus(k); // +K / -K
+        var noise = randn([count, length, denoiser.Config.VocabSize], ScalarType.Float32, device, generator: generator).Times(k);
+        var noisy = (alphaBar.sqrt() * clean).Plus(alphaBar.SubtractedFrom(1).sqrt() * noise);
         return (blocks, noisy.MoveToOuterDisposeScope(), t.to_type(ScalarType.Float32).MoveToOuterDisposeScope());
     }
 
@@ -129,7 +130,7 @@ internal sealed class SimplexDiffusionObjective : ITrainingObjective
             var perPosition = nn.functional.cross_entropy(score.reshape(-1, denoiser.Config.VocabSize), blocks.BlockIds.reshape(-1), reduction: nn.Reduction.None);
             var weights = blocks.LossWeights.reshape(-1);
             // clamp: a batch whose rows all lost their answer to the context cut weighs 0 and gives loss 0, not NaN.
-            var loss = (perPosition * weights).sum() / weights.sum().clamp_min(1);
+            var loss = (perPosition * weights).sum() / weights.sum().ClampMin(1);
             return loss.MoveToOuterDisposeScope();
         }
     }
