@@ -5,6 +5,7 @@ using DiffusionChat.Models.Autoregressive;
 using DiffusionChat.Models.Llada;
 using DiffusionChat.Tools;
 using TorchSharp;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Benchmarks;
 
@@ -69,7 +70,7 @@ internal static class TinyModelFolders
 
     private static double Scale(long fanIn) => 1.0 / Math.Sqrt(fanIn);
 
-    private static torch.Tensor Random(torch.Generator generator, double scale, params long[] shape) => torch.randn(shape, generator: generator) * scale;
+    private static torch.Tensor Random(torch.Generator generator, double scale, params long[] shape) => torch.randn(shape, generator: generator).Times(scale);
 
     private static torch.Tensor OutputHead(torch.Generator generator, int vocab, IEnumerable<int> specialIds)
     {

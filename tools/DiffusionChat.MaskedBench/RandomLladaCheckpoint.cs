@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using TorchSharp;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.MaskedBench;
 
@@ -26,14 +27,14 @@ internal static class RandomLladaCheckpoint
 
         var gen = new Generator((ulong)seed, CPU);
         var tensors = new List<(string Name, Tensor Value)>();
-        Tensor Normal(double std, params long[] shape) => randn(shape, generator: gen) * std;
+        Tensor Normal(double std, params long[] shape) => randn(shape, generator: gen).Times(std);
         const string p = "model.transformer.";
         tensors.Add((p + "wte.weight", Normal(1.0, vocab, dModel)));
         for (int i = 0; i < layers; i++)
         {
             var b = $"{p}blocks.{i}.";
-            tensors.Add((b + "attn_norm.weight", Normal(0.2, dModel) + 1));
-            tensors.Add((b + "ff_norm.weight", Normal(0.2, dModel) + 1));
+            tensors.Add((b + "attn_norm.weight", Normal(0.2, dModel).Plus(1.0)));
+            tensors.Add((b + "ff_norm.weight", Normal(0.2, dModel).Plus(1.0)));
             foreach (var m in new[] { "q_proj", "k_proj", "v_proj", "attn_out" })
             {
                 tensors.Add((b + m + ".weight", Normal(1.5 / Math.Sqrt(dModel), dModel, dModel)));
@@ -44,9 +45,9 @@ internal static class RandomLladaCheckpoint
             tensors.Add((b + "ff_out.weight", Normal(1.5 / Math.Sqrt(mlp), dModel, mlp)));
         }
 
-        tensors.Add((p + "ln_f.weight", Normal(0.2, dModel) + 1));
+        tensors.Add((p + "ln_f.weight", Normal(0.2, dModel).Plus(1.0)));
         var output = Normal(4 / Math.Sqrt(dModel), vocab, dModel);
-        output[vocab - 2] *= 0.05; // like the goldens: the mask token is never the argmax
+        output[vocab - 2].TimesInPlace(0.05); // like the goldens: the mask token is never the argmax
         tensors.Add((p + "ff_out.weight", output));
         WriteSafetensors(Path.Combine(directory, "model.safetensors"), tensors);
     }

@@ -15,7 +15,7 @@ namespace DiffusionChat.Tensors;
 /// that still reads can silently change a result (docs/reliability.md, "Native scalars"). TorchSharp also creates such
 /// a scalar itself inside some overloads (<c>a + b</c> passes an alpha of 1, <c>arange(stop)</c> a start and a step).
 /// Every method here creates its scalars explicitly and disposes them after the call, which keeps them alive for it.
-/// A test (NativeScalarLifetimeTests) fails the build's suite if library, trainer or CLI code converts a number to a
+/// A test (NativeScalarLifetimeTests) fails the suite if library, trainer, CLI or benchmark code converts a number to a
 /// scalar, or calls an overload that does, anywhere but here.
 /// Integer overloads keep integer tensors integer (a double scalar would promote an int64 tensor to float).
 /// </remarks>

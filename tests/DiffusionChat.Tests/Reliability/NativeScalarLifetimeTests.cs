@@ -22,6 +22,8 @@ public sealed class NativeScalarLifetimeTests
         typeof(DiffusionChatClient).Assembly.GetName().Name!,
         typeof(DiffusionChat.Trainer.Training.TrainingOptions).Assembly.GetName().Name!,
         typeof(DiffusionChat.Cli.Golden.GoldenCompare).Assembly.GetName().Name!,
+        "DiffusionChat.Benchmarks",
+        "DiffusionChat.MaskedBench",
     };
 
     [Theory]
