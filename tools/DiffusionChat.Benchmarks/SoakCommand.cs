@@ -41,6 +41,7 @@ internal static class SoakCommand
         int warmup = Math.Max(20, args.Requests / 5);
         int window = Math.Max(args.SoakConcurrency * 5, args.Requests / 10);
         var trace = new List<(int Requests, double RssMiB)>();
+        var parts = new List<(int Requests, ResidentParts Parts)>();
         var readings = new List<(int Requests, double RssMiB)>();
         int sent = 0;
         async Task SendAsync(int count)
@@ -56,6 +57,11 @@ internal static class SoakCommand
                 if (sent % 100 < round)
                 {
                     trace.Add(readings[^1]);
+                    if (MemoryProbe.Parts() is { } split)
+                    {
+                        parts.Add((sent, split));
+                    }
+
                     Console.WriteLine($"  {sent,5} requests: RSS {trace[^1].RssMiB:F1} MiB, max live tensors on a sampler thread {model.Tensors?.MaxLiveInWindow}");
                 }
             }
@@ -71,11 +77,12 @@ internal static class SoakCommand
         long? endTensors = model.Tensors?.MaxLiveInWindow;
         MemoryProbe.Settle();
         double endManaged = GC.GetTotalMemory(forceFullCollection: true) / (1024.0 * 1024.0);
+        var settled = MemoryProbe.Parts();
         double warmRss = Median(readings.Where(r => r.Requests > warmup && r.Requests <= warmup + window));
         double endRss = Median(readings.Where(r => r.Requests > args.Requests - window));
         double growth = (endRss - warmRss) / warmRss * 100;
 
-        var section = Section(args, model, mix, warmup, window, (warmRss, endRss, growth), (warmManaged, endManaged), (warmTensors, endTensors), trace, clock.Elapsed);
+        var section = Section(args, model, mix, warmup, window, (warmRss, endRss, growth), (warmManaged, endManaged), (warmTensors, endTensors), trace, parts, settled, clock.Elapsed);
         Console.WriteLine(section);
         var doc = Path.Combine(args.DocsFolder, "reliability.md");
         var text = File.Exists(doc) ? File.ReadAllText(doc) : $"# Reliability\n\n{Begin}\n{End}\n";
@@ -101,11 +108,17 @@ internal static class SoakCommand
     private static (string Name, DiffusionGenerationOptions Knobs)[] PathsOf(BenchmarkModel model) => Mix.Where(m => model.CanRun(m.Knobs)).ToArray();
 
     private static string Section(BenchmarkArguments args, BenchmarkModel model, (string Name, DiffusionGenerationOptions Knobs)[] mix, int warmup, int window, (double Warm, double End, double Growth) rss,
-        (double Warm, double End) managed, (long? Warm, long? End) tensors, List<(int Requests, double RssMiB)> trace, TimeSpan duration)
+        (double Warm, double End) managed, (long? Warm, long? End) tensors, List<(int Requests, double RssMiB)> trace,
+        List<(int Requests, ResidentParts Parts)> parts, ResidentParts? settled, TimeSpan duration)
     {
         var (warmRss, endRss, growth) = rss;
         var (warmTensors, endTensors) = tensors;
         string arenas = Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") is { } max ? $"MALLOC_ARENA_MAX={max}" : "MALLOC_ARENA_MAX unset (glibc default)";
+        if (Environment.GetEnvironmentVariable("DOTNET_GCgen0size") is { } gen0)
+        {
+            arenas += $", DOTNET_GCgen0size={gen0}";
+        }
+
         var c = CultureInfo.InvariantCulture;
         var md = new StringBuilder();
         md.AppendLine(c, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {MachineInfo.Describe()}; took {duration.TotalMinutes:F1} min.").AppendLine();
@@ -118,9 +131,21 @@ internal static class SoakCommand
         md.AppendLine(c, $"| growth after warm-up | {growth:F2} % (target <= 5 %: {(growth <= 5 ? "met" : "NOT met")}) |");
         md.AppendLine(c, $"| managed heap after full GC, warm-up / end | {managed.Warm:F1} / {managed.End:F1} MiB |");
         md.AppendLine(c, $"| peak RSS | {MemoryProbe.PeakResidentMiB():F1} MiB |");
+        if (settled is not null)
+        {
+            // Read after the final full collection: the GC's committed figure is only refreshed by a collection.
+            md.AppendLine(c, $"| GC-committed memory after the final full collection (part of RSS) | {settled.GcCommittedMiB:F1} MiB |");
+        }
+
         md.AppendLine(c, $"| max live tensors on a sampler thread at a forward pass, warm-up window | {warmTensors?.ToString(c) ?? "n/a"} |");
         md.AppendLine(c, $"| same, last 10 % of requests | {endTensors?.ToString(c) ?? "n/a"} |").AppendLine();
         md.AppendLine("RSS every ~100 requests: " + string.Join(", ", trace.Select(t => string.Create(c, $"{t.Requests}: {t.RssMiB:F1}"))) + " (MiB).").AppendLine();
+        if (parts.Count > 0)
+        {
+            md.AppendLine("Same readings split (anonymous / mapped files): " + string.Join(", ",
+                parts.Select(p => string.Create(c, $"{p.Requests}: {p.Parts.AnonymousMiB:F1} / {p.Parts.FileMiB:F1}"))) + " (MiB).").AppendLine();
+        }
+
         return md.ToString();
     }
 }
