@@ -129,14 +129,6 @@ internal static class HeldScalars
         return x.clamp_min(held);
     }
 
-    /// <summary><paramref name="x"/> clamped to [<paramref name="min"/>, <paramref name="max"/>].</summary>
-    public static Tensor Clamp(this Tensor x, double min, double max)
-    {
-        using var low = min.ToScalar();
-        using var high = max.ToScalar();
-        return x.clamp(low, high);
-    }
-
     /// <summary><paramref name="x"/> clamped to [<paramref name="min"/>, <paramref name="max"/>], integer (keeps an integer tensor integer).</summary>
     public static Tensor Clamp(this Tensor x, long min, long max)
     {
@@ -221,27 +213,6 @@ internal static class HeldScalars
     {
         using var held = value.ToScalar();
         return full_like(like, held);
-    }
-
-    /// <summary>Where <paramref name="condition"/> holds, <paramref name="value"/>; elsewhere <paramref name="other"/>.</summary>
-    public static Tensor WhereElse(Tensor condition, long value, Tensor other)
-    {
-        using var held = Filled([], value, other.dtype, other.device);
-        return where(condition, held, other);
-    }
-
-    /// <summary>Where <paramref name="condition"/> holds, <paramref name="value"/>; elsewhere <paramref name="other"/>.</summary>
-    public static Tensor WhereElse(Tensor condition, double value, Tensor other)
-    {
-        using var held = Filled([], value, other.dtype, other.device);
-        return where(condition, held, other);
-    }
-
-    /// <summary>Where <paramref name="condition"/> holds, <paramref name="x"/>; elsewhere <paramref name="value"/>.</summary>
-    public static Tensor WhereElse(Tensor condition, Tensor x, double value)
-    {
-        using var held = Filled([], value, x.dtype, x.device);
-        return where(condition, x, held);
     }
 
     /// <summary>Element-wise <paramref name="x"/> == <paramref name="value"/>.</summary>
