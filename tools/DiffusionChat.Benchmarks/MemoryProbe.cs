@@ -24,8 +24,9 @@ internal static class MemoryProbe
     /// pages of mapped files (the native libraries' code as it is first run), and what the GC had committed at its last
     /// collection.
     /// </summary>
-    /// <remarks>Why: a resident figure that climbs with the managed heap and the live tensors flat can be code pages of
-    /// the 400 MB LibTorch library faulted in as new kernels run, which is not a leak; the split tells them apart.</remarks>
+    /// <remarks>Why: a resident figure can climb while the live managed heap and the live tensors stay flat; the climb can
+    /// be code pages of the native libraries, native heap, or memory the GC keeps committed (on the trained masked model
+    /// it was the last: docs/reliability.md, "What the climb is"). The split tells them apart.</remarks>
     public static ResidentParts? Parts()
     {
         const string status = "/proc/self/status";

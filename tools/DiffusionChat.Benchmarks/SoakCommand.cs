@@ -113,16 +113,16 @@ internal static class SoakCommand
     {
         var (warmRss, endRss, growth) = rss;
         var (warmTensors, endTensors) = tensors;
-        string arenas = Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") is { } max ? $"MALLOC_ARENA_MAX={max}" : "MALLOC_ARENA_MAX unset (glibc default)";
+        string environment = Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") is { } max ? $"MALLOC_ARENA_MAX={max}" : "MALLOC_ARENA_MAX unset (glibc default)";
         if (Environment.GetEnvironmentVariable("DOTNET_GCgen0size") is { } gen0)
         {
-            arenas += $", DOTNET_GCgen0size={gen0}";
+            environment += $", DOTNET_GCgen0size={gen0}";
         }
 
         var c = CultureInfo.InvariantCulture;
         var md = new StringBuilder();
         md.AppendLine(c, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {MachineInfo.Describe()}; took {duration.TotalMinutes:F1} min.").AppendLine();
-        md.AppendLine(c, $"Command: `{args.CommandLine}` ({arenas})").AppendLine();
+        md.AppendLine(c, $"Command: `{args.CommandLine}` ({environment})").AppendLine();
         md.AppendLine(c, $"Model `{model.Name}` ({model.Family}); {args.Requests} requests of {args.SoakAnswerTokens} answer tokens in 8-token blocks of 2 steps, {args.SoakConcurrency} at a time on one client, cycling {string.Join(", ", mix.Select(m => m.Name))}; the first {warmup} are warm-up. RSS is read after every round of {args.SoakConcurrency}, between batches.").AppendLine();
         md.AppendLine("| figure | value |");
         md.AppendLine("|---|---:|");
