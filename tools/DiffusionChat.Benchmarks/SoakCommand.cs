@@ -40,8 +40,7 @@ internal static class SoakCommand
         // readings in the window right after warm-up, the end figure the median of the last window.
         int warmup = Math.Max(20, args.Requests / 5);
         int window = Math.Max(args.SoakConcurrency * 5, args.Requests / 10);
-        var trace = new List<(int Requests, double RssMiB)>();
-        var parts = new List<(int Requests, ResidentParts Parts)>();
+        var trace = new List<(int Requests, double RssMiB, ResidentParts? Parts)>();
         var readings = new List<(int Requests, double RssMiB)>();
         int sent = 0;
         async Task SendAsync(int count)
@@ -56,11 +55,7 @@ internal static class SoakCommand
                 readings.Add((sent, MemoryProbe.ResidentMiB()));
                 if (sent % 100 < round)
                 {
-                    trace.Add(readings[^1]);
-                    if (MemoryProbe.Parts() is { } split)
-                    {
-                        parts.Add((sent, split));
-                    }
+                    trace.Add((sent, readings[^1].RssMiB, MemoryProbe.Parts()));
 
                     Console.WriteLine($"  {sent,5} requests: RSS {trace[^1].RssMiB:F1} MiB, max live tensors on a sampler thread {model.Tensors?.MaxLiveInWindow}");
                 }
@@ -82,7 +77,7 @@ internal static class SoakCommand
         double endRss = Median(readings.Where(r => r.Requests > args.Requests - window));
         double growth = (endRss - warmRss) / warmRss * 100;
 
-        var section = Section(args, model, mix, warmup, window, (warmRss, endRss, growth), (warmManaged, endManaged), (warmTensors, endTensors), trace, parts, settled, clock.Elapsed);
+        var section = Section(args, model, mix, warmup, window, (warmRss, endRss, growth), (warmManaged, endManaged), (warmTensors, endTensors), trace, settled, clock.Elapsed);
         Console.WriteLine(section);
         var doc = Path.Combine(args.DocsFolder, "reliability.md");
         var text = File.Exists(doc) ? File.ReadAllText(doc) : $"# Reliability\n\n{Begin}\n{End}\n";
@@ -108,8 +103,8 @@ internal static class SoakCommand
     private static (string Name, DiffusionGenerationOptions Knobs)[] PathsOf(BenchmarkModel model) => Mix.Where(m => model.CanRun(m.Knobs)).ToArray();
 
     private static string Section(BenchmarkArguments args, BenchmarkModel model, (string Name, DiffusionGenerationOptions Knobs)[] mix, int warmup, int window, (double Warm, double End, double Growth) rss,
-        (double Warm, double End) managed, (long? Warm, long? End) tensors, List<(int Requests, double RssMiB)> trace,
-        List<(int Requests, ResidentParts Parts)> parts, ResidentParts? settled, TimeSpan duration)
+        (double Warm, double End) managed, (long? Warm, long? End) tensors, List<(int Requests, double RssMiB, ResidentParts? Parts)> trace,
+        ResidentParts? settled, TimeSpan duration)
     {
         var (warmRss, endRss, growth) = rss;
         var (warmTensors, endTensors) = tensors;
@@ -140,6 +135,7 @@ internal static class SoakCommand
         md.AppendLine(c, $"| max live tensors on a sampler thread at a forward pass, warm-up window | {warmTensors?.ToString(c) ?? "n/a"} |");
         md.AppendLine(c, $"| same, last 10 % of requests | {endTensors?.ToString(c) ?? "n/a"} |").AppendLine();
         md.AppendLine("RSS every ~100 requests: " + string.Join(", ", trace.Select(t => string.Create(c, $"{t.Requests}: {t.RssMiB:F1}"))) + " (MiB).").AppendLine();
+        var parts = trace.Where(t => t.Parts is not null).Select(t => (t.Requests, Parts: t.Parts!)).ToList();
         if (parts.Count > 0)
         {
             md.AppendLine("Same readings split (anonymous / mapped files): " + string.Join(", ",

@@ -13,7 +13,8 @@ internal sealed record IlCall(MethodBase Caller, MethodBase Callee, string Sourc
 
 /// <summary>
 /// Lists the calls compiled into an assembly's method bodies by decoding their IL, so a test can forbid calls to
-/// particular methods (an analyzer would need a package this feed does not serve for the compiler version in use).
+/// particular methods. IL rather than source: the same reader finds what TorchSharp's own methods call, which a
+/// source analyzer of this repository could not see.
 /// </summary>
 internal static class IlCalls
 {

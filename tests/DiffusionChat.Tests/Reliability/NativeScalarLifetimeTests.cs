@@ -128,14 +128,16 @@ public sealed class NativeScalarLifetimeTests
             return false;
         }
 
-        bool makesScalar = callee is MethodInfo { ReturnType: var returns } && returns == typeof(Scalar);
-        if (makesScalar)
+        if (MakesScalar(callee))
         {
             return call.Caller.DeclaringType != typeof(HeldScalars);
         }
 
         return CreatesScalarInside.Value.Contains((callee.Module, callee.MetadataToken));
     }
+
+    /// <summary>A method that returns a new <see cref="Scalar"/> (the implicit conversions, <c>ToScalar</c>).</summary>
+    private static bool MakesScalar(MethodBase method) => method is MethodInfo { ReturnType: var returns } && returns == typeof(Scalar);
 
     private static HashSet<(Module, int)> FindScalarCreators()
     {
@@ -148,7 +150,7 @@ public sealed class NativeScalarLifetimeTests
             foreach (var call in calls)
             {
                 var callee = call.Callee;
-                bool creates = (callee is MethodInfo { ReturnType: var returns } && returns == typeof(Scalar) && callee.Module.Assembly == TorchSharpAssembly)
+                bool creates = (callee.Module.Assembly == TorchSharpAssembly && MakesScalar(callee))
                     || creators.Contains((callee.Module, callee.MetadataToken));
                 if (creates && creators.Add((call.Caller.Module, call.Caller.MetadataToken)))
                 {
