@@ -15,7 +15,7 @@ namespace DiffusionChat.Trainer;
 internal static class TrainCommand
 {
     public const string Usage =
-        "  train --objective ar|masked|simplex --out <folder> --tokenizer <folder> [--brown <package-folder>] [--text-fraction 0.25] [--copy-warmup-steps 0] [--copy-alternate] [--copy-left-to-right-steps 0] [--copy-share 0] [--lookup-share 0] [--init-from <model folder>] [--tie-embeddings] [--shift-logits] [--block-wise-share 0] [--prefix-share 0] [--sampler-block 4]\n"
+        "  train --objective ar|masked|simplex --out <folder> --tokenizer <folder> [--brown <package-folder>] [--text-fraction 0.25] [--copy-warmup-steps 0] [--copy-alternate] [--copy-left-to-right-steps 0] [--copy-share 0] [--lookup-share 0] [--init-from <model folder>] [--tie-embeddings] [--shift-logits] [--block-wise-share 0] [--prefix-share 0] [--sampler-block 4] [--attention-block 0]\n"
         + "        [--steps 1000] [--batch 16] [--context 256] [--lr 3e-3] [--min-lr 3e-4] [--warmup 50] [--weight-decay 0.1] [--clip 1]\n"
         + "        [--hidden 256] [--layers 4] [--heads 4] [--kv-heads 2] [--intermediate 768] [--chat 20000] [--heldout 500]\n"
         + "        [--seed 1234] [--checkpoint-every 100] [--eval-every 50] [--time-limit-minutes 0] [--max-steps-this-run 0] [--resume] [--device cpu] [--threads 0]";
@@ -40,6 +40,7 @@ internal static class TrainCommand
             ShiftLogits = parsed.Flag("shift-logits"),
             BlockWiseShare = parsed.Double("block-wise-share", 0, 0, 1),
             PrefixShare = parsed.Double("prefix-share", 0, 0, 1),
+            AttentionBlock = parsed.Int("attention-block", 0, 0, 4096),
             SamplerBlock = parsed.Int("sampler-block", Training.Masked.MaskedDiffusionObjective.DefaultSamplerBlock, 1, Training.Masked.MaskedDiffusionObjective.AnswerWindow),
             Steps = parsed.Int("steps", 1000, 1),
             BatchSize = parsed.Int("batch", 16, 1),
@@ -121,6 +122,7 @@ internal static class TrainCommand
                 {
                     WeightTying = options.TieEmbeddings,
                     ShiftLogits = options.ShiftLogits,
+                    BlockSize = options.AttentionBlock > 0 ? options.AttentionBlock : null,
                 };
                 // The EOS tail runs up to the default sampler's whole answer window, the longest EOS run met when sampling.
                 var sftRows = new Training.Masked.SupervisedRows(special[ChatMarkers.TurnStart], special[ChatMarkers.TurnEnd], special[ChatMarkers.EndOfText], special[ChatMarkers.Pad],

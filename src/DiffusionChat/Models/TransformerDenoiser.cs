@@ -44,7 +44,7 @@ public abstract class TransformerDenoiser : IMaskedDenoiser
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (b, l, positions) = CheckFull(ids, attentionMask, positionIds);
-        return Run(ids, sigma, positions, Allowed(attentionMask, 0, l, l), null, 0, null, Output(logitsFor, l)).MoveToOuterDisposeScope();
+        return Run(ids, sigma, positions, Allowed(attentionMask, positions, 0, l, l), null, 0, null, Output(logitsFor, l)).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
@@ -55,7 +55,7 @@ public abstract class TransformerDenoiser : IMaskedDenoiser
         using var noGrad = no_grad();
         var (b, l, positions) = CheckFull(ids, attentionMask, positionIds);
         var fresh = new List<(Tensor Keys, Tensor Values)>();
-        var logits = Run(ids, null, positions, Allowed(attentionMask, 0, l, l), null, 0, fresh, Output(logitsFor, l));
+        var logits = Run(ids, null, positions, Allowed(attentionMask, positions, 0, l, l), null, 0, fresh, Output(logitsFor, l));
         foreach (var (k, v) in fresh)
         {
             k.MoveToOuterDisposeScope();
@@ -83,8 +83,9 @@ public abstract class TransformerDenoiser : IMaskedDenoiser
 
         DenoiserInputs.CheckPerPosition(attentionMask, b, l, Device, nameof(attentionMask));
         DenoiserInputs.CheckPerPosition(positionIds, b, l, Device, nameof(positionIds));
-        var positions = DenoiserInputs.Positions(positionIds, b, l, Device)[.., (int)start..(int)(start + w)];
-        return Run(windowIds, null, positions, Allowed(attentionMask, start, w, l), cache, start, null, Output(logitsFor, w)).MoveToOuterDisposeScope();
+        var positions = DenoiserInputs.Positions(positionIds, b, l, Device);
+        var allowed = Allowed(attentionMask, positions, start, w, l);
+        return Run(windowIds, null, positions[.., (int)start..(int)(start + w)], allowed, cache, start, null, Output(logitsFor, w)).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
@@ -148,11 +149,12 @@ public abstract class TransformerDenoiser : IMaskedDenoiser
 
     /// <summary>The attention mask for queries [start, start + W) over L keys; by default only key padding.</summary>
     /// <param name="attentionMask">The caller's [B, L] mask, or null.</param>
+    /// <param name="positions">Positions [B, L] of the whole sequence (the caller's, or 0 .. L-1).</param>
     /// <param name="start">First query position.</param>
     /// <param name="w">Number of queries.</param>
     /// <param name="l">Number of keys.</param>
     /// <returns>A bool mask or null (everything allowed).</returns>
-    private protected virtual Tensor? Allowed(Tensor? attentionMask, long start, long w, long l) => Attention.KeyMask(attentionMask);
+    private protected virtual Tensor? Allowed(Tensor? attentionMask, Tensor positions, long start, long w, long l) => Attention.KeyMask(attentionMask);
 
     /// <summary>The (offset, length) of the positions that need logits; all of them by default.</summary>
     private protected static (int Offset, int Length) Output(Range? logitsFor, long length)

@@ -19,9 +19,10 @@ public sealed class LladaTrainedFolderTests : IDisposable
     [InlineData(false, false)]
     [InlineData(true, false)]
     [InlineData(true, true)] // shift_logits, as for a model started from the AR baseline
-    public void Created_model_written_by_the_trainer_loads_in_the_library_with_identical_logits(bool tied, bool shifted)
+    [InlineData(true, true, 3)] // block-causal attention
+    public void Created_model_written_by_the_trainer_loads_in_the_library_with_identical_logits(bool tied, bool shifted, int? blockSize = null)
     {
-        using var objective = setup.CreateMaskedObjective(seed: 3, tied, shifted: shifted);
+        using var objective = setup.CreateMaskedObjective(seed: 3, tied, shifted: shifted, blockSize: blockSize);
         var folder = Path.Combine(setup.Folder.FullName, "llada");
         PretrainedFolderWriter.Write(folder, objective.ModelConfig, objective.Model, setup.TokenizerFolder, modelCard: null);
         using var scope = NewDisposeScope();
@@ -40,6 +41,7 @@ public sealed class LladaTrainedFolderTests : IDisposable
         Assert.Equal(objective.Denoiser.Config, loaded.Config);
         Assert.Equal(tied, loaded.Config.WeightTying);
         Assert.Equal(shifted, loaded.Config.ShiftLogits);
+        Assert.Equal(blockSize, loaded.Config.BlockSize);
         Assert.Equal(tied, (bool)objective.ModelConfig["weight_tying"]!);
         Assert.Equal(0f, (actual - expected).abs().max().item<float>());
         using var weights = DiffusionChat.Checkpoints.CheckpointFolder.Open(folder);

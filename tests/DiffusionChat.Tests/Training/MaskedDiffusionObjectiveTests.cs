@@ -1,5 +1,6 @@
 using TorchSharp;
 using DiffusionChat.Prompting;
+using DiffusionChat.Tensors;
 using DiffusionChat.Trainer.Training;
 using static TorchSharp.torch;
 
@@ -125,9 +126,42 @@ public sealed class MaskedDiffusionObjectiveTests : IDisposable
     }
 
     [Fact]
-    public void Masked_diffusion_training_lowers_the_held_out_loss()
+    public void A_block_causal_model_is_trained_on_each_noisy_block_next_to_its_clean_prefix()
     {
-        using var objective = setup.CreateMaskedObjective();
+        using var objective = setup.CreateMaskedObjective(shifted: true, blockSize: 4);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var batch = setup.HeldOut.Batch(seed: 1, step: 0, batchSize: 4, CPU);
+        float loss;
+        using (var generator = new Generator(7))
+        {
+            loss = objective.Loss(batch, generator).item<float>();
+        }
+
+        using var same = new Generator(7);
+        var (clean, noisy, masked, _, weight) = objective.ApplyNoise(batch, same);
+        using (clean)
+        {
+            var blockLogits = objective.Denoiser.BlockTrainingLogits(noisy, clean.InputIds, clean.Valid);
+            var noisyContext = objective.Denoiser.TrainingLogits(noisy, clean.Valid); // what a one-stream pass would train on
+            Assert.Equal(WeightedNll(blockLogits), loss, 4);
+            Assert.True(Math.Abs(WeightedNll(noisyContext) - loss) > 1e-3, "a one-stream pass would condition blocks on noisy earlier blocks");
+
+            float WeightedNll(Tensor logits)
+            {
+                logits = logits.IndexFilled(-1, tensor(new[] { objective.Denoiser.MaskTokenId }), double.NegativeInfinity);
+                var nll = -logits.log_softmax(-1).gather(-1, clean.InputIds.unsqueeze(-1)).squeeze(-1);
+                return ((nll * weight).FillMasked(masked.logical_not(), 0).sum() / clean.LossMask.sum()).item<float>();
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(4)]
+    public void Masked_diffusion_training_lowers_the_held_out_loss(int? blockSize)
+    {
+        using var objective = setup.CreateMaskedObjective(shifted: blockSize is not null, blockSize: blockSize);
         var options = setup.Options(Path.Combine(setup.Folder.FullName, "masked"), steps: 40) with { Objective = "masked", BatchSize = 8, PeakLearningRate = 5e-3, EvalEvery = 20 };
         var before = FixedHeldOutLoss(objective);
 

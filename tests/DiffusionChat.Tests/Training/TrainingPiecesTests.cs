@@ -114,15 +114,16 @@ public sealed class TrainingPiecesTests : IDisposable
     [InlineData("masked", 100, 200, false, "--copy-left-to-right-steps 200 must not exceed --copy-warmup-steps 100")]
     [InlineData("ar", 100, 0, true, "apply to --objective masked only (got 'ar'")]
     [InlineData("simplex", 100, 50, false, "apply to --objective masked only (got 'simplex'")]
-    [InlineData("ar", 0, 0, false, "--prefix-share and --sampler-block apply to --objective masked only (got 'ar'", 0.5)]
-    [InlineData("simplex", 0, 0, false, "--prefix-share and --sampler-block apply to --objective masked only (got 'simplex'", 0, 0.5)]
+    [InlineData("ar", 0, 0, false, "--prefix-share, --sampler-block and --attention-block apply to --objective masked only (got 'ar'", 0.5)]
+    [InlineData("simplex", 0, 0, false, "--prefix-share, --sampler-block and --attention-block apply to --objective masked only (got 'simplex'", 0, 0.5)]
     [InlineData("masked", 0, 0, false, "--block-wise-share and --prefix-share are alternative maskings; give one of them (got 0.5 and 0.25)", 0.5, 0.25)]
-    [InlineData("ar", 0, 0, false, "--sampler-block apply to --objective masked only (got 'ar'", 0, 0, 2)]
+    [InlineData("ar", 0, 0, false, "--sampler-block and --attention-block apply to --objective masked only (got 'ar'", 0, 0, 2)]
+    [InlineData("ar", 0, 0, false, "--sampler-block and --attention-block apply to --objective masked only (got 'ar'", 0, 0, 4, 4)]
     [InlineData("masked", 0, 0, false, "--sampler-block 3 must divide the 64-token answer window (1, 2, 4, 8, 16, 32 or 64)", 0, 0, 3)]
     [InlineData("masked", 0, 0, false, "--sampler-block 0 must divide the 64-token answer window", 0, 0, 0)]
-    public void Copy_warm_up_and_masked_only_options_that_would_be_ignored_are_rejected_with_the_reason(string objective, int warmup, int leftToRight, bool tie, string message, double blockWise = 0, double prefix = 0, int samplerBlock = 4)
+    public void Copy_warm_up_and_masked_only_options_that_would_be_ignored_are_rejected_with_the_reason(string objective, int warmup, int leftToRight, bool tie, string message, double blockWise = 0, double prefix = 0, int samplerBlock = 4, int attentionBlock = 0)
     {
-        var options = new TrainingOptions { Objective = objective, OutputFolder = "out", TokenizerFolder = "tok", CopyWarmupSteps = warmup, CopyLeftToRightSteps = leftToRight, TieEmbeddings = tie, BlockWiseShare = blockWise, PrefixShare = prefix, SamplerBlock = samplerBlock };
+        var options = new TrainingOptions { Objective = objective, OutputFolder = "out", TokenizerFolder = "tok", CopyWarmupSteps = warmup, CopyLeftToRightSteps = leftToRight, TieEmbeddings = tie, BlockWiseShare = blockWise, PrefixShare = prefix, SamplerBlock = samplerBlock, AttentionBlock = attentionBlock };
 
         var error = Assert.Throws<ArgumentException>(options.ValidateObjectiveOptions);
 

@@ -1,5 +1,6 @@
 using DiffusionChat.Models;
 using DiffusionChat.Models.Autoregressive;
+using DiffusionChat.Models.Llada;
 using static TorchSharp.torch;
 using DiffusionChat.Tensors;
 
@@ -13,7 +14,8 @@ namespace DiffusionChat.Trainer.Evaluation;
 /// Every row is one context token (the <c>&lt;|endoftext|&gt;</c> that precedes a document chunk) followed by the
 /// scored tokens, so both models score the same tokens given the same visible start. The masked bound, for the
 /// log-linear schedule (alpha_t = 1 - t) and SUBS: E over t ~ U(0, 1) of (1/t) * sum over masked tokens of
-/// -log p(x_i | z_t), divided by the number of scored tokens. It is estimated with stratified t per row (one
+/// -log p(x_i | z_t), divided by the number of scored tokens (for a block-causal model BD3-LM's sum of that bound
+/// over blocks, each given the clean blocks before it). It is estimated with stratified t per row (one
 /// forward pass for all draws of a row), so it is a Monte Carlo figure: an upper bound on the true NLL in
 /// expectation, with a small sampling error that the draw count controls.
 /// </remarks>
@@ -53,7 +55,10 @@ internal static class HeldOutLikelihood
             var scored = ones(draws, row.Length, ScalarType.Bool, device);
             scored[.., 0] = false; // the context token stays visible
             var masked = rand(draws, row.Length, generator: generator, device: device).lt(time.unsqueeze(1)).logical_and(scored);
-            var logits = denoiser.Forward(clean.FillMasked(masked, denoiser.MaskTokenId)).to(ScalarType.Float32);
+            var noisy = clean.FillMasked(masked, denoiser.MaskTokenId);
+            var logits = (denoiser is LladaDenoiser { Config.BlockSize: not null } blockCausal
+                ? blockCausal.BlockTrainingLogits(noisy, clean, ones_like(clean, ScalarType.Bool)) // BD3-LM's bound: each block given the clean blocks before it
+                : denoiser.Forward(noisy)).to(ScalarType.Float32);
             logits = logits.IndexFilled(-1, tensor(new[] { denoiser.MaskTokenId }, device: device), double.NegativeInfinity); // SUBS
             var nll = -logits.log_softmax(-1).gather(-1, clean.unsqueeze(-1)).squeeze(-1);
             return (nll * time.DividedInto(1.0).unsqueeze(1)).FillMasked(masked.logical_not(), 0).sum().DividedBy(draws).item<float>();

@@ -93,6 +93,15 @@ internal sealed record TrainingOptions
     /// </summary>
     public int SamplerBlock { get; init; } = Masked.MaskedDiffusionObjective.DefaultSamplerBlock;
 
+    /// <summary>
+    /// Masked objective only: block-causal attention over blocks of this many positions (config <c>block_size</c>),
+    /// trained as BD3-LM trains (<see cref="DiffusionChat.Models.Llada.LladaDenoiser.BlockTrainingLogits"/>); 0 = LLaDA's
+    /// bidirectional attention. Why: with <see cref="InitFrom"/> an AR model and <see cref="ShiftLogits"/>, a position
+    /// then reads mostly what it read in the AR model (the clean prefix, plus its own block), instead of a whole
+    /// answer window of masks that the AR model never saw.
+    /// </summary>
+    public int AttentionBlock { get; init; }
+
     public int ChatExamples { get; init; } = 20000;
 
     public int HeldOutExamples { get; init; } = 500;
@@ -173,9 +182,9 @@ internal sealed record TrainingOptions
         }
 
         if (Objective != "masked" && (CopyAlternate || CopyLeftToRightSteps > 0 || TieEmbeddings || ShiftLogits || BlockWiseShare > 0 || PrefixShare > 0
-            || SamplerBlock != Masked.MaskedDiffusionObjective.DefaultSamplerBlock))
+            || SamplerBlock != Masked.MaskedDiffusionObjective.DefaultSamplerBlock || AttentionBlock != 0))
         {
-            throw new ArgumentException($"--copy-alternate, --copy-left-to-right-steps, --tie-embeddings, --shift-logits, --block-wise-share, --prefix-share and --sampler-block apply to --objective masked only (got '{Objective}'; the ar model is always tied and trains left to right).");
+            throw new ArgumentException($"--copy-alternate, --copy-left-to-right-steps, --tie-embeddings, --shift-logits, --block-wise-share, --prefix-share, --sampler-block and --attention-block apply to --objective masked only (got '{Objective}'; the ar model is always tied and trains left to right).");
         }
 
         if (!Masked.MaskedDiffusionObjective.DividesAnswerWindow(SamplerBlock))

@@ -73,7 +73,7 @@ public sealed class MdlmDenoiser : TransformerDenoiser
         }
 
         var positions = DenoiserInputs.Positions(null, b, l, Device);
-        return backbone.Run(ids, sigma, positions, Allowed(null, 0, l, l), null, 0, null, (0, (int)l)).MoveToOuterDisposeScope();
+        return backbone.Run(ids, sigma, positions, Allowed(null, positions, 0, l, l), null, 0, null, (0, (int)l)).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
@@ -90,7 +90,8 @@ public sealed class MdlmDenoiser : TransformerDenoiser
         backbone.Run(ids, Sigma(sigma, ids.shape[0]), positions, allowed, cache, start, fresh, output);
 
     /// <summary>Key padding mask combined with BD3-LM's block-causal mask for queries [start, start + W).</summary>
-    private protected override Tensor? Allowed(Tensor? attentionMask, long start, long w, long l)
+    /// <remarks>Blocks count sequence indices, as BD3-LM's unpadded pretraining rows do (its golden fixtures).</remarks>
+    private protected override Tensor? Allowed(Tensor? attentionMask, Tensor positions, long start, long w, long l)
     {
         var keyMask = Attention.KeyMask(attentionMask);
         if (Config.BlockSize is not { } bs)

@@ -33,6 +33,15 @@ public sealed record LladaConfig(int ModelDim, int Heads, int KeyValueHeads, int
     /// </summary>
     public bool ShiftLogits { get; init; }
 
+    /// <summary>
+    /// <c>block_size</c> (our extension, BD3-LM's name; null = LLaDA's bidirectional attention): block-causal attention
+    /// over blocks of this many positions, counted from position 0 by the position ids. A position attends to every
+    /// position of its own block and of the blocks before it, never to a later block, so a finished prefix is final
+    /// (nothing after it changes its states) and the positions after the current block do not change its logits.
+    /// Such a model is trained as BD3-LM trains (each noisy block sees the clean blocks before it).
+    /// </summary>
+    public int? BlockSize { get; init; }
+
     /// <summary>Width of one attention head.</summary>
     public int HeadDim => ModelDim / Heads;
 
@@ -61,7 +70,13 @@ public sealed record LladaConfig(int ModelDim, int Heads, int KeyValueHeads, int
         {
             WeightTying = r.OptionalBool("weight_tying") ?? false,
             ShiftLogits = r.OptionalBool("shift_logits") ?? false,
+            BlockSize = r.OptionalInt("block_size"),
         };
+
+        if (config.BlockSize is < 1)
+        {
+            throw r.Invalid($"block_size {config.BlockSize} must be a positive number of positions (or absent for bidirectional attention).");
+        }
 
         if (d % heads != 0 || config.HeadDim % 2 != 0)
         {
@@ -104,7 +119,7 @@ public sealed record LladaConfig(int ModelDim, int Heads, int KeyValueHeads, int
     public JsonObject ToJson(long? padTokenId, int maxSequenceLength)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSequenceLength);
-        return new JsonObject
+        var json = new JsonObject
         {
             ["architectures"] = new JsonArray("LLaDAModelLM"),
             ["model_type"] = "llada",
@@ -128,6 +143,12 @@ public sealed record LladaConfig(int ModelDim, int Heads, int KeyValueHeads, int
             ["max_sequence_length"] = maxSequenceLength,
             ["shift_logits"] = ShiftLogits,
         };
+        if (BlockSize is { } blockSize)
+        {
+            json["block_size"] = blockSize;
+        }
+
+        return json;
     }
 
     private static void Unsupported(ModelConfigReader r, string field, bool value, string what)

@@ -101,7 +101,9 @@ public sealed class LladaDenoiser : TransformerDenoiser
 
     /// <summary>
     /// Logits [B, L, V] of every position with autograd on (the inference <c>Forward</c> methods run without grad),
-    /// for training: full bidirectional attention over the valid tokens, positions 0 .. L-1.
+    /// for training: the model's own attention over the valid tokens (bidirectional, or block-causal with
+    /// <see cref="LladaConfig.BlockSize"/>), positions 0 .. L-1. A block-causal model trains with
+    /// <see cref="BlockTrainingLogits"/> instead, where every noisy block sees clean blocks before it.
     /// </summary>
     /// <param name="ids">Token ids [B, L].</param>
     /// <param name="valid">Bool or 0/1 [B, L]: false marks padding that no position may attend to.</param>
@@ -123,7 +125,7 @@ public sealed class LladaDenoiser : TransformerDenoiser
         using var scope = NewDisposeScope();
         long length = ids.shape[1];
         var positions = HeldScalars.Range(0, length, ScalarType.Int64, ids.device).unsqueeze(0).expand(ids.shape[0], length);
-        var allowed = Attention.KeyMask(valid)!;
+        var allowed = Allowed(valid, positions, 0, length, length)!;
         if (causal)
         {
             allowed = allowed.logical_and(ones(length, length, ScalarType.Bool, ids.device).tril()); // [B, 1, L, L]
@@ -131,6 +133,78 @@ public sealed class LladaDenoiser : TransformerDenoiser
 
         var logits = transformer.Run(ids, positions, allowed, null, 0, null, (0, (int)length));
         return logits.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// BD3-LM's training pass for a block-causal model (<see cref="LladaConfig.BlockSize"/>), with autograd on: the
+    /// noisy row and its clean copy run as one sequence of 2L positions, both at positions 0 .. L-1. A noisy position
+    /// attends to the noisy positions of its own block and to the clean positions of earlier blocks; a clean position
+    /// attends to the clean positions of its own and earlier blocks. So every noisy block is denoised from the clean
+    /// prefix it will have when sampled, and one pass trains every block of the row.
+    /// </summary>
+    /// <param name="noisy">Noisy ids [B, L] (some positions hold the mask id).</param>
+    /// <param name="clean">Clean ids [B, L].</param>
+    /// <param name="valid">Bool or 0/1 [B, L]: false marks padding that no position may attend to.</param>
+    /// <returns>Logits [B, L, V] of the noisy positions (caller disposes). With <see cref="LladaConfig.ShiftLogits"/>
+    /// the first position of a block reads the clean state before it, as it does when sampled after a finished prefix.</returns>
+    /// <exception cref="InvalidOperationException">The model has no <see cref="LladaConfig.BlockSize"/>.</exception>
+    public Tensor BlockTrainingLogits(Tensor noisy, Tensor clean, Tensor valid)
+    {
+        ArgumentNullException.ThrowIfNull(noisy);
+        ArgumentNullException.ThrowIfNull(clean);
+        ArgumentNullException.ThrowIfNull(valid);
+        if (Config.BlockSize is not { } size)
+        {
+            throw new InvalidOperationException("BlockTrainingLogits needs a block-causal model (config block_size); train a bidirectional model with TrainingLogits.");
+        }
+
+        if (noisy.dim() != 2 || !clean.shape.SequenceEqual(noisy.shape) || !valid.shape.SequenceEqual(noisy.shape))
+        {
+            throw new ArgumentException($"noisy, clean and valid must all be [B, L]; got [{string.Join(", ", noisy.shape)}], [{string.Join(", ", clean.shape)}], [{string.Join(", ", valid.shape)}].", nameof(noisy));
+        }
+
+        using var scope = NewDisposeScope();
+        var (batch, length) = (noisy.shape[0], noisy.shape[1]);
+        var device = noisy.device;
+        var block = HeldScalars.Range(0, length, ScalarType.Int64, device).FloorDividedBy(size);
+        var (queryBlock, keyBlock) = (block.unsqueeze(1), block.unsqueeze(0));
+        var noisyRows = cat([keyBlock.eq(queryBlock), keyBlock.lt(queryBlock)], 1); // noisy queries: own noisy block, earlier clean blocks
+        var cleanRows = cat([zeros(length, length, ScalarType.Bool, device), keyBlock.le(queryBlock)], 1); // clean queries: clean blocks up to their own
+        var keys = valid.to(ScalarType.Bool).repeat(1, 2);
+        var allowed = cat([noisyRows, cleanRows], 0).unsqueeze(0).unsqueeze(0).logical_and(keys.unsqueeze(1).unsqueeze(1)); // [B, 1, 2L, 2L]
+        var positions = HeldScalars.Range(0, length, ScalarType.Int64, device).repeat(2).unsqueeze(0).expand(batch, 2 * length);
+        var logits = transformer.RunStates(cat([noisy, clean], 1), positions, allowed, StateIndex(length, size, device));
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Which of the 2L states gives each noisy position's logits in <see cref="BlockTrainingLogits"/>.</summary>
+    private Tensor StateIndex(long length, int size, Device device)
+    {
+        var index = new long[length];
+        for (long i = 0; i < length; i++)
+        {
+            // Unshifted: the position itself. Shifted: its left neighbour, which for a block's first position is the
+            // last clean state of the block before (the noisy one before it is not visible to it when sampled).
+            index[i] = !Config.ShiftLogits ? i : i == 0 ? 0 : i % size == 0 ? length + i - 1 : i - 1;
+        }
+
+        return tensor(index, device: device);
+    }
+
+    /// <summary>Key padding mask, combined with the block-causal mask of <see cref="LladaConfig.BlockSize"/> when set.</summary>
+    /// <remarks>Blocks count position ids, so a left-padded row's blocks are those it has alone.</remarks>
+    private protected override Tensor? Allowed(Tensor? attentionMask, Tensor positions, long start, long w, long l)
+    {
+        var keyMask = Attention.KeyMask(attentionMask);
+        if (Config.BlockSize is not { } size)
+        {
+            return keyMask;
+        }
+
+        var keyBlock = positions.FloorDividedBy(size); // [B, L]
+        var queryBlock = keyBlock[.., (int)start..(int)(start + w)];
+        var blockCausal = keyBlock.unsqueeze(1).le(queryBlock.unsqueeze(2)).unsqueeze(1); // [B, 1, W, L]
+        return keyMask is null ? blockCausal : blockCausal.logical_and(keyMask);
     }
 
     /// <inheritdoc />

@@ -57,9 +57,34 @@ internal sealed class LladaTransformer : nn.Module
             fresh?.Add((k.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope()));
         }
 
-        var last = ln_f.forward(OutputStates(x, output));
-        var logits = ff_out is null ? nn.functional.linear(last, wte.weight!) : ff_out.forward(last);
-        return logits.MoveToOuterDisposeScope();
+        return Project(OutputStates(x, output)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Logits [B, S, V] from the final hidden states at <paramref name="stateIndex"/> [S] (no logit shift applied: the
+    /// caller's index says which state predicts each output), for training rows laid out by the caller.
+    /// </summary>
+    /// <param name="ids">Token ids [B, L].</param>
+    /// <param name="positions">Positions [B, L].</param>
+    /// <param name="allowed">Attention mask broadcastable to [B, heads, L, L].</param>
+    /// <param name="stateIndex">int64 [S]: the sequence index whose final state gives each output's logits.</param>
+    public Tensor RunStates(Tensor ids, Tensor positions, Tensor allowed, Tensor stateIndex)
+    {
+        using var scope = NewDisposeScope();
+        var x = wte.forward(ids);
+        var (cos, sin) = RotaryPositions.Tables(inverseFrequencies, positions);
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            (x, _, _) = blocks[i].Run(x, cos, sin, allowed, null, 0);
+        }
+
+        return Project(x.index_select(1, stateIndex)).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Project(Tensor states)
+    {
+        var last = ln_f.forward(states);
+        return ff_out is null ? nn.functional.linear(last, wte.weight!) : ff_out.forward(last);
     }
 
     /// <summary>The hidden states that give the logits of the output positions (their own, or their left neighbours' when shifted).</summary>
