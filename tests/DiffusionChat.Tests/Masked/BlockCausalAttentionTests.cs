@@ -40,6 +40,24 @@ public sealed class BlockCausalAttentionTests : IDisposable
     }
 
     [Fact]
+    public void An_unshifted_block_causal_model_serves_a_block_exactly_from_a_cache_built_with_another_suffix()
+    {
+        using var scope = NewDisposeScope();
+        var ids = tensor(new long[] { 5, 17, 3, 40, 41, 42, 7, 8, 9 }, [1, 9]);
+        var otherSuffix = ids.clone();
+        otherSuffix[.., 6..] = tensor(Mask);
+
+        Assert.True(blocks.SupportsKeyValueCache);
+        _ = blocks.ForwardWithCache(otherSuffix, null, null, out var cache);
+        using (cache)
+        {
+            // Block [3, 6) sees blocks 0-1 only; the cached keys of block 2 came from other tokens and are not read.
+            var cached = blocks.ForwardWindow(ids[.., 3..6], 3, cache);
+            Assert.True((cached - blocks.Forward(ids)[.., 3..6]).abs().max().item<float>() < 1e-5);
+        }
+    }
+
+    [Fact]
     public void Blocks_follow_the_position_ids_so_a_left_padded_row_computes_what_it_does_alone()
     {
         using var scope = NewDisposeScope();
@@ -124,6 +142,14 @@ public sealed class BlockCausalAttentionTests : IDisposable
         var error = Assert.Throws<CheckpointFormatException>(() => LladaConfig.From(checkpoint));
 
         Assert.Contains($"block_size {size}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_model_built_in_code_refuses_a_block_size_below_one()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => LladaDenoiser.Create(Bidirectional with { BlockSize = 0 }, CPU, 1));
+
+        Assert.Contains("BlockSize 0", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

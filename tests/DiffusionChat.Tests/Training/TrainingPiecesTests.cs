@@ -121,6 +121,7 @@ public sealed class TrainingPiecesTests : IDisposable
     [InlineData("ar", 0, 0, false, "--sampler-block and --attention-block apply to --objective masked only (got 'ar'", 0, 0, 4, 4)]
     [InlineData("masked", 0, 0, false, "--sampler-block 3 must divide the 64-token answer window (1, 2, 4, 8, 16, 32 or 64)", 0, 0, 3)]
     [InlineData("masked", 0, 0, false, "--sampler-block 0 must divide the 64-token answer window", 0, 0, 0)]
+    [InlineData("masked", 0, 0, false, "--attention-block -1 must be a positive block length, or 0 for bidirectional attention", 0, 0, 4, -1)]
     public void Copy_warm_up_and_masked_only_options_that_would_be_ignored_are_rejected_with_the_reason(string objective, int warmup, int leftToRight, bool tie, string message, double blockWise = 0, double prefix = 0, int samplerBlock = 4, int attentionBlock = 0)
     {
         var options = new TrainingOptions { Objective = objective, OutputFolder = "out", TokenizerFolder = "tok", CopyWarmupSteps = warmup, CopyLeftToRightSteps = leftToRight, TieEmbeddings = tie, BlockWiseShare = blockWise, PrefixShare = prefix, SamplerBlock = samplerBlock, AttentionBlock = attentionBlock };
@@ -128,7 +129,7 @@ public sealed class TrainingPiecesTests : IDisposable
         var error = Assert.Throws<ArgumentException>(options.ValidateObjectiveOptions);
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
-        (options with { Objective = "masked", CopyLeftToRightSteps = Math.Min(leftToRight, warmup), PrefixShare = blockWise > 0 ? 0 : prefix, SamplerBlock = 2 }).ValidateObjectiveOptions(); // the shipped combination is fine
+        (options with { Objective = "masked", CopyLeftToRightSteps = Math.Min(leftToRight, warmup), PrefixShare = blockWise > 0 ? 0 : prefix, SamplerBlock = 2, AttentionBlock = Math.Max(attentionBlock, 0) }).ValidateObjectiveOptions(); // the shipped combination is fine
     }
 
     private static bool Same(TrainingBatch x, TrainingBatch y) =>

@@ -187,6 +187,11 @@ internal sealed record TrainingOptions
             throw new ArgumentException($"--copy-alternate, --copy-left-to-right-steps, --tie-embeddings, --shift-logits, --block-wise-share, --prefix-share, --sampler-block and --attention-block apply to --objective masked only (got '{Objective}'; the ar model is always tied and trains left to right).");
         }
 
+        if (AttentionBlock < 0)
+        {
+            throw new ArgumentException($"--attention-block {AttentionBlock} must be a positive block length, or 0 for bidirectional attention.");
+        }
+
         if (!Masked.MaskedDiffusionObjective.DividesAnswerWindow(SamplerBlock))
         {
             throw new ArgumentException($"--sampler-block {SamplerBlock} must divide the {Masked.MaskedDiffusionObjective.AnswerWindow}-token answer window (1, 2, 4, 8, 16, 32 or 64).");

@@ -8,8 +8,9 @@ namespace DiffusionChat.Models.Llada;
 
 /// <summary>
 /// LLaDA as an <see cref="IMaskedDenoiser"/>: the bidirectional OLMo/Llama transformer loaded from a checkpoint whose
-/// keys start with <c>model.transformer.</c>. Padded batches: pass an attention mask (padding keys are never
-/// attended to) and position ids (e.g. counting only real tokens) so a padded row computes what it would alone.
+/// keys start with <c>model.transformer.</c>, or with <see cref="LladaConfig.BlockSize"/> its block-causal (BD3-LM)
+/// variant. Padded batches: pass an attention mask (padding keys are never attended to) and position ids (e.g. counting
+/// only real tokens) so a padded row computes what it would alone.
 /// </summary>
 public sealed class LladaDenoiser : TransformerDenoiser
 {
@@ -64,10 +65,16 @@ public sealed class LladaDenoiser : TransformerDenoiser
     /// <param name="device">Where the weights go.</param>
     /// <param name="seed">Seed of the initialisation (same seed, same weights).</param>
     /// <returns>The new denoiser; train it through <see cref="Transformer"/> and <see cref="TrainingLogits"/>.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="LladaConfig.BlockSize"/> is below 1.</exception>
     public static LladaDenoiser Create(LladaConfig config, Device device, int seed)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(device);
+        if (config.BlockSize is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(config), config.BlockSize, $"BlockSize {config.BlockSize} must be a positive number of positions, or null for bidirectional attention.");
+        }
+
         var transformer = new LladaTransformer(config, device, ScalarType.Float32);
         using var generator = new Generator((ulong)seed, device);
         double residualStd = 0.02 / Math.Sqrt(2.0 * config.Layers);
