@@ -56,7 +56,6 @@ internal static class SoakCommand
                 if (sent % 100 < round)
                 {
                     trace.Add((sent, readings[^1].RssMiB, MemoryProbe.Parts()));
-
                     Console.WriteLine($"  {sent,5} requests: RSS {trace[^1].RssMiB:F1} MiB, max live tensors on a sampler thread {model.Tensors?.MaxLiveInWindow}");
                 }
             }

@@ -31,6 +31,20 @@ internal static class Attention
         return weights.matmul(v).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Block-causal attention (BD3-LM): a query sees every key whose block is not after its own, combined with
+    /// <paramref name="keyMask"/> when given.
+    /// </summary>
+    /// <param name="keyMask">Optional [B, 1, 1, L] key padding mask (<see cref="KeyMask"/>).</param>
+    /// <param name="keyBlocks">Block index of each key, int64 [B or 1, L].</param>
+    /// <param name="queryBlocks">Block index of each query, int64 [B or 1, W].</param>
+    /// <returns>A bool mask [B or 1, 1, W, L].</returns>
+    public static Tensor BlockCausal(Tensor? keyMask, Tensor keyBlocks, Tensor queryBlocks)
+    {
+        var allowed = keyBlocks.unsqueeze(1).le(queryBlocks.unsqueeze(2)).unsqueeze(1);
+        return keyMask is null ? allowed : allowed.logical_and(keyMask);
+    }
+
     /// <summary>A [B, 1, 1, L] key mask from a [B, L] attention mask (bool or 0/1), or null.</summary>
     public static Tensor? KeyMask(Tensor? attentionMask) =>
         attentionMask is null ? null : attentionMask.to(@bool).unsqueeze(1).unsqueeze(1);

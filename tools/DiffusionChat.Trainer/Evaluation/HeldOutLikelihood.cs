@@ -56,8 +56,9 @@ internal static class HeldOutLikelihood
             scored[.., 0] = false; // the context token stays visible
             var masked = rand(draws, row.Length, generator: generator, device: device).lt(time.unsqueeze(1)).logical_and(scored);
             var noisy = clean.FillMasked(masked, denoiser.MaskTokenId);
-            var logits = (denoiser is LladaDenoiser { Config.BlockSize: not null } blockCausal
-                ? blockCausal.BlockTrainingLogits(noisy, clean, ones_like(clean, ScalarType.Bool)) // BD3-LM's bound: each block given the clean blocks before it
+            // A LLaDA model scores as it trains (a block-causal one each block given the clean blocks before it).
+            var logits = (denoiser is LladaDenoiser llada
+                ? llada.DenoisingLogits(noisy, clean, ones_like(clean, ScalarType.Bool))
                 : denoiser.Forward(noisy)).to(ScalarType.Float32);
             logits = logits.IndexFilled(-1, tensor(new[] { denoiser.MaskTokenId }, device: device), double.NegativeInfinity); // SUBS
             var nll = -logits.log_softmax(-1).gather(-1, clean.unsqueeze(-1)).squeeze(-1);

@@ -100,10 +100,9 @@ public sealed class MdlmDenoiser : TransformerDenoiser
         }
 
         // Integer block indices: Tensor '/' is true division, which would make the mask plain causal.
-        var queryBlock = HeldScalars.Range(start, start + w, int64, Device).FloorDividedBy(bs).unsqueeze(1);
-        var keyBlock = HeldScalars.Range(0, l, int64, Device).FloorDividedBy(bs).unsqueeze(0);
-        var blockCausal = keyBlock.le(queryBlock).unsqueeze(0).unsqueeze(0);
-        return keyMask is null ? blockCausal : blockCausal.logical_and(keyMask);
+        var queryBlocks = HeldScalars.Range(start, start + w, int64, Device).FloorDividedBy(bs).unsqueeze(0);
+        var keyBlocks = HeldScalars.Range(0, l, int64, Device).FloorDividedBy(bs).unsqueeze(0);
+        return Attention.BlockCausal(keyMask, keyBlocks, queryBlocks);
     }
 
     /// <summary>MDLM's <c>_process_sigma</c>: without time conditioning the network always sees sigma = 0.</summary>

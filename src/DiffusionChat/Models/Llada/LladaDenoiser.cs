@@ -173,16 +173,29 @@ public sealed class LladaDenoiser : TransformerDenoiser
         using var scope = NewDisposeScope();
         var (batch, length) = (noisy.shape[0], noisy.shape[1]);
         var device = noisy.device;
-        var block = HeldScalars.Range(0, length, ScalarType.Int64, device).FloorDividedBy(size);
+        var index = HeldScalars.Range(0, length, ScalarType.Int64, device);
+        var block = index.FloorDividedBy(size);
         var (queryBlock, keyBlock) = (block.unsqueeze(1), block.unsqueeze(0));
         var noisyRows = cat([keyBlock.eq(queryBlock), keyBlock.lt(queryBlock)], 1); // noisy queries: own noisy block, earlier clean blocks
         var cleanRows = cat([zeros(length, length, ScalarType.Bool, device), keyBlock.le(queryBlock)], 1); // clean queries: clean blocks up to their own
         var keys = valid.to(ScalarType.Bool).repeat(1, 2);
         var allowed = cat([noisyRows, cleanRows], 0).unsqueeze(0).unsqueeze(0).logical_and(keys.unsqueeze(1).unsqueeze(1)); // [B, 1, 2L, 2L]
-        var positions = HeldScalars.Range(0, length, ScalarType.Int64, device).repeat(2).unsqueeze(0).expand(batch, 2 * length);
+        var positions = index.repeat(2).unsqueeze(0).expand(batch, 2 * length);
         var logits = transformer.RunStates(cat([noisy, clean], 1), positions, allowed, StateIndex(length, size, device));
         return logits.MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// The logits the masked-diffusion ELBO scores a noisy row with, with autograd on: the model's own attention over the
+    /// noisy row (<see cref="TrainingLogits"/>) for a bidirectional model, <see cref="BlockTrainingLogits"/> (each noisy
+    /// block next to the clean blocks before it) for a block-causal one.
+    /// </summary>
+    /// <param name="noisy">Noisy ids [B, L].</param>
+    /// <param name="clean">Clean ids [B, L] (read by a block-causal model only).</param>
+    /// <param name="valid">Bool or 0/1 [B, L]: false marks padding.</param>
+    /// <returns>Logits [B, L, V] of the noisy positions (caller disposes).</returns>
+    public Tensor DenoisingLogits(Tensor noisy, Tensor clean, Tensor valid) =>
+        Config.BlockSize is null ? TrainingLogits(noisy, valid) : BlockTrainingLogits(noisy, clean, valid);
 
     /// <summary>Which of the 2L states gives each noisy position's logits in <see cref="BlockTrainingLogits"/>.</summary>
     private Tensor StateIndex(long length, int size, Device device)
@@ -208,10 +221,8 @@ public sealed class LladaDenoiser : TransformerDenoiser
             return keyMask;
         }
 
-        var keyBlock = positions.FloorDividedBy(size); // [B, L]
-        var queryBlock = keyBlock[.., (int)start..(int)(start + w)];
-        var blockCausal = keyBlock.unsqueeze(1).le(queryBlock.unsqueeze(2)).unsqueeze(1); // [B, 1, W, L]
-        return keyMask is null ? blockCausal : blockCausal.logical_and(keyMask);
+        var keyBlocks = positions.FloorDividedBy(size); // [B, L]
+        return Attention.BlockCausal(keyMask, keyBlocks, keyBlocks[.., (int)start..(int)(start + w)]);
     }
 
     /// <inheritdoc />

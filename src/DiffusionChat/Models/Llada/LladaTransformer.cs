@@ -48,15 +48,7 @@ internal sealed class LladaTransformer : nn.Module
     public Tensor Run(Tensor ids, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh, (int Offset, int Length) output)
     {
         using var scope = NewDisposeScope();
-        var x = wte.forward(ids);
-        var (cos, sin) = RotaryPositions.Tables(inverseFrequencies, positions);
-        for (int i = 0; i < blocks.Count; i++)
-        {
-            var (h, k, v) = blocks[i].Run(x, cos, sin, allowed, cache?.Layer(i), start);
-            x = h;
-            fresh?.Add((k.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope()));
-        }
-
+        var x = Hidden(ids, positions, allowed, cache, start, fresh);
         return Project(OutputStates(x, output)).MoveToOuterDisposeScope();
     }
 
@@ -71,14 +63,23 @@ internal sealed class LladaTransformer : nn.Module
     public Tensor RunStates(Tensor ids, Tensor positions, Tensor allowed, Tensor stateIndex)
     {
         using var scope = NewDisposeScope();
+        var x = Hidden(ids, positions, allowed, null, 0, null);
+        return Project(x.index_select(1, stateIndex)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The final hidden states [B, W, D] of the window (before <c>ln_f</c>), in the caller's dispose scope.</summary>
+    private Tensor Hidden(Tensor ids, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh)
+    {
         var x = wte.forward(ids);
         var (cos, sin) = RotaryPositions.Tables(inverseFrequencies, positions);
         for (int i = 0; i < blocks.Count; i++)
         {
-            (x, _, _) = blocks[i].Run(x, cos, sin, allowed, null, 0);
+            var (h, k, v) = blocks[i].Run(x, cos, sin, allowed, cache?.Layer(i), start);
+            x = h;
+            fresh?.Add((k.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope()));
         }
 
-        return Project(x.index_select(1, stateIndex)).MoveToOuterDisposeScope();
+        return x;
     }
 
     private Tensor Project(Tensor states)

@@ -175,9 +175,7 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
         var (clean, noisy, masked, _, weight) = ApplyNoise(batch, generator);
         using (clean)
         {
-            var logits = denoiser.Config.BlockSize is null
-                ? denoiser.TrainingLogits(noisy, clean.Valid) // [B, T, V]
-                : denoiser.BlockTrainingLogits(noisy, clean.InputIds, clean.Valid); // each noisy block next to the clean blocks before it
+            var logits = denoiser.DenoisingLogits(noisy, clean.InputIds, clean.Valid); // [B, T, V]
             logits = logits.IndexFilled(-1, tensor(new[] { denoiser.MaskTokenId }, device: logits.device), double.NegativeInfinity); // SUBS: zero mass on the mask
             var nll = -logits.log_softmax(-1).gather(-1, clean.InputIds.unsqueeze(-1)).squeeze(-1); // [B, T]
             var total = (nll * weight).FillMasked(masked.logical_not(), 0).sum(); // weight: dsigma/expm1(sigma) = 1/t for the log-linear schedule
