@@ -60,7 +60,7 @@ public sealed class InstructionSetGeneratorTests
             .Concat(InstructionVocabulary.Of(InstructionVocabulary.TimeQuestions, DataSplit.HeldOut))
             .Select(f => ComposedQuestions.Key(f.Value)).ToHashSet(StringComparer.Ordinal);
 
-        var composed = ComposedQuestions.Weather.Concat(ComposedQuestions.Time).ToList();
+        var composed = ComposedQuestions.Weather.All.Concat(ComposedQuestions.Time.All).ToList();
 
         Assert.Contains("what is the temperature in {0}", heldOutForms); // the key of "What's the temperature in {0}?"
         Assert.All(composed, form => Assert.DoesNotContain(ComposedQuestions.Key(form), heldOutForms));
@@ -70,13 +70,29 @@ public sealed class InstructionSetGeneratorTests
     [Fact]
     public void Training_tool_questions_come_in_hundreds_of_forms_and_no_form_serves_both_tools()
     {
-        var weather = ComposedQuestions.Weather.Select(ComposedQuestions.Key).ToHashSet(StringComparer.Ordinal);
+        var weather = ComposedQuestions.Weather.All.Select(ComposedQuestions.Key).ToHashSet(StringComparer.Ordinal);
 
-        Assert.InRange(ComposedQuestions.Weather.Count, 200, 400);
-        Assert.InRange(ComposedQuestions.Time.Count, 200, 400);
-        Assert.DoesNotContain(ComposedQuestions.Time, form => weather.Contains(ComposedQuestions.Key(form)));
-        var trainForms = Train.Where(e => e.Category is "weather" or "time").Select(PhrasingKey).Distinct().Count();
+        Assert.InRange(ComposedQuestions.Weather.All.Count, 200, 400);
+        Assert.InRange(ComposedQuestions.Time.All.Count, 200, 400);
+        Assert.DoesNotContain(ComposedQuestions.Time.All, form => weather.Contains(ComposedQuestions.Key(form)));
+        // A larger draw than Train: sentences and framed forms are drawn as two equal pools, so 3,000 chats leave
+        // many of the framed forms undrawn.
+        var trainForms = new InstructionSetGenerator(DataSplit.Train, seed: 7).Generate(20000)
+            .Where(e => e.Category is "weather" or "time").Select(PhrasingKey).Distinct().Count();
         Assert.True(trainForms > 300, $"{trainForms} distinct training tool question forms");
+    }
+
+    [Fact]
+    public void A_training_question_opening_with_how_is_no_longer_almost_always_a_weather_question()
+    {
+        // Session 16: 97 % of "How ..." training questions were weather ones, and the fine-tuned masked model sent the
+        // held-out "How late is it in X?" to the weather tool by its opening alone.
+        var how = Train.Where(e => e.Category is "weather" or "time")
+            .Where(e => e.Conversation[0].Text.StartsWith("How ", StringComparison.Ordinal)).ToList();
+        double timeShare = how.Count(e => e.Category == "time") / (double)how.Count;
+
+        Assert.True(how.Count > 100, $"{how.Count} training tool questions open with 'How'");
+        Assert.InRange(timeShare, 0.3, 0.7);
     }
 
     [Fact]

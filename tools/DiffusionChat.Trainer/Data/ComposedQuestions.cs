@@ -14,6 +14,14 @@ namespace DiffusionChat.Trainer.Data;
 /// tool. A composed form that equals a held-out form once case, contractions, "please" and punctuation are ignored is
 /// dropped, so every held-out sentence stays unseen; its parts (frame, noun phrase) do occur in other combinations,
 /// which is the generalisation being measured.
+/// <para>Session 16: whole sentences are drawn as often as framed forms (<see cref="ComposedForms"/>), and the time
+/// sentences include forms that open like the weather ones ("How close to midnight is it in X?"). Before, a training
+/// question opening with "How" was a weather question 97 % of the time (1,147 of 1,179 in 60,000 chats: "How hot is it",
+/// "How warm is it", ...; the one time form of that shape, "How early is it in X?", was one of 237 composed time forms),
+/// so the opening alone picked the tool. The masked models, fine-tuned on those data, learnt that: after 400 steps
+/// they still sent `How late is it in X?` to the clock tool as the AR baseline does (29/29 held-out cases), after
+/// 1,700 steps to the weather tool (14/29), although the training set's time forms use "late" and the weather
+/// forms never do.</para>
 /// </remarks>
 internal static partial class ComposedQuestions
 {
@@ -55,13 +63,16 @@ internal static partial class ComposedQuestions
         "How early is it in {0}?", "What o'clock is it in {0}?", "Is it still evening in {0}?",
         "What does the clock say in {0}?", "Is it too late to call someone in {0}?", "Is it past midnight in {0}?",
         "Is it lunchtime in {0}?", "Is it daytime in {0} at the moment?",
+        "How close to midnight is it in {0}?", "How near to noon is it in {0}?", "How far into the night is it in {0}?",
+        "How far past noon is it in {0}?", "How early in the day is it in {0}?", "How close to sunrise is it in {0}?",
+        "How long is it until midnight in {0}?", "How long until lunchtime in {0}?", "How far along is the day in {0}?",
     ];
 
     /// <summary>Composed weather forms, none equal to a listed weather or time form of either split.</summary>
-    public static readonly IReadOnlyList<string> Weather = Compose(WeatherNouns, WeatherSentences);
+    public static readonly ComposedForms Weather = Compose(WeatherNouns, WeatherSentences);
 
     /// <summary>Composed time forms, none equal to a listed weather or time form of either split.</summary>
-    public static readonly IReadOnlyList<string> Time = Compose(TimeNouns, TimeSentences);
+    public static readonly ComposedForms Time = Compose(TimeNouns, TimeSentences);
 
     /// <summary>
     /// The comparison key of a question form: lower case, contractions spelt out, "please" and punctuation dropped.
@@ -74,14 +85,14 @@ internal static partial class ComposedQuestions
         return Spaces().Replace(NotWords().Replace(text, " "), " ").Trim();
     }
 
-    private static IReadOnlyList<string> Compose(string[] nouns, string[] sentences)
+    private static ComposedForms Compose(string[] nouns, string[] sentences)
     {
         // Listed forms of both tools and both splits are excluded: held-out ones must stay unseen, training ones are
         // already drawn from their own pool.
         var listed = InstructionVocabulary.WeatherQuestions.Concat(InstructionVocabulary.TimeQuestions).Select(Key).ToHashSet(StringComparer.Ordinal);
-        var composed = Frames.SelectMany(frame => nouns.Select(noun => Capitalise(frame.Replace("{N}", noun, StringComparison.Ordinal))))
-            .Concat(sentences);
-        return composed.Where(form => !listed.Contains(Key(form))).DistinctBy(Key).ToArray();
+        var framed = Frames.SelectMany(frame => nouns.Select(noun => Capitalise(frame.Replace("{N}", noun, StringComparison.Ordinal))));
+        string[] Kept(IEnumerable<string> forms) => forms.Where(form => !listed.Contains(Key(form))).DistinctBy(Key).ToArray();
+        return new ComposedForms(Kept(framed), Kept(sentences));
     }
 
     private static string Capitalise(string text) => char.ToUpperInvariant(text[0]) + text[1..];

@@ -132,12 +132,12 @@ internal sealed class InstructionSetGenerator
     /// as before composed forms existed, so held-out sets stay comparable across sessions); training questions come
     /// from the training listed forms or, for <see cref="ComposedShare"/> of them, from <see cref="ComposedQuestions"/>.
     /// </summary>
-    private (string Key, string Question) ToolQuestion(string family, string[] listed, IReadOnlyList<string> composed)
+    private (string Key, string Question) ToolQuestion(string family, string[] listed, ComposedForms composed)
     {
         if (split == DataSplit.Train && random.NextDouble() < ComposedShare)
         {
-            var index = random.Next(composed.Count);
-            return ($"phrasing:{family}:composed:{index}", composed[index]);
+            var form = composed.Draw(random);
+            return ($"phrasing:{family}:composed:{ComposedQuestions.Key(form)}", form);
         }
 
         var (phrasing, question) = Pick(Of(listed, split));
