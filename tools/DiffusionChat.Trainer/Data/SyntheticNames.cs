@@ -9,15 +9,21 @@ namespace DiffusionChat.Trainer.Data;
 /// memorised name ("Melsinki") for every unseen city. Thousands of distinct pronounceable names, spelled from
 /// syllables whose sub-word pieces also occur in real names, make copying the only way to lower the loss. A name
 /// that contains a held-out city, condition or word is never produced, so the held-out split stays unseen.
+/// <para>Session 16: the syllables gained the spellings English words commonly have (onsets such as "bl", "sp", "qu";
+/// vowels "ee", "oo", "y"; codas "z", "x", "ck", "ng", doubled consonants). Before, a word piece such as "zy" never
+/// occurred in a made-up value, and a fine-tuned masked model copied a returned "breezy" as "bree" (the piece it had
+/// never copied was dropped). Of the shipped tokenizer's 1,462 lowercase pieces of 1 to 4 letters, 1,000 occurred in
+/// 40,000 made-up values before and 1,129 after.</para>
 /// </remarks>
 internal static class SyntheticNames
 {
     private static readonly string[] Onsets =
-        ["b", "br", "c", "ch", "d", "dr", "f", "g", "gr", "h", "j", "k", "kl", "l", "m", "n", "p", "pr", "r", "s", "sh", "st", "t", "th", "tr", "v", "w", "z"];
+        ["b", "br", "c", "ch", "d", "dr", "f", "g", "gr", "h", "j", "k", "kl", "l", "m", "n", "p", "pr", "r", "s", "sh", "st", "t", "th", "tr", "v", "w", "z",
+         "bl", "cl", "fl", "pl", "sl", "sp", "sk", "sn", "qu", "wh", "y", "x"];
 
-    private static readonly string[] Vowels = ["a", "e", "i", "o", "u", "a", "e", "o", "ai", "ea", "ou", "ie"];
+    private static readonly string[] Vowels = ["a", "e", "i", "o", "u", "a", "e", "o", "ai", "ea", "ou", "ie", "ee", "oo", "au", "y"];
 
-    private static readonly string[] Codas = ["", "", "", "n", "r", "l", "s", "m", "th", "rk", "nd", "st"];
+    private static readonly string[] Codas = ["", "", "", "n", "r", "l", "s", "m", "th", "rk", "nd", "st", "z", "x", "ck", "ng", "p", "t", "d", "g", "k", "ll", "tt", "ff"];
 
     private static readonly string[] PlacePrefixes = ["San", "Port", "Saint", "Lake", "North", "East", "Old"];
 
