@@ -19,8 +19,8 @@ namespace DiffusionChat.Trainer.Data;
 /// question opening with "How" was a weather question 97 % of the time (1,147 of 1,179 in 60,000 chats: "How hot is it",
 /// "How warm is it", ...; the one time form of that shape, "How early is it in X?", was one of 237 composed time forms),
 /// so the opening alone picked the tool. The masked models, fine-tuned on those data, learnt that: after 400 steps
-/// they still sent `How late is it in X?` to the clock tool as the AR baseline does (29/29 held-out cases), after
-/// 1,700 steps to the weather tool (14/29), although the training set's time forms use "late" and the weather
+/// they still sent `How late is it in X?` to the clock tool as the AR baseline does (29 of 29 held-out cases), after
+/// 1,662 steps 15 of the 29 to the weather tool, although the training set's time forms use "late" and the weather
 /// forms never do.</para>
 /// </remarks>
 internal static partial class ComposedQuestions
