@@ -1,6 +1,9 @@
 namespace DiffusionChat.Tests;
 
-/// <summary>Locates <c>../shared/goldens</c> (beside the repository root) from the test binary's folder.</summary>
+/// <summary>
+/// Locates the parity fixtures the repository carries (<c>tests/fixtures/goldens</c>) from the test binary's folder,
+/// so a fresh clone with nothing beside it runs every parity test.
+/// </summary>
 internal static class GoldenPaths
 {
     public static string Root { get; } = Find();
@@ -9,20 +12,9 @@ internal static class GoldenPaths
 
     private static string Find()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "DiffusionChatProvider.sln")))
-            {
-                var goldens = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "goldens"));
-                if (Directory.Exists(goldens))
-                {
-                    return goldens;
-                }
-
-                throw new DirectoryNotFoundException($"Parity fixtures not found at '{goldens}' (expected ../shared/goldens beside the repository).");
-            }
-        }
-
-        throw new DirectoryNotFoundException("Repository root (DiffusionChatProvider.sln) not found above " + AppContext.BaseDirectory);
+        var goldens = RepoPaths.Path("tests", "fixtures", "goldens");
+        return Directory.Exists(goldens)
+            ? goldens
+            : throw new DirectoryNotFoundException($"Parity fixtures not found at '{goldens}' (tests/fixtures/goldens is part of the repository).");
     }
 }

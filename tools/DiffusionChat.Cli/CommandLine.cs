@@ -23,7 +23,7 @@ internal static class CommandLine
     {
         Console.WriteLine("usage: DiffusionChat.Cli <command> [arguments]");
         Console.WriteLine("  summary <checkpoint-folder>   load a checkpoint folder and print its config and tensors");
-        Console.WriteLine("  golden <fixture-folder>...   check fixture folders (shared/goldens layout) against this implementation");
+        Console.WriteLine("  golden <fixture-folder>...   check fixture folders (tests/fixtures/goldens layout) against this implementation");
         Console.WriteLine("  convert-ssdlm <folder> [--force]   write model.safetensors from a released SSD-LM folder's PyTorch pickles");
         Console.WriteLine("  make-tiny-model <folder> [--family masked|simplex|ar]   write a tiny random model folder (uses models/tokenizer)");
     }

@@ -3,7 +3,7 @@ using DiffusionChat.Cli.Golden;
 namespace DiffusionChat.Cli;
 
 /// <summary>
-/// <c>golden &lt;folder&gt;...</c>: checks fixture folders (shared/goldens layout) against our implementation; prints
+/// <c>golden &lt;folder&gt;...</c>: checks fixture folders (tests/fixtures/goldens layout) against our implementation; prints
 /// max-abs-diff per forward case and match/first mismatch per sampler case; exit code 1 on any failure.
 /// </summary>
 internal static class GoldenCommand

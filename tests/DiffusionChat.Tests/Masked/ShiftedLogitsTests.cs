@@ -40,8 +40,11 @@ public sealed class ShiftedLogitsTests : IDisposable
         var ids = tensor(new long[] { 5, 17, 3, 398, 398, 40, 41, 42 }, [1, 8]);
         var all = shifted.Forward(ids);
 
-        Assert.Equal(0f, (shifted.Forward(ids, logitsFor: 3..6) - all[.., 3..6]).abs().max().item<float>());
-        Assert.Equal(0f, (shifted.Forward(ids, logitsFor: 0..2) - all[.., 0..2]).abs().max().item<float>());
+        // The output layer runs on a [B, 3, d] slice instead of [B, 8, d]: the same rows, but BLAS may pick another
+        // kernel for the other shape, so the values agree to float32 rounding, not bit for bit.
+        Assert.InRange((shifted.Forward(ids, logitsFor: 3..6) - all[.., 3..6]).abs().max().item<float>(), 0f, 1e-5f);
+        Assert.InRange((shifted.Forward(ids, logitsFor: 0..2) - all[.., 0..2]).abs().max().item<float>(), 0f, 1e-5f);
+        Assert.Equal(all[.., 3..6].argmax(-1).data<long>().ToArray(), shifted.Forward(ids, logitsFor: 3..6).argmax(-1).data<long>().ToArray());
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 namespace DiffusionChat.Cli.Golden;
 
 /// <summary>
-/// Checks one architecture's fixture folder (layout of <c>shared/goldens/</c>: <c>manifest.json</c>,
+/// Checks one architecture's fixture folder (layout of <c>tests/fixtures/goldens/</c>: <c>manifest.json</c>,
 /// <c>config.json</c>, <c>model.safetensors</c>, <c>forward.safetensors</c>, <c>sampler.*</c>, ...) against our
 /// implementation. One implementation per <c>manifest.json</c> "architecture" value; found by reflection.
 /// </summary>

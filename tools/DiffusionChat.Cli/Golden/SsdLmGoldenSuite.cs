@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace DiffusionChat.Cli.Golden;
 
 /// <summary>
-/// Checks the SSD-LM fixtures (<c>shared/goldens/ssdlm</c>): the denoiser's forward pass per <c>forward_cases</c>
+/// Checks the SSD-LM fixtures (<c>tests/fixtures/goldens/ssdlm</c>): the denoiser's forward pass per <c>forward_cases</c>
 /// entry and the simplex sampler's replayed <c>decode</c> run per <c>sampler_cases</c> entry.
 /// </summary>
 internal sealed class SsdLmGoldenSuite : IGoldenSuite
