@@ -78,6 +78,7 @@ public class TokenGeneratorTests
         var alone = (await generator.GenerateAsync([b], CancellationToken.None)).Single();
         var together = await generator.GenerateAsync([a, b], CancellationToken.None);
 
+        Assert.NotEmpty(alone.Tokens);
         Assert.Equal(alone.Tokens, together[1].Tokens);
     }
 
@@ -125,6 +126,8 @@ public class TokenGeneratorTests
         var aloneB = await generator.GenerateAsync([b], CancellationToken.None);
         var together = await generator.GenerateAsync([a, b], CancellationToken.None);
 
+        Assert.NotEmpty(aloneA[0].Tokens);
+        Assert.NotEmpty(aloneB[0].Tokens);
         Assert.Equal(aloneA[0].Tokens, together[0].Tokens);
         Assert.Equal(aloneB[0].Tokens, together[1].Tokens);
     }
