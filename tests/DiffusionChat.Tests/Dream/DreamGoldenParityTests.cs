@@ -10,6 +10,7 @@ public class DreamGoldenParityTests
         var results = GoldenRunner.Run(GoldenPaths.Folder("dream"));
 
         Assert.Contains(results, r => r.Kind == "forward");
+        Assert.Contains(results, r => r.Kind == "sampler");
         Assert.All(results, r => Assert.True(r.Passed, r.ToString()));
     }
 }

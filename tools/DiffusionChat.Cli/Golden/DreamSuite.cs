@@ -23,6 +23,12 @@ internal sealed class DreamSuite : IGoldenSuite
             cancellationToken.ThrowIfCancellationRequested();
             yield return Forward(folder, model, name);
         }
+
+        foreach (var name in folder.Cases("sampler_cases"))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return DreamSamplerReplay.Run(folder, model, name, cancellationToken);
+        }
     }
 
     private static GoldenCaseResult Forward(GoldenFolder folder, DreamDenoiser model, string name)
