@@ -10,6 +10,7 @@ public class SdarGoldenParityTests
         var results = GoldenRunner.Run(GoldenPaths.Folder("sdar"));
 
         Assert.Contains(results, r => r.Kind == "forward" && r.Case == "kv");
+        Assert.Contains(results, r => r.Kind == "sampler");
         Assert.All(results, r => Assert.True(r.Passed, r.ToString()));
     }
 }

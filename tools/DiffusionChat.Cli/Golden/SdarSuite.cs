@@ -27,6 +27,12 @@ internal sealed class SdarSuite : IGoldenSuite
             // "kv" is the cached block pass; the others are whole-sequence passes.
             yield return name == "kv" ? KeyValuePass(folder, model) : Forward(folder, model, name);
         }
+
+        foreach (var name in folder.Cases("sampler_cases"))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return SdarSamplerReplay.Run(folder, model, name, cancellationToken);
+        }
     }
 
     private static GoldenCaseResult Forward(GoldenFolder folder, SdarDenoiser model, string name)
