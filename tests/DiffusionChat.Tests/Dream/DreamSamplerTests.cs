@@ -1,5 +1,7 @@
 using DiffusionChat.Checkpoints;
+using DiffusionChat.Models;
 using DiffusionChat.Models.Dream;
+using DiffusionChat.Sampling;
 using DiffusionChat.Sampling.Dream;
 using static TorchSharp.torch;
 
@@ -88,5 +90,32 @@ public sealed class DreamSamplerTests : IDisposable
         var options = new DreamSamplerOptions { MaxNewTokens = 4, Steps = 2 };
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new DreamSampler(model).GenerateAsync(new DreamGenerationRequest([ShortPrompt], options), cancelled.Token));
+    }
+
+    [Fact]
+    public async Task Dream_loads_as_a_masked_denoiser_and_decodes_with_a_confidence_threshold()
+    {
+        using var denoiser = DiffusionModel.Load(GoldenPaths.Folder("dream"), CPU);
+        var options = new MaskedSamplerOptions { AnswerLength = 8, BlockLength = 8, StepsPerBlock = 8, ConfidenceThreshold = 0.5, StopAtEndOfSequence = false };
+
+        var result = await new MaskedDiffusionSampler(denoiser).GenerateAsync(new MaskedGenerationRequest([ShortPrompt], options));
+
+        Assert.IsType<DreamDenoiser>(denoiser);
+        Assert.Equal(8, result.Answers[0].Count);
+        Assert.DoesNotContain((int)denoiser.MaskTokenId, result.Answers[0]);
+        Assert.InRange(result.ForwardPasses, 1, 8);
+    }
+
+    [Fact]
+    public async Task A_bfloat16_model_generates_through_the_same_code_path()
+    {
+        using var checkpoint = CheckpointFolder.Open(GoldenPaths.Folder("dream"));
+        using var half = DreamDenoiser.Load(checkpoint, CPU, ScalarType.BFloat16);
+        var options = new DreamSamplerOptions { MaxNewTokens = 8, Steps = 4, Unmasking = DreamUnmasking.Entropy, Temperature = 0 };
+
+        var result = await new DreamSampler(half).GenerateAsync(new DreamGenerationRequest([ShortPrompt], options));
+
+        Assert.Equal(8, result.Answers[0].Count);
+        Assert.DoesNotContain((int)half.MaskTokenId, result.Answers[0]);
     }
 }

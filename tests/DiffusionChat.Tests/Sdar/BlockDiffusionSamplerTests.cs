@@ -111,4 +111,17 @@ public sealed class BlockDiffusionSamplerTests : IDisposable
 
         Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
     }
+
+    [Fact]
+    public async Task A_bfloat16_model_generates_through_the_same_code_path()
+    {
+        using var checkpoint = CheckpointFolder.Open(GoldenPaths.Folder("sdar"));
+        using var half = SdarDenoiser.Load(checkpoint, CPU, ScalarType.BFloat16);
+        var options = new BlockDiffusionOptions { GenLength = 8, Temperature = 0, Remasking = SdarRemasking.LowConfidenceStatic };
+
+        var result = await new BlockDiffusionSampler(half).GenerateAsync(new BlockDiffusionRequest([Prompt], options));
+
+        Assert.Equal(10, result.Answers[0].Count);
+        Assert.DoesNotContain((int)half.MaskTokenId, result.Answers[0]);
+    }
 }
