@@ -25,6 +25,15 @@ internal static class DataCommand
 
         Directory.CreateDirectory(output);
         var places = placesFolder is null ? null : RealPlaces.Load(placesFolder);
+        if (places is not null)
+        {
+            foreach (var split in new[] { DataSplit.Train, DataSplit.HeldOut })
+            {
+                var kinds = Enum.GetValues<PlaceKind>().Select(k => $"{k} {places.Names(split, k).Count}");
+                Console.WriteLine($"real places, {split}: {Enum.GetValues<PlaceKind>().Sum(k => places.Names(split, k).Count)} ({string.Join(", ", kinds)})");
+            }
+        }
+
         var sets = new List<(string Name, IReadOnlyList<ChatExample> Examples)>
         {
             ("train", places is null ? new InstructionSetGenerator(DataSplit.Train, seed).Generate(trainCount) : TrainingChatMix.Generate(trainCount, seed, places, appShare)),
