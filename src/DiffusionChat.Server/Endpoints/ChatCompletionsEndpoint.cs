@@ -25,7 +25,10 @@ internal sealed class ChatCompletionsEndpoint(
     public async Task HandleAsync(HttpContext context)
     {
         long started = Stopwatch.GetTimestamp();
-        var aborted = context.RequestAborted;
+        // Cancelled when the caller disconnects, and in any case when this handler ends: a stream whose write failed
+        // must not leave its generation running for nobody.
+        using var generation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var aborted = generation.Token;
         int status = StatusCodes.Status200OK;
         bool stream = false;
         UsageDetails? usage = null;
@@ -53,7 +56,13 @@ internal sealed class ChatCompletionsEndpoint(
             status = 499;
             logger.LogDebug("Client disconnected; its generation was cancelled.");
         }
-        catch (Exception ex) when (!context.Response.HasStarted)
+        catch (Exception ex) when (context.Response.HasStarted)
+        {
+            // Writing the stream failed (the connection broke before the server saw the abort).
+            status = 499;
+            logger.LogDebug(ex, "Streaming to the client failed; its generation was cancelled.");
+        }
+        catch (Exception ex)
         {
             var error = ErrorMapping.FromException(ex);
             status = error.Status;
@@ -71,6 +80,7 @@ internal sealed class ChatCompletionsEndpoint(
         }
         finally
         {
+            await generation.CancelAsync().ConfigureAwait(false);
             metrics.Completed(status, stream, Stopwatch.GetElapsedTime(started), usage);
         }
     }
@@ -102,36 +112,38 @@ internal sealed class ChatCompletionsEndpoint(
         ChatFinishReason? finish = null;
         var calls = new List<FunctionCallContent>();
         bool firstBlock = true;
-        try
+        while (more)
         {
-            while (more)
+            var update = updates.Current;
+            var text = string.Concat(update.Contents.OfType<TextContent>().Select(t => t.Text));
+            if (text.Length > 0)
             {
-                var update = updates.Current;
-                var text = string.Concat(update.Contents.OfType<TextContent>().Select(t => t.Text));
-                if (text.Length > 0)
+                if (firstBlock)
                 {
-                    if (firstBlock)
-                    {
-                        metrics.FirstBlock(Stopwatch.GetElapsedTime(started));
-                        firstBlock = false;
-                    }
-
-                    await chunks.WriteContentAsync(text, aborted).ConfigureAwait(false);
+                    metrics.FirstBlock(Stopwatch.GetElapsedTime(started));
+                    firstBlock = false;
                 }
 
-                calls.AddRange(update.Contents.OfType<FunctionCallContent>());
-                usage = update.Contents.OfType<UsageContent>().LastOrDefault()?.Details ?? usage;
-                finish = update.FinishReason ?? finish;
+                await chunks.WriteContentAsync(text, aborted).ConfigureAwait(false);
+            }
+
+            calls.AddRange(update.Contents.OfType<FunctionCallContent>());
+            usage = update.Contents.OfType<UsageContent>().LastOrDefault()?.Details ?? usage;
+            finish = update.FinishReason ?? finish;
+            try
+            {
                 more = await updates.MoveNextAsync().ConfigureAwait(false);
             }
-        }
-        catch (Exception ex) when (!aborted.IsCancellationRequested)
-        {
-            var error = ErrorMapping.FromException(ex);
-            logger.LogError(ex, "Streaming chat completion failed after the stream started.");
-            await chunks.WriteErrorAsync(error, aborted).ConfigureAwait(false);
-            await chunks.WriteDoneAsync(aborted).ConfigureAwait(false);
-            return (null, error.Status);
+            catch (Exception ex) when (!aborted.IsCancellationRequested)
+            {
+                // The generation failed after the status went out (e.g. JSON asked for and not written): tell the
+                // caller in the stream. Write failures are not caught here; they end the request and its generation.
+                var error = ErrorMapping.FromException(ex);
+                logger.LogError(ex, "Streaming chat completion failed after the stream started.");
+                await chunks.WriteErrorAsync(error, aborted).ConfigureAwait(false);
+                await chunks.WriteDoneAsync(aborted).ConfigureAwait(false);
+                return (null, error.Status);
+            }
         }
 
         if (calls.Count > 0)

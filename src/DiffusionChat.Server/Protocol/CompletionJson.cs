@@ -9,6 +9,9 @@ internal static class CompletionJson
     /// <summary>The <c>usage</c> field that carries the model's forward passes beside OpenAI's token counts.</summary>
     public const string ForwardPassesField = "forward_passes";
 
+    // Tool arguments travel as a JSON string; compact, as OpenAI writes them (the M.E.AI defaults indent).
+    private static readonly JsonSerializerOptions ArgumentOptions = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
+
     public static string FinishReason(ChatFinishReason? reason) =>
         reason == ChatFinishReason.Length ? "length" :
         reason == ChatFinishReason.ToolCalls ? "tool_calls" :
@@ -28,7 +31,7 @@ internal static class CompletionJson
         writer.WriteString("type", "function");
         writer.WriteStartObject("function");
         writer.WriteString("name", call.Name);
-        writer.WriteString("arguments", JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>))));
+        writer.WriteString("arguments", JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), ArgumentOptions.GetTypeInfo(typeof(IDictionary<string, object?>))));
         writer.WriteEndObject();
         writer.WriteEndObject();
     }
