@@ -115,6 +115,35 @@ public sealed class OpenAISdkTests(SharedServer shared) : IClassFixture<SharedSe
     }
 
     [Fact]
+    public async Task Stop_sequence_ends_the_answer_where_the_in_process_client_ends_it()
+    {
+        using var local = ShippedModel.InProcessClient();
+        var expected = await local.GetResponseAsync(Question, new ChatOptions { StopSequences = ["Paris"], MaxOutputTokens = 32 });
+
+        ChatCompletion completion = await Sdk.CompleteChatAsync([new UserChatMessage(Question)], new ChatCompletionOptions { StopSequences = { "Paris" }, MaxOutputTokenCount = 32 });
+
+        Assert.Equal(expected.Text, completion.Content.Single().Text);
+        Assert.DoesNotContain("Paris", completion.Content.Single().Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Json_response_format_the_model_does_not_meet_is_a_500_before_streaming_and_an_error_event_after()
+    {
+        // The shipped model answers this question in prose, so the JSON check fails at the end of the answer.
+        var body = $$"""{"model":"dc-masked","messages":[{"role":"user","content":"{{Question}}"}],"max_tokens":32,"response_format":{"type":"json_object"}""";
+
+        using var whole = await shared.Server.Http.PostAsync("/v1/chat/completions", new StringContent(body + "}", Encoding.UTF8, "application/json"));
+        using var streamed = await shared.Server.Http.PostAsync("/v1/chat/completions", new StringContent(body + ",\"stream\":true}", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(System.Net.HttpStatusCode.InternalServerError, whole.StatusCode);
+        Assert.Contains("invalid_model_output", await whole.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.OK, streamed.StatusCode);
+        var events = await streamed.Content.ReadAsStringAsync();
+        Assert.Contains("data: {\"error\":", events, StringComparison.Ordinal);
+        Assert.EndsWith("data: [DONE]\n\n", events, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Models_health_and_metrics_describe_the_served_model()
     {
         var models = JsonDocument.Parse(await shared.Server.Http.GetStringAsync("/v1/models")).RootElement;

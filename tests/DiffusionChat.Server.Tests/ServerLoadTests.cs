@@ -16,7 +16,7 @@ public sealed class ServerLoadTests
     [Fact]
     public async Task Client_that_disconnects_mid_stream_stops_the_forward_passes_of_its_generation()
     {
-        var loader = new ObservedModelLoader { PassDelay = TimeSpan.FromMilliseconds(40) };
+        var loader = new ObservedModelLoader { PassDelay = TimeSpan.FromMilliseconds(100) };
         await using var server = await LoopbackServer.StartAsync(loader);
         using var full = await server.Http.PostAsync("/v1/chat/completions", Ask(stream: false));
         int fullPasses = loader.ForwardPasses;
@@ -35,11 +35,20 @@ public sealed class ServerLoadTests
         }
 
         int atDisconnect = loader.ForwardPasses - fullPasses;
-        await Task.Delay(TimeSpan.FromMilliseconds(600));
-        int settled = loader.ForwardPasses - fullPasses;
-        await Task.Delay(TimeSpan.FromMilliseconds(400));
+        // Wait until no pass has run for half a second (bounded): the generation has stopped.
+        int settled = atDisconnect;
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); DateTime.UtcNow < deadline;)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            int now = loader.ForwardPasses - fullPasses;
+            if (now == settled)
+            {
+                break;
+            }
 
-        Assert.Equal(settled, loader.ForwardPasses - fullPasses);
+            settled = now;
+        }
+
         Assert.True(settled < fullPasses, $"the cancelled generation ran {settled} passes (disconnected after {atDisconnect}); the full answer takes {fullPasses}");
     }
 

@@ -42,7 +42,7 @@ internal static class ChatCompletionRequestReader
             throw new OpenAIErrorException(OpenAIError.BadRequest("'logprobs' is not supported: a diffusion model commits tokens in parallel and reports no per-token log probabilities.", "logprobs", "unsupported_parameter"));
         }
 
-        string limitReason = $" (this server's DiffusionChatServer:MaxTokensLimit)";
+        string limitReason = " (this server's DiffusionChatServer:MaxTokensLimit)";
         var maxTokens = OptionalInt32(body, "max_completion_tokens", "max_completion_tokens", 1, maxTokensLimit, limitReason)
                         ?? OptionalInt32(body, "max_tokens", "max_tokens", 1, maxTokensLimit, limitReason);
         var options = new ChatOptions
