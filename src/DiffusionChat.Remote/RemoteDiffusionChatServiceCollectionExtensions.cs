@@ -40,6 +40,24 @@ public static class RemoteDiffusionChatServiceCollectionExtensions
     }
 
     /// <summary>
+    /// Registers the client the configuration asks for: with <c>Endpoint</c> set, the remote client
+    /// (<see cref="AddRemoteDiffusionChatClient(IServiceCollection, IConfiguration)"/>); otherwise the in-process model at
+    /// <c>ModelPath</c> (<c>AddDiffusionChatClient</c>). One line in the app, and a deployment moves the model out of the
+    /// process by setting <c>DiffusionChat__Endpoint</c>.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The section (e.g. <c>DiffusionChat</c>).</param>
+    /// <returns>A builder to add middleware.</returns>
+    public static ChatClientBuilder AddDiffusionChatClientFromConfiguration(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        return string.IsNullOrWhiteSpace(configuration[nameof(RemoteDiffusionChatOptions.Endpoint)])
+            ? services.AddDiffusionChatClient(configuration)
+            : services.AddRemoteDiffusionChatClient(configuration);
+    }
+
+    /// <summary>
     /// Creates the client without DI: an OpenAI client for <paramref name="options"/>'s endpoint, asking the server for
     /// its model when none is named.
     /// </summary>

@@ -2,6 +2,7 @@ using System.ClientModel;
 using DiffusionChat.Generation;
 using DiffusionChat.Remote;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DiffusionChat.Server.Tests;
@@ -75,5 +76,25 @@ public sealed class RemoteClientTests(SharedServer shared) : IClassFixture<Share
 
         Assert.Equal("dc-masked", metadata?.DefaultModelId);
         await Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Configuration_with_an_endpoint_registers_the_remote_client_and_without_one_the_in_process_model()
+    {
+        static IChatClient Resolve(Dictionary<string, string?> values)
+        {
+            var section = new ConfigurationBuilder().AddInMemoryCollection(values).Build().GetSection("DiffusionChat");
+            var services = new ServiceCollection();
+            services.AddDiffusionChatClientFromConfiguration(section);
+            return services.BuildServiceProvider().GetRequiredService<IChatClient>();
+        }
+
+        using var remote = Resolve(new() { ["DiffusionChat:Endpoint"] = shared.Server.V1.ToString(), ["DiffusionChat:ApiKey"] = LoopbackServer.ApiKey });
+        using var local = Resolve(new() { ["DiffusionChat:ModelPath"] = ShippedModel.Folder, ["DiffusionChat:Device"] = "cpu" });
+
+        Assert.NotNull(remote.GetService<RemoteDiffusionChatClient>());
+        Assert.NotNull(local.GetService<DiffusionChatClient>());
+        var options = new ChatOptions { MaxOutputTokens = 16, Seed = 2 };
+        Assert.Equal((await local.GetResponseAsync(Question, options)).Text, (await remote.GetResponseAsync(Question, options)).Text);
     }
 }
