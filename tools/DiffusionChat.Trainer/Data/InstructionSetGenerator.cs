@@ -70,15 +70,23 @@ internal sealed class InstructionSetGenerator
 
     private readonly DataSplit split;
     private readonly Random random;
+    private readonly SplitDraws draws;
     private readonly IReadOnlyList<(int Index, string Value)> cities;
+    private readonly Func<string, bool>? rejectMadeUp;
 
     /// <summary>Creates a generator for one split.</summary>
     /// <param name="split">Which split to draw from.</param>
     /// <param name="seed">The seed; the same seed gives the same sequence of examples.</param>
-    public InstructionSetGenerator(DataSplit split, int seed)
+    /// <param name="places">
+    /// Real places whose held-out names made-up training names must not spell (<see cref="RealPlaces.SpellsHeldOutName"/>),
+    /// when training data is mixed with <see cref="AppPromptGenerator"/>'s; null leaves the examples exactly as before.
+    /// </param>
+    public InstructionSetGenerator(DataSplit split, int seed, RealPlaces? places = null)
     {
         this.split = split;
+        rejectMadeUp = places is null ? null : places.SpellsHeldOutName;
         random = new Random(seed);
+        draws = new SplitDraws(random, split);
         var capitals = Capitals.Select(c => c.Capital).ToHashSet(StringComparer.Ordinal);
         cities = Cities.Select((city, index) => (index, city))
             .Where(c => (IsHeldOut(c.index) && !capitals.Contains(c.city)) == (split == DataSplit.HeldOut))
@@ -152,7 +160,7 @@ internal sealed class InstructionSetGenerator
     {
         if (split == DataSplit.Train && random.NextDouble() < SyntheticShare)
         {
-            var name = SyntheticNames.Place(random);
+            var name = SyntheticNames.Place(random, rejectMadeUp);
             return ($"city:made-up:{name}", name);
         }
 
@@ -165,7 +173,7 @@ internal sealed class InstructionSetGenerator
     {
         if (split == DataSplit.Train && random.NextDouble() < SyntheticShare)
         {
-            var word = SyntheticNames.Condition(random);
+            var word = SyntheticNames.Condition(random, rejectMadeUp);
             return ($"condition:made-up:{word}", word);
         }
 
@@ -272,19 +280,9 @@ internal sealed class InstructionSetGenerator
     private IReadOnlyList<ToolDefinition> Offered(IReadOnlyList<ToolDefinition> toolSet) =>
         split == DataSplit.Train && random.Next(2) == 0 ? toolSet.Reverse().ToArray() : toolSet;
 
-    private int Draw(int min, int max, Func<int, long> atom)
-    {
-        int value;
-        do
-        {
-            value = random.Next(min, max + 1);
-        }
-        while (IsHeldOutNumber(atom(value)) != (split == DataSplit.HeldOut));
+    private int Draw(int min, int max, Func<int, long> atom) => draws.Draw(min, max, atom);
 
-        return value;
-    }
-
-    private T Pick<T>(IReadOnlyList<T> items) => items[random.Next(items.Count)];
+    private T Pick<T>(IReadOnlyList<T> items) => draws.Pick(items);
 
     private static string Format(string template, params object[] values) => string.Format(CultureInfo.InvariantCulture, template, values);
 }
