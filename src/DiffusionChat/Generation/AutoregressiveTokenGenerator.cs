@@ -27,6 +27,9 @@ public sealed class AutoregressiveTokenGenerator : ITokenGenerator
         this.padTokenId = padTokenId;
     }
 
+    /// <summary>The decoder (for constrained decoding of scaffolds, <c>Structured/AutoregressiveScaffoldFiller</c>).</summary>
+    public LlamaForCausalLM Model => model;
+
     /// <inheritdoc />
     public ModelFamily Family => ModelFamily.Autoregressive;
 
