@@ -183,20 +183,9 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            using var stepScope = NewDisposeScope();
-            var logits = denoiser.Forward(x, logitsFor: start..(start + block)); // [1, b, V]
+            var committed = ConfidenceOrderedCommit.Step(denoiser, x, start, start + block, stringAllowed, options.ConfidenceThreshold, reads);
             forwardPasses++;
             sequencePasses++;
-            var probabilities = logits.to(ScalarType.Float64).FillMasked(stringAllowed.logical_not(), double.NegativeInfinity).softmax(-1);
-            var (confidence, tokens) = probabilities.max(-1); // [1, b]
-            var current = x[TensorIndex.Colon, TensorIndex.Slice(start, start + block)];
-            var candidates = current.IsEqualTo(mask);
-            var ranked = confidence.FillMasked(candidates.logical_not(), -1.0);
-            var best = HeldScalars.Range(0, block, ScalarType.Int64, x.device).unsqueeze(0).eq(ranked.argmax(1, keepdim: true));
-            var commit = candidates.logical_and(ranked.IsAtLeast(options.ConfidenceThreshold).logical_or(best));
-            var updated = where(commit, tokens, current);
-            x.index_put_(updated, TensorIndex.Colon, TensorIndex.Slice(start, start + block));
-            var committed = reads.ToArray(updated);
 
             int filled = Array.IndexOf(committed, mask);
             filled = filled < 0 ? block : filled;
