@@ -3,6 +3,8 @@ using DiffusionChat.Devices;
 using DiffusionChat.Generation;
 using DiffusionChat.Models;
 using DiffusionChat.Models.Autoregressive;
+using DiffusionChat.Models.Dream;
+using DiffusionChat.Models.Sdar;
 using DiffusionChat.Models.Simplex;
 using DiffusionChat.Prompting;
 using DiffusionChat.Tokenization;
@@ -41,6 +43,10 @@ public sealed class CheckpointChatModelLoader : IChatModelLoader
 
         ITokenGenerator generator = types switch
         {
+            _ when types.Any(t => DreamDenoiser.ModelTypes.Contains(t, StringComparer.OrdinalIgnoreCase)) =>
+                new DreamTokenGenerator(DreamDenoiser.Load(checkpoint, device, dtype), defaults, MaxSequenceLength(checkpoint)),
+            _ when types.Any(t => SdarDenoiser.ModelTypes.Contains(t, StringComparer.OrdinalIgnoreCase)) =>
+                new SdarTokenGenerator(SdarDenoiser.Load(checkpoint, device, dtype), defaults, MaxSequenceLength(checkpoint)),
             _ when types.Any(t => DiffusionModel.SupportedTypes.Contains(t, StringComparer.OrdinalIgnoreCase)) =>
                 new MaskedTokenGenerator(DiffusionModel.Load(checkpoint, device, dtype), defaults, MaxSequenceLength(checkpoint)),
             _ when types.Contains("roberta", StringComparer.OrdinalIgnoreCase) && checkpoint.Contains("embed_sum_layer.weight") =>
@@ -49,7 +55,7 @@ public sealed class CheckpointChatModelLoader : IChatModelLoader
                 new AutoregressiveTokenGenerator(LoadDecoder(checkpoint, device, dtype), tokenizer.SpecialTokens.Pad?.Id ?? eos ?? 0),
             _ => throw new NotSupportedException(
                 $"Checkpoint '{checkpoint.Directory}' declares model type {Describe(types)}; supported: " +
-                $"masked diffusion ({string.Join(", ", DiffusionModel.SupportedTypes.Distinct(StringComparer.OrdinalIgnoreCase))}), " +
+                $"masked diffusion ({string.Join(", ", DiffusionModel.SupportedTypes.Distinct(StringComparer.OrdinalIgnoreCase))}), Dream, SDAR (sdar), " +
                 "simplex diffusion (roberta with SSD-LM layers), autoregressive baseline (llama)."),
         };
 
