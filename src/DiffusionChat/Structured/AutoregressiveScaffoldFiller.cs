@@ -109,6 +109,23 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
         return (int)reads.ToArray(best)[0];
     }
 
+    /// <summary>
+    /// The model's most likely first token of the answer, from one causal pass over the prompt: how the scaffolding
+    /// middleware learns whether the model, left free, would open a tool call.
+    /// </summary>
+    /// <param name="cancellationToken">Checked before the pass.</param>
+    /// <returns>The token id.</returns>
+    internal int MostLikelyFirstToken(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var logits = model.forward(tensor(prompt.Select(t => (long)t).ToArray(), [1, prompt.Length], ScalarType.Int64, Device))[0, -1]; // [V]
+        forwardPasses++;
+        sequencePasses++;
+        return (int)reads.ToArray(logits.argmax().unsqueeze(0))[0];
+    }
+
     /// <inheritdoc />
     public string FillString(string written, StringSlot slot, CancellationToken cancellationToken)
     {

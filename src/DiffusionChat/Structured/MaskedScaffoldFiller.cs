@@ -100,6 +100,25 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
         return (int)reads.ToArray(best)[0];
     }
 
+    /// <summary>
+    /// The model's most likely first token of the answer (the mask id excluded), from one pass over the prompt and masked
+    /// answer positions: how the scaffolding middleware learns whether the model, left free, would open a tool call.
+    /// </summary>
+    /// <param name="cancellationToken">Checked before the pass.</param>
+    /// <returns>The token id.</returns>
+    internal int MostLikelyFirstToken(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = Row(prompt, [], options.BlockLength);
+        var logits = denoiser.Forward(x, logitsFor: prompt.Length..(prompt.Length + 1))[0, 0]; // [V]
+        forwardPasses++;
+        sequencePasses++;
+        logits[denoiser.MaskTokenId] = tensor(double.NegativeInfinity, logits.dtype, logits.device);
+        return (int)reads.ToArray(logits.argmax().unsqueeze(0))[0];
+    }
+
     /// <inheritdoc />
     public string FillString(string written, StringSlot slot, CancellationToken cancellationToken)
     {

@@ -57,6 +57,58 @@ public sealed class ScaffoldingChatClientTests : IDisposable
     }
 
     [Fact]
+    public async Task Auto_mode_scaffolds_the_call_the_model_opens()
+    {
+        var options = new ChatOptions { Tools = Tools };
+
+        var response = await client.GetResponseAsync("What is the weather in Oslo?", options);
+
+        var call = Assert.Single(response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
+        Assert.Equal("get_weather", call.Name);
+        Assert.Equal("Oslo", call.Arguments!["city"]?.ToString());
+    }
+
+    [Fact]
+    public async Task Auto_mode_leaves_a_question_the_model_answers_in_prose_to_free_decoding_and_counts_the_probe()
+    {
+        using var bare = new DiffusionChatClient(new CheckpointChatModelLoader().Load(new DiffusionChatHostingOptions { ModelPath = RepoPaths.Path("models", "dc-masked"), Device = "cpu" }));
+        var options = new ChatOptions { Tools = Tools, MaxOutputTokens = 16 };
+
+        var response = await client.GetResponseAsync("What is the capital of France?", options);
+        var free = await bare.GetResponseAsync("What is the capital of France?", options);
+
+        Assert.Empty(response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
+        Assert.Equal(free.Text, response.Text);
+        Assert.Equal(free.Usage!.AdditionalCounts![DiffusionChatClient.ForwardPassesCountName] + 1, response.Usage!.AdditionalCounts![DiffusionChatClient.ForwardPassesCountName]);
+    }
+
+    [Fact]
+    public async Task Auto_mode_streams_the_scaffolded_call_as_one_update()
+    {
+        var options = new ChatOptions { Tools = Tools };
+
+        var updates = await client.GetStreamingResponseAsync("What time is it in Paris?", options).ToListAsync();
+
+        var call = Assert.Single(updates.SelectMany(u => u.Contents).OfType<FunctionCallContent>());
+        Assert.Equal("get_time", call.Name);
+        Assert.Single(updates.SelectMany(u => u.Contents).OfType<UsageContent>());
+    }
+
+    [Fact]
+    public async Task Json_format_without_a_schema_always_parses_whole_and_streamed()
+    {
+        // The shipped model answers in prose; the middleware replaces prose with a scaffolded {"answer": ...} object.
+        var options = new ChatOptions { ResponseFormat = ChatResponseFormat.Json, MaxOutputTokens = 16 };
+
+        var whole = await client.GetResponseAsync("What is the capital of France?", options);
+        var streamed = await client.GetStreamingResponseAsync("What is the capital of France?", options).ToChatResponseAsync();
+
+        using var document = System.Text.Json.JsonDocument.Parse(whole.Text);
+        Assert.Equal(System.Text.Json.JsonValueKind.String, document.RootElement.GetProperty("answer").ValueKind);
+        Assert.Equal(whole.Text, streamed.Text);
+    }
+
+    [Fact]
     public async Task Requests_without_structure_go_to_the_inner_client_unchanged()
     {
         var inner = new Mock<IChatClient>();
