@@ -150,6 +150,21 @@ public sealed class ScaffoldingChatClient : DelegatingChatClient
     }
 
     /// <inheritdoc />
+    /// <remarks>Also answers <see cref="MaskedInfilling"/> (span infilling over the model) when the model is masked.</remarks>
+    public override object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceType == typeof(MaskedInfilling) && serviceKey is null)
+        {
+            return InnerClient.GetService<ChatModel>() is { Generator: MaskedTokenGenerator generator } model
+                ? new MaskedInfilling(generator.Denoiser, model.Tokenizer, model.Generator.MaxSequenceLength)
+                : null;
+        }
+
+        return base.GetService(serviceType, serviceKey);
+    }
+
+    /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
         if (disposing)
@@ -275,6 +290,10 @@ public sealed class ScaffoldingChatClient : DelegatingChatClient
         var tools = options.ToolMode is NoneChatToolMode ? [] : ChatTurnMapper.MapTools(options.Tools); // as the inner client renders them
         var prompt = model.Tokenizer.Encode(model.Format.Render(turns, tools));
         model.Generator.ValidatePrompt(prompt);
+        if (prompt.Count >= model.Generator.MaxSequenceLength)
+        {
+            throw new ArgumentException($"The prompt is {prompt.Count} tokens and model '{model.ModelId}''s context of {model.Generator.MaxSequenceLength} tokens leaves no room for the answer. Shorten the conversation.", nameof(messages));
+        }
 
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         (string? Text, ScaffoldCosts Costs) written;
