@@ -164,7 +164,8 @@ public static class JsonSchemaScaffold
     private static CanvasNode TypedNode(string type, JsonElement schema, JsonElement root, ScaffoldLimits limits, int depth, string path) => type switch
     {
         "string" => StringNode(schema, limits),
-        "number" or "integer" => new NumberSlot(type == "integer", Bound(schema, "minimum"), Bound(schema, "maximum"), limits.NumberMaxTokens),
+        "number" => new NumberSlot(false, Bound(schema, "minimum"), Bound(schema, "maximum"), limits.NumberMaxTokens),
+        "integer" => new NumberSlot(true, Bound(schema, "minimum") ?? limits.IntegerMinimum, Bound(schema, "maximum") ?? limits.IntegerMaximum, limits.NumberMaxTokens),
         "boolean" => new Alternatives([new FixedText("true"), new FixedText("false")]),
         "null" => new FixedText("null"),
         "object" => ObjectNode(schema, root, limits, depth, path),

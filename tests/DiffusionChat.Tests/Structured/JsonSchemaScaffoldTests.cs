@@ -17,6 +17,16 @@ public class JsonSchemaScaffoldTests
     }
 
     [Fact]
+    public void An_integer_without_bounds_stays_within_the_range_of_int_so_a_typed_result_deserializes()
+    {
+        var canvas = Build("""{"type":"object","properties":{"age":{"type":"integer"}}}""");
+
+        var text = ScaffoldWriter.Write(canvas, new ConstantFiller("", "-14000000000"));
+
+        Assert.Equal("""{"age":-2147483648}""", text);
+    }
+
+    [Fact]
     public void Enum_values_are_alternatives_scored_by_their_json_literals()
     {
         var canvas = Build("""{"enum":["red","green",3,null]}""");
