@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DiffusionChat.Prompting;
 using DiffusionChat.Structured;
 using FsCheck.Xunit;
 
@@ -24,6 +25,22 @@ public class ScaffoldValidityProperties
         var text = ScaffoldWriter.Write(JsonSchemaScaffold.Build(document.RootElement), new RandomFiller(random));
 
         Assert.True(JsonSchemaValidator.TryValidate(text, document.RootElement, out var errors), $"{schema.ToJsonString()}\n{text}\n{string.Join("\n", errors)}");
+    }
+
+    [Property(MaxTest = 200)]
+    public void Any_filled_tool_call_parses_as_one_call_to_an_offered_tool_with_schema_valid_arguments(int seed)
+    {
+        var random = new Random(seed);
+        var tools = Enumerable.Range(0, random.Next(1, 4))
+            .Select(i => new ToolDefinition("tool_" + i + (random.Next(2) == 0 ? "_get" : ""), "A tool.", Object(random, depth: 1).ToJsonString()))
+            .ToList();
+
+        var text = ScaffoldWriter.Write(ToolCallScaffold.Build(tools), new RandomFiller(random));
+
+        var call = Assert.Single(AssistantReplyParser.Parse(text).ToolCalls);
+        var tool = Assert.Single(tools, t => t.Name == call.Name);
+        using var schema = JsonDocument.Parse(tool.ParametersSchemaJson);
+        Assert.True(JsonSchemaValidator.TryValidate(call.ArgumentsJson, schema.RootElement, out var errors), $"{tool.ParametersSchemaJson}\n{text}\n{string.Join("\n", errors)}");
     }
 
     [Fact]
