@@ -20,7 +20,7 @@ namespace DiffusionChat.Trainer;
 /// </summary>
 internal static class ScaffoldEvalCommand
 {
-    public const string Usage = "  scaffold-eval --model <folder> [--count 200] [--seed 1234] [--max-tokens 64] [--block 4] [--threshold 0.9] [--tail 16] [--threads 0] [--out <file.md>] [--show 0]";
+    public const string Usage = "  scaffold-eval --model <folder> [--count 200] [--seed 1234] [--max-tokens 64] [--block <the model's default block length, at most 4>] [--threshold 0.9] [--tail 16] [--threads 0] [--out <file.md>] [--show 0]";
 
     /// <summary>Real places, written as their own languages spell them (non-ASCII letters included).</summary>
     private static readonly string[] RealPlaces = ["Oslo", "São Paulo", "Tromsø", "Zürich", "Kraków", "Reykjavík", "New York", "Tokyo", "Düsseldorf", "Paris", "Montréal", "Málaga"];
@@ -34,9 +34,10 @@ internal static class ScaffoldEvalCommand
         int count = options.Int("count", 200, 1);
         int seed = options.Int("seed", 1234);
         int maxTokens = options.Int("max-tokens", 64, 1);
+        int? block = options.String("block") is null ? null : options.Int("block", 4, 1);
         var masked = new MaskedScaffoldOptions
         {
-            BlockLength = options.Int("block", 4, 1),
+            BlockLength = block ?? 4,
             ConfidenceThreshold = options.Double("threshold", 0.9, 1e-9, 1),
             TailLength = options.Int("tail", 16, 0),
         };
@@ -54,6 +55,12 @@ internal static class ScaffoldEvalCommand
             ? LlamaForCausalLM.FromCheckpoint(DiffusionChat.Checkpoints.CheckpointFolder.Open(folder), TorchSharp.torch.CPU)
             : null;
         var denoiser = (model.Generator as MaskedTokenGenerator)?.Denoiser;
+        if (block is null)
+        {
+            // What the scaffolding middleware uses when the app sets nothing.
+            masked = masked with { BlockLength = MaskedScaffoldOptions.ForModelDefaultBlockLength(model.Generator.DefaultDiffusion.BlockLength).BlockLength };
+        }
+
         int vocabularySize = denoiser?.VocabSize ?? decoder?.Config.VocabSize
             ?? throw new NotSupportedException($"scaffold-eval needs a masked or autoregressive model; '{folder}' is {model.Generator.Family}.");
         var vocabulary = new SlotVocabulary(model.Tokenizer, vocabularySize, denoiser is null ? null : [denoiser.MaskTokenId]);

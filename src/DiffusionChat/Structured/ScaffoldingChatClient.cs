@@ -46,22 +46,22 @@ public sealed class ScaffoldingChatClient : DelegatingChatClient
     private const string AnyJsonFallbackSchema = """{"type":"object","properties":{"answer":{"type":"string"}},"required":["answer"],"additionalProperties":false}""";
 
     private readonly ScaffoldLimits limits;
-    private readonly MaskedScaffoldOptions masked;
+    private readonly MaskedScaffoldOptions? masked;
     private readonly SemaphoreSlim gate = new(1, 1);
     private SlotVocabulary? vocabulary;
 
     /// <summary>Wraps <paramref name="innerClient"/>.</summary>
     /// <param name="innerClient">The client that answers everything else and exposes the model.</param>
     /// <param name="limits">Bounds for what schemas leave open; defaults when null.</param>
-    /// <param name="masked">How masked models grow values; defaults when null.</param>
+    /// <param name="masked">How masked models grow values; when null, <see cref="MaskedScaffoldOptions.ForModelDefaultBlockLength"/> of the model.</param>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public ScaffoldingChatClient(IChatClient innerClient, ScaffoldLimits? limits = null, MaskedScaffoldOptions? masked = null)
         : base(innerClient)
     {
         this.limits = limits ?? new ScaffoldLimits();
         this.limits.Validate();
-        this.masked = masked ?? new MaskedScaffoldOptions();
-        this.masked.Validate();
+        masked?.Validate();
+        this.masked = masked;
     }
 
     private enum Structure
@@ -354,7 +354,8 @@ public sealed class ScaffoldingChatClient : DelegatingChatClient
             case MaskedTokenGenerator generator:
             {
                 vocabulary ??= new SlotVocabulary(model.Tokenizer, generator.Denoiser.VocabSize, [generator.Denoiser.MaskTokenId]);
-                using var filler = new MaskedScaffoldFiller(generator.Denoiser, model.Tokenizer, prompt, vocabulary, masked);
+                var growth = masked ?? MaskedScaffoldOptions.ForModelDefaultBlockLength(generator.DefaultDiffusion.BlockLength);
+                using var filler = new MaskedScaffoldFiller(generator.Denoiser, model.Tokenizer, prompt, vocabulary, growth);
                 return probe && filler.MostLikelyFirstToken(cancellationToken) != opening
                     ? (null, filler.Costs)
                     : (ScaffoldWriter.Write(canvas, filler, cancellationToken: cancellationToken), filler.Costs);

@@ -11,7 +11,7 @@ public static class ScaffoldingChatClientBuilderExtensions
     /// </summary>
     /// <param name="builder">The pipeline builder.</param>
     /// <param name="limits">Bounds for what schemas leave open; defaults when null.</param>
-    /// <param name="masked">How masked models grow values; defaults when null.</param>
+    /// <param name="masked">How masked models grow values; when null, <see cref="MaskedScaffoldOptions.ForModelDefaultBlockLength"/> of the model.</param>
     /// <returns>The builder.</returns>
     public static ChatClientBuilder UseScaffolding(this ChatClientBuilder builder, ScaffoldLimits? limits = null, MaskedScaffoldOptions? masked = null)
     {

@@ -13,6 +13,16 @@ public class MaskedScaffoldFillerTests
     private static readonly int Mask = Tokenizer.SpecialTokens.ByText["<|mask|>"];
     private static readonly int[] Prompt = Tokenizer.Encode("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
 
+    [Theory]
+    [InlineData(null, 4)]
+    [InlineData(1, 1)]
+    [InlineData(2, 2)]
+    [InlineData(32, 4)]
+    public void Values_grow_in_blocks_of_the_models_default_block_length_at_most_four(int? modelBlock, int expected)
+    {
+        Assert.Equal(expected, MaskedScaffoldOptions.ForModelDefaultBlockLength(modelBlock).BlockLength);
+    }
+
     [Fact]
     public void String_grows_until_the_model_writes_the_closing_quote_and_keeps_the_text_before_it()
     {
