@@ -25,20 +25,24 @@ namespace DiffusionChat.Sampling;
 /// </para>
 /// <para>
 /// The sampler stays on the device: a fixed schedule reads the block's tokens back once per block; threshold
-/// decoding reads the block once per step (its step count depends on the data). Reads are counted in the result.
+/// decoding reads the block once per step (its step count depends on the data). Every read and upload goes through
+/// the sampler's <see cref="DeviceTransfers"/> gate, which counts them.
 /// Thread-safe: the sampler holds no per-request state; the model is only read.
 /// </para>
 /// </remarks>
 public sealed class MaskedDiffusionSampler
 {
     private readonly IMaskedDenoiser model;
+    private readonly DeviceTransfers transfers;
 
     /// <summary>Creates a sampler over <paramref name="model"/> (not owned).</summary>
     /// <param name="model">The denoiser.</param>
-    public MaskedDiffusionSampler(IMaskedDenoiser model)
+    /// <param name="transfers">The gate every host read and upload goes through (a new one when null).</param>
+    public MaskedDiffusionSampler(IMaskedDenoiser model, DeviceTransfers? transfers = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         this.model = model;
+        this.transfers = transfers ?? new DeviceTransfers();
     }
 
     /// <summary>Generates an answer for every prompt of the request.</summary>
@@ -64,7 +68,6 @@ public sealed class MaskedDiffusionSampler
         var options = request.Options;
         int rows = request.Prompts.Count, blockLength = options.BlockLength;
         long mask = model.MaskTokenId;
-        var reads = new HostReads();
         var answers = Enumerable.Range(0, rows).Select(_ => new List<int>()).ToArray();
         var reasons = Enumerable.Repeat(MaskedFinishReason.Length, rows).ToArray();
         var active = Enumerable.Repeat(true, rows).ToArray();
@@ -75,7 +78,7 @@ public sealed class MaskedDiffusionSampler
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var noise = new RowNoise(request.RowSeeds ?? Enumerable.Range(0, rows).Select(r => request.Seed + (ulong)r).ToList(), model.Device);
-        var batch = PaddedBatch.Create(request.Prompts, options.AnswerLength, mask, model.EosTokenId ?? 0, model.Device);
+        var batch = PaddedBatch.Create(request.Prompts, options.AnswerLength, mask, model.EosTokenId ?? 0, model.Device, transfers);
         var x = batch.Ids;
         long total = x.shape[1];
         var activeRows = ones(rows, 1, dtype: @bool, device: model.Device);
@@ -106,7 +109,7 @@ public sealed class MaskedDiffusionSampler
                         logits, candidates, tokens, probability, transfer, x, options.ConfidenceThreshold is null ? count : 0));
                     if (options.ReportSteps && onEvent is not null)
                     {
-                        ReportStep(onEvent, reads, transfer, updated, block, inner, blockLength, active);
+                        ReportStep(onEvent, transfer, updated, block, inner, blockLength, active);
                     }
 
                     bool complete;
@@ -116,7 +119,7 @@ public sealed class MaskedDiffusionSampler
                     }
                     else
                     {
-                        blockTokens = reads.ToArray(updated);
+                        blockTokens = transfers.ReadInt64(updated);
                         complete = !Enumerable.Range(0, rows).Any(r => active[r] && blockTokens.AsSpan(r * blockLength, blockLength).Contains(mask));
                     }
 
@@ -133,15 +136,15 @@ public sealed class MaskedDiffusionSampler
                 cache?.Dispose();
             }
 
-            blockTokens ??= reads.ToArray(x[.., (int)start..(int)end]);
+            blockTokens ??= transfers.ReadInt64(x[.., (int)start..(int)end]);
             if (FinishBlock(blockTokens, block, blockLength, active, answers, reasons, onEvent, stopIds))
             {
                 activeRows.Dispose();
-                activeRows = tensor(active, device: model.Device).unsqueeze(1);
+                activeRows = transfers.Upload(active, [rows, 1], model.Device);
             }
         }
 
-        return new MaskedGenerationResult(answers, reasons, forwardPasses, reads.Count);
+        return new MaskedGenerationResult(answers, reasons, forwardPasses);
     }
 
     /// <summary>
@@ -199,10 +202,10 @@ public sealed class MaskedDiffusionSampler
         return changed;
     }
 
-    private static void ReportStep(Action<MaskedSamplerEvent> onEvent, HostReads reads, Tensor transfer, Tensor updated, int block, int step, int blockLength, bool[] active)
+    private void ReportStep(Action<MaskedSamplerEvent> onEvent, Tensor transfer, Tensor updated, int block, int step, int blockLength, bool[] active)
     {
         using var packed = stack([transfer.to(int64), updated], 0);
-        var values = reads.ToArray(packed);
+        var values = transfers.ReadInt64(packed);
         int rows = active.Length, plane = rows * blockLength;
         for (int r = 0; r < rows; r++)
         {

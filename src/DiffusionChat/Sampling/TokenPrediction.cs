@@ -23,7 +23,8 @@ internal static class TokenPrediction
         var l64 = logits.to(float64);
         var probs = l64.softmax(-1);
         var choice = Filter(l64, options);
-        choice = choice.IndexFilled(-1, tensor(new[] { maskTokenId }, device: logits.device), double.NegativeInfinity);
+        using var maskIndex = HeldScalars.Range(maskTokenId, maskTokenId + 1, int64, logits.device);
+        choice = choice.IndexFilled(-1, maskIndex, double.NegativeInfinity);
         if (options.Temperature > 0)
         {
             // Gumbel-max: argmax(l/T - log(-log u)) samples softmax(l/T).

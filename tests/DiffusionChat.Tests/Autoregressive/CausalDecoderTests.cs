@@ -1,5 +1,6 @@
 using DiffusionChat.Models;
 using DiffusionChat.Models.Autoregressive;
+using DiffusionChat.Sampling;
 using static TorchSharp.torch;
 
 namespace DiffusionChat.Tests.Autoregressive;
@@ -43,6 +44,21 @@ public sealed class CausalDecoderTests
         var cached = CausalDecoder.Generate(model, [PromptA], options)[0].Tokens;
 
         Assert.Equal(UncachedGreedy(model, PromptA, 12), cached);
+    }
+
+    [Fact]
+    public void Decoder_reads_one_stop_flag_per_step_and_the_tokens_once()
+    {
+        using var model = TinyLlama.Create();
+        var options = new DecodingOptions(MaxNewTokens: 6, StopTokenIds: [], PadTokenId: 0);
+        var transfers = new DeviceTransfers();
+
+        var decoded = CausalDecoder.Generate(model, [PromptA, PromptB], options, onStep: null, transfers, CancellationToken.None);
+
+        Assert.All(decoded, row => Assert.Equal(6, row.Tokens.Count));
+        Assert.Equal(6 + 1, transfers.Reads);
+        Assert.Equal(6 + (2 * 6), transfers.ElementsRead);
+        Assert.Equal(3, transfers.Uploads); // prompt ids, their padding mask, the stop ids
     }
 
     [Fact]

@@ -35,10 +35,12 @@ public class MaskedDiffusionSamplerTests
     {
         var options = new MaskedSamplerOptions { AnswerLength = 12, BlockLength = 4, StepsPerBlock = 4, StopAtEndOfSequence = false };
 
-        var result = await new MaskedDiffusionSampler(Confident(_ => 3)).GenerateAsync(Request(options, 0, [1], [2, 3]));
+        var transfers = new DeviceTransfers();
+
+        var result = await new MaskedDiffusionSampler(Confident(_ => 3), transfers).GenerateAsync(Request(options, 0, [1], [2, 3]));
 
         Assert.Equal(12, result.ForwardPasses);
-        Assert.Equal(3, result.HostReads);
+        Assert.Equal(3, transfers.Reads);
     }
 
     [Fact]
@@ -47,10 +49,12 @@ public class MaskedDiffusionSamplerTests
         var model = FixedRows(Enumerable.Range(0, 8).Select(j => new float[] { 0, j % 2 == 0 ? 9f : 1f, 0, 0, 0, 0, 0, 0 }).ToArray());
         var options = new MaskedSamplerOptions { AnswerLength = 8, BlockLength = 4, StepsPerBlock = 4, ConfidenceThreshold = 0.9 };
 
-        var result = await new MaskedDiffusionSampler(model).GenerateAsync(Request(options));
+        var transfers = new DeviceTransfers();
+
+        var result = await new MaskedDiffusionSampler(model, transfers).GenerateAsync(Request(options));
 
         Assert.InRange(result.ForwardPasses, 3, 7);
-        Assert.True(result.HostReads <= result.ForwardPasses, $"{result.HostReads} reads for {result.ForwardPasses} steps");
+        Assert.True(transfers.Reads <= result.ForwardPasses, $"{transfers.Reads} reads for {result.ForwardPasses} steps");
     }
 
     [Fact]

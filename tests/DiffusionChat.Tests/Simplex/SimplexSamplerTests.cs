@@ -1,3 +1,4 @@
+using DiffusionChat.Sampling;
 using DiffusionChat.Sampling.Simplex;
 using TorchSharp;
 
@@ -46,13 +47,14 @@ public class SimplexSamplerTests(TinySsdLm tiny) : IClassFixture<TinySsdLm>
     [Fact]
     public void Sampler_reads_the_device_once_per_block()
     {
-        var sampler = new SimplexSampler(tiny.Model, TinySsdLm.FastOptions);
+        var transfers = new DeviceTransfers();
+        var sampler = new SimplexSampler(tiny.Model, TinySsdLm.FastOptions, transfers);
         using var noise = tiny.Noise(4, 5, 6);
 
         var result = sampler.Generate(Prompts, noise);
 
         Assert.Equal(3, result.BlocksDecoded);
-        Assert.Equal(3, sampler.HostReads);
+        Assert.Equal(3, transfers.Reads);
     }
 
     [Fact]
@@ -113,11 +115,12 @@ public class SimplexSamplerTests(TinySsdLm tiny) : IClassFixture<TinySsdLm>
     {
         using var cts = new CancellationTokenSource();
         cts.Cancel();
-        var sampler = new SimplexSampler(tiny.Model, TinySsdLm.FastOptions);
+        var transfers = new DeviceTransfers();
+        var sampler = new SimplexSampler(tiny.Model, TinySsdLm.FastOptions, transfers);
         using var noise = tiny.Noise(1);
 
         Assert.ThrowsAny<OperationCanceledException>(() => sampler.Generate([Prompts[0]], noise, cancellationToken: cts.Token));
-        Assert.Equal(0, sampler.HostReads);
+        Assert.Equal(0, transfers.Reads + transfers.Uploads);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using DiffusionChat.Sampling;
 using static TorchSharp.torch;
 
 namespace DiffusionChat.Models.Autoregressive;
@@ -36,8 +37,19 @@ public static class CausalDecoder
     /// <returns>One result per prompt, in order.</returns>
     /// <exception cref="ArgumentException">A prompt is empty, has an id outside the vocabulary, or leaves no room in the context.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
-    public static IReadOnlyList<DecodedSequence> Generate(LlamaForCausalLM model, IReadOnlyList<IReadOnlyList<int>> prompts, DecodingOptions options, Action<int, IReadOnlyList<int>>? onStep, CancellationToken cancellationToken)
+    public static IReadOnlyList<DecodedSequence> Generate(LlamaForCausalLM model, IReadOnlyList<IReadOnlyList<int>> prompts, DecodingOptions options, Action<int, IReadOnlyList<int>>? onStep, CancellationToken cancellationToken) =>
+        Generate(model, prompts, options, onStep, new DeviceTransfers(), cancellationToken);
+
+    /// <inheritdoc cref="Generate(LlamaForCausalLM, IReadOnlyList{IReadOnlyList{int}}, DecodingOptions, Action{int, IReadOnlyList{int}}?, CancellationToken)"/>
+    /// <param name="model">The model (its device is used for every tensor).</param>
+    /// <param name="prompts">Token ids per prompt; each non-empty and shorter than the context.</param>
+    /// <param name="options">Sampling and stopping.</param>
+    /// <param name="onStep">Called after each step with the step index and one token per prompt.</param>
+    /// <param name="transfers">The gate every host read and upload goes through.</param>
+    /// <param name="cancellationToken">Checked before every step.</param>
+    public static IReadOnlyList<DecodedSequence> Generate(LlamaForCausalLM model, IReadOnlyList<IReadOnlyList<int>> prompts, DecodingOptions options, Action<int, IReadOnlyList<int>>? onStep, DeviceTransfers transfers, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(transfers);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(options);
@@ -55,8 +67,8 @@ public static class CausalDecoder
         using var cache = new KeyValueCache(model.Config.NumHiddenLayers);
         using var generator = new Generator((ulong)options.Seed, device);
 
-        var (inputIds, valid) = LeftPad(prompts, options.PadTokenId, device);
-        var stopIds = tensor(options.StopTokenIds.Select(i => (long)i).ToArray(), ScalarType.Int64, device);
+        var (inputIds, valid) = LeftPad(prompts, options.PadTokenId, device, transfers);
+        var stopIds = transfers.Upload(options.StopTokenIds.Select(i => (long)i).ToArray(), [options.StopTokenIds.Count], device);
         var finished = zeros(prompts.Count, ScalarType.Bool, device);
         var steps = new List<Tensor>();
         var logits = model.Forward(inputIds, valid, cache)[TensorIndex.Colon, -1]; // [B, V]
@@ -70,11 +82,11 @@ public static class CausalDecoder
             bool allStopped;
             if (onStep is null)
             {
-                allStopped = finished.all().item<bool>();
+                allStopped = transfers.ReadBool(finished.all());
             }
             else
             {
-                var host = stack([next, finished.to(ScalarType.Int64)], 0).cpu().data<long>().ToArray(); // [2, B] in one read
+                var host = transfers.ReadInt64(stack([next, finished.to(ScalarType.Int64)], 0)); // [2, B] in one read
                 onStep(step, host.Take(prompts.Count).Select(t => (int)t).ToList());
                 allStopped = host.Skip(prompts.Count).All(f => f != 0);
             }
@@ -89,7 +101,7 @@ public static class CausalDecoder
             logits = model.Forward(next.unsqueeze(1), valid, cache)[TensorIndex.Colon, -1].MoveToOuterDisposeScope();
         }
 
-        var all = stack(steps, 1).cpu().data<long>().ToArray(); // one read at the end: [B, steps]
+        var all = transfers.ReadInt64(stack(steps, 1)); // one read at the end: [B, steps]
         var stopSet = options.StopTokenIds.ToHashSet();
         return Enumerable.Range(0, prompts.Count).Select(b =>
         {
@@ -99,7 +111,7 @@ public static class CausalDecoder
         }).ToList();
     }
 
-    private static (Tensor Ids, Tensor Valid) LeftPad(IReadOnlyList<IReadOnlyList<int>> prompts, int pad, Device device)
+    private static (Tensor Ids, Tensor Valid) LeftPad(IReadOnlyList<IReadOnlyList<int>> prompts, int pad, Device device, DeviceTransfers transfers)
     {
         var width = prompts.Max(p => p.Count);
         var ids = new long[prompts.Count * width];
@@ -114,7 +126,7 @@ public static class CausalDecoder
             }
         }
 
-        return (tensor(ids, [prompts.Count, width], ScalarType.Int64, device), tensor(valid, [prompts.Count, width], ScalarType.Bool, device));
+        return (transfers.Upload(ids, [prompts.Count, width], device), transfers.Upload(valid, [prompts.Count, width], device));
     }
 
     private static void CheckPrompts(IReadOnlyList<IReadOnlyList<int>> prompts, LlamaConfig config, int maxNewTokens)

@@ -87,8 +87,8 @@ public static class LogitsProjection
 
     private static Tensor PlusMinus(Tensor selected, double simplexValue, ScalarType dtype)
     {
-        using var plus = tensor(simplexValue, dtype, selected.device);
-        using var minus = tensor(-simplexValue, dtype, selected.device);
+        using var plus = HeldScalars.Filled([], simplexValue, dtype, selected.device);
+        using var minus = HeldScalars.Filled([], -simplexValue, dtype, selected.device);
         return where(selected, plus, minus);
     }
 }
