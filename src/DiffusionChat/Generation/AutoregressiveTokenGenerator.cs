@@ -1,4 +1,5 @@
 using DiffusionChat.Models.Autoregressive;
+using DiffusionChat.Sampling.Autoregressive;
 
 namespace DiffusionChat.Generation;
 

@@ -1,3 +1,4 @@
+using DiffusionChat.Chat;
 using DiffusionChat.Hosting;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
@@ -78,13 +79,14 @@ public static class DiffusionChatServiceCollectionExtensions
         return services.AddOptions<DiffusionChatHostingOptions>(name).ValidateOnStart();
     }
 
-    private static DiffusionChat.DiffusionChatClient Create(IServiceProvider services, string name)
+    /// <summary>The model's client with JSON response enforcement next to it (it holds JSON answers back until checked).</summary>
+    private static IChatClient Create(IServiceProvider services, string name)
     {
         var options = services.GetRequiredService<IOptionsMonitor<DiffusionChatHostingOptions>>().Get(name);
         var loggerFactory = services.GetService<ILoggerFactory>();
         var logger = loggerFactory?.CreateLogger<DiffusionChat.DiffusionChatClient>();
         logger?.LogInformation("Loading diffusion chat model from {ModelPath} on {Device} ({DType}).", options.ModelPath, options.Device, options.DType);
         var model = services.GetRequiredService<IChatModelLoader>().Load(options);
-        return new DiffusionChat.DiffusionChatClient(model, options.ToClientOptions(), logger);
+        return new JsonResponseChatClient(new DiffusionChat.DiffusionChatClient(model, options.ToClientOptions(), logger));
     }
 }

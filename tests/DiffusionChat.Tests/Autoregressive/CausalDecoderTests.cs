@@ -1,5 +1,6 @@
 using DiffusionChat.Models;
 using DiffusionChat.Models.Autoregressive;
+using DiffusionChat.Sampling.Autoregressive;
 using DiffusionChat.Sampling;
 using static TorchSharp.torch;
 

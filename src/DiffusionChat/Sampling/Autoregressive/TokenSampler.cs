@@ -1,7 +1,7 @@
 using static TorchSharp.torch;
 using DiffusionChat.Tensors;
 
-namespace DiffusionChat.Models.Autoregressive;
+namespace DiffusionChat.Sampling.Autoregressive;
 
 /// <summary>Picks the next token from logits: greedy, or temperature, top-k, top-p (Holtzman et al. 2020) sampling.</summary>
 /// <remarks>Stays on the logits' device; draws only from the given generator (no global RNG).</remarks>

@@ -1,7 +1,8 @@
-using DiffusionChat.Sampling;
+using DiffusionChat.Models;
+using DiffusionChat.Models.Autoregressive;
 using static TorchSharp.torch;
 
-namespace DiffusionChat.Models.Autoregressive;
+namespace DiffusionChat.Sampling.Autoregressive;
 
 /// <summary>
 /// KV-cached left-to-right decoding of a batch of prompts of different lengths (left-padded), greedy or sampled.
