@@ -30,25 +30,24 @@ public sealed class CheckpointChatModelLoader : IChatModelLoader
         var device = ComputeDevice.Resolve(options.Device);
         var dtype = ParseDType(options.DType);
         using var checkpoint = CheckpointFolder.Open(options.ModelPath);
-        var types = ModelTypes(checkpoint);
         // Released MDLM/BD3-LM folders ship no tokenizer files: they use GPT-2 with the mask appended.
-        var fallback = types.Any(t => t is "mdlm" or "MDLM" or "bd3lm" or "BD3LM") ? TokenizerLoader.Gpt2Encoding : null;
+        var fallback = checkpoint.DeclaresModelType("mdlm", "bd3lm") ? TokenizerLoader.Gpt2Encoding : null;
         var tokenizer = TokenizerLoader.Load(checkpoint, fallback);
         var format = PromptFormatSelector.Select(checkpoint.Directory);
         var defaults = GenerationDefaults.Read(checkpoint);
         int? eos = tokenizer.SpecialTokens.Eos?.Id;
         cancellationToken.ThrowIfCancellationRequested();
 
-        ITokenGenerator generator = types switch
+        ITokenGenerator generator = checkpoint switch
         {
-            _ when types.Any(t => DiffusionModel.SupportedTypes.Contains(t, StringComparer.OrdinalIgnoreCase)) =>
+            _ when checkpoint.DeclaresModelType([.. DiffusionModel.SupportedTypes]) =>
                 new MaskedTokenGenerator(DiffusionModel.Load(checkpoint, device, dtype), defaults, MaxSequenceLength(checkpoint)),
-            _ when types.Contains("roberta", StringComparer.OrdinalIgnoreCase) && checkpoint.Contains("embed_sum_layer.weight") =>
+            _ when checkpoint.DeclaresModelType("roberta") && checkpoint.Contains("embed_sum_layer.weight") =>
                 new SimplexTokenGenerator(SsdLmDenoiser.Load(checkpoint, device, dtype), defaults, eos),
-            _ when types.Contains("llama", StringComparer.OrdinalIgnoreCase) =>
+            _ when checkpoint.DeclaresModelType("llama") =>
                 new AutoregressiveTokenGenerator(LoadDecoder(checkpoint, device, dtype), tokenizer.SpecialTokens.Pad?.Id ?? eos ?? 0),
             _ => throw new NotSupportedException(
-                $"Checkpoint '{checkpoint.Directory}' declares model type {Describe(types)}; supported: " +
+                $"Checkpoint '{checkpoint.Directory}' declares model type {checkpoint.DescribeModelTypes()}; supported: " +
                 $"masked diffusion ({string.Join(", ", DiffusionModel.SupportedTypes.Distinct(StringComparer.OrdinalIgnoreCase))}), " +
                 "simplex diffusion (roberta with SSD-LM layers), autoregressive baseline (llama)."),
         };
@@ -91,23 +90,4 @@ public sealed class CheckpointChatModelLoader : IChatModelLoader
 
         return model;
     }
-
-    private static List<string> ModelTypes(CheckpointFolder checkpoint)
-    {
-        var names = new List<string>();
-        if (checkpoint.Config.TryGetProperty("model_type", out var type) && type.ValueKind == System.Text.Json.JsonValueKind.String)
-        {
-            names.Add(type.GetString()!);
-        }
-
-        if (checkpoint.Config.TryGetProperty("architectures", out var archs) && archs.ValueKind == System.Text.Json.JsonValueKind.Array)
-        {
-            names.AddRange(archs.EnumerateArray().Where(a => a.ValueKind == System.Text.Json.JsonValueKind.String).Select(a => a.GetString()!));
-        }
-
-        return names;
-    }
-
-    private static string Describe(List<string> types) =>
-        types.Count == 0 ? "(none: config.json has no model_type or architectures)" : string.Join(" / ", types.Select(t => $"'{t}'"));
 }

@@ -63,12 +63,7 @@ internal static class TokenPrediction
 
         if (options.TopP is { } topP && topP < 1)
         {
-            var (sorted, order) = result.sort(-1, descending: true);
-            var cumulative = sorted.softmax(-1).cumsum(-1);
-            // Drop a token when the mass before it already reaches top-p, so the token crossing top-p is kept.
-            var dropSorted = (cumulative - sorted.softmax(-1)).IsAtLeast(topP);
-            var drop = zeros_like(sorted).scatter(-1, order, dropSorted.to(float64)).to(@bool);
-            result = result.FillMasked(drop, double.NegativeInfinity);
+            result = Nucleus.Filter(result, topP);
         }
 
         return result;

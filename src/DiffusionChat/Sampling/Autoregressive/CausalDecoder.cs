@@ -114,20 +114,9 @@ public static class CausalDecoder
 
     private static (Tensor Ids, Tensor Valid) LeftPad(IReadOnlyList<IReadOnlyList<int>> prompts, int pad, Device device, DeviceTransfers transfers)
     {
-        var width = prompts.Max(p => p.Count);
-        var ids = new long[prompts.Count * width];
-        var valid = new bool[prompts.Count * width];
-        for (var b = 0; b < prompts.Count; b++)
-        {
-            var offset = width - prompts[b].Count;
-            for (var i = 0; i < width; i++)
-            {
-                ids[(b * width) + i] = i < offset ? pad : prompts[b][i - offset];
-                valid[(b * width) + i] = i >= offset;
-            }
-        }
-
-        return (transfers.Upload(ids, [prompts.Count, width], device), transfers.Upload(valid, [prompts.Count, width], device));
+        var (ids, real, width) = LeftPadding.Lay(prompts, pad);
+        var valid = transfers.Upload(real, [prompts.Count, width], device).to(ScalarType.Bool);
+        return (transfers.Upload(ids, [prompts.Count, width], device), valid);
     }
 
     private static void CheckPrompts(IReadOnlyList<IReadOnlyList<int>> prompts, LlamaConfig config, int maxNewTokens)

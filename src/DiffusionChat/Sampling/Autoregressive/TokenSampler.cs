@@ -31,12 +31,7 @@ public static class TokenSampler
 
         if (options.TopP is { } p && p < 1)
         {
-            var (sorted, order) = scaled.sort(-1, descending: true);
-            var probabilities = sorted.softmax(-1);
-            // Drop a token when the more likely ones already reach p; the most likely token always stays.
-            var drop = (probabilities.cumsum(-1) - probabilities).IsGreaterThan(p);
-            var kept = sorted.FillMasked(drop, double.NegativeInfinity);
-            scaled = HeldScalars.FilledLike(scaled, double.NegativeInfinity).scatter(-1, order, kept);
+            scaled = Nucleus.Filter(scaled, p);
         }
 
         return multinomial(scaled.softmax(-1), 1, generator: generator).squeeze(-1).MoveToOuterDisposeScope();
