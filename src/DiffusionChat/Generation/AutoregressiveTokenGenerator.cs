@@ -1,3 +1,4 @@
+using DiffusionChat.Sampling;
 using DiffusionChat.Models.Autoregressive;
 using DiffusionChat.Sampling.Autoregressive;
 
@@ -39,7 +40,7 @@ public sealed class AutoregressiveTokenGenerator : ITokenGenerator
 
     /// <inheritdoc />
     public void ValidatePrompt(IReadOnlyList<int> promptTokens) =>
-        PromptIds.Check(promptTokens, model.Config.VocabSize, reserved: null, reservedName: null);
+        PromptCheck.Single(promptTokens, model.Config.VocabSize, reserved: null, reservedName: null);
 
     /// <inheritdoc />
     public object BatchKey(GenerationRequest request)

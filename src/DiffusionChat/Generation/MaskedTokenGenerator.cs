@@ -71,7 +71,7 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
 
     /// <inheritdoc />
     public void ValidatePrompt(IReadOnlyList<int> promptTokens) =>
-        PromptIds.Check(promptTokens, denoiser.VocabSize, denoiser.MaskTokenId, "the mask token");
+        PromptCheck.Single(promptTokens, denoiser.VocabSize, denoiser.MaskTokenId, "the mask token");
 
     /// <inheritdoc />
     public object BatchKey(GenerationRequest request)

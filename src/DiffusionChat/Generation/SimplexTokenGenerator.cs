@@ -1,3 +1,4 @@
+using DiffusionChat.Sampling;
 using DiffusionChat.Models.Simplex;
 using DiffusionChat.Sampling.Simplex;
 
@@ -46,7 +47,7 @@ public sealed class SimplexTokenGenerator : ITokenGenerator
 
     /// <inheritdoc />
     public void ValidatePrompt(IReadOnlyList<int> promptTokens) =>
-        PromptIds.Check(promptTokens, denoiser.Config.VocabSize, reserved: null, reservedName: null);
+        PromptCheck.Single(promptTokens, denoiser.Config.VocabSize, reserved: null, reservedName: null);
 
     /// <inheritdoc />
     public object BatchKey(GenerationRequest request)

@@ -245,22 +245,7 @@ public sealed class MaskedDiffusionSampler
             throw new ArgumentException($"The request has {request.Prompts.Count} prompts but {seeds.Count} row seeds; give one seed per row or none.", nameof(request));
         }
 
-        for (int r = 0; r < request.Prompts.Count; r++)
-        {
-            var prompt = request.Prompts[r] ?? throw new ArgumentNullException(nameof(request), $"Prompt {r} is null.");
-            if (prompt.Count == 0)
-            {
-                throw new ArgumentException($"Prompt {r} is empty; every row needs at least one token.", nameof(request));
-            }
-
-            foreach (var id in prompt)
-            {
-                if (id < 0 || id >= model.VocabSize || id == model.MaskTokenId)
-                {
-                    throw new ArgumentException($"Prompt {r} holds token id {id}; ids must be in [0, {model.VocabSize}) and not the mask id {model.MaskTokenId}.", nameof(request));
-                }
-            }
-        }
+        PromptCheck.Rows(request.Prompts, model.VocabSize, allowEmpty: false, model.MaskTokenId, "the mask token", nameof(request));
 
         if (request.Options.Cache != KeyValueCacheMode.None && !model.SupportsKeyValueCache)
         {

@@ -121,24 +121,13 @@ public static class CausalDecoder
 
     private static void CheckPrompts(IReadOnlyList<IReadOnlyList<int>> prompts, LlamaConfig config, int maxNewTokens)
     {
+        PromptCheck.Rows(prompts, config.VocabSize, allowEmpty: false, reserved: null, reservedName: null, nameof(prompts));
         for (var b = 0; b < prompts.Count; b++)
         {
-            var prompt = prompts[b] ?? throw new ArgumentException($"Prompt {b} is null.", nameof(prompts));
-            if (prompt.Count == 0)
-            {
-                throw new ArgumentException($"Prompt {b} is empty; every prompt needs at least one token.", nameof(prompts));
-            }
-
-            if (prompt.Count + maxNewTokens > config.MaxPositionEmbeddings)
+            if (prompts[b].Count + maxNewTokens > config.MaxPositionEmbeddings)
             {
                 throw new ArgumentException(
-                    $"Prompt {b} has {prompt.Count} tokens; with MaxNewTokens {maxNewTokens} that exceeds the context of {config.MaxPositionEmbeddings}.", nameof(prompts));
-            }
-
-            var bad = prompt.FirstOrDefault(id => id < 0 || id >= config.VocabSize, -1);
-            if (prompt.Any(id => id < 0 || id >= config.VocabSize))
-            {
-                throw new ArgumentException($"Prompt {b} has token id {bad}; ids must be in [0, {config.VocabSize}).", nameof(prompts));
+                    $"Prompt {b} has {prompts[b].Count} tokens; with MaxNewTokens {maxNewTokens} that exceeds the context of {config.MaxPositionEmbeddings}.", nameof(prompts));
             }
         }
     }

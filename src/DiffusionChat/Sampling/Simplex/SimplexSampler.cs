@@ -220,18 +220,7 @@ public sealed class SimplexSampler
             throw new ArgumentException("At least one prompt is required.", nameof(prompts));
         }
 
-        int vocab = denoiser.Config.VocabSize;
-        for (int row = 0; row < prompts.Count; row++)
-        {
-            var prompt = prompts[row] ?? throw new ArgumentException($"Prompt {row} is null.", nameof(prompts));
-            for (int i = 0; i < prompt.Count; i++)
-            {
-                if (prompt[i] < 0 || prompt[i] >= vocab)
-                {
-                    throw new ArgumentException($"Prompt {row} has token id {prompt[i]} at position {i}; allowed ids are 0..{vocab - 1}.", nameof(prompts));
-                }
-            }
-        }
+        PromptCheck.Rows(prompts, denoiser.Config.VocabSize, allowEmpty: true, reserved: null, reservedName: null, nameof(prompts));
 
         if (Options.ContextOverflow == SimplexContextOverflow.DropOldest)
         {
