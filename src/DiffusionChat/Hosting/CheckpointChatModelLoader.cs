@@ -3,6 +3,8 @@ using DiffusionChat.Devices;
 using DiffusionChat.Generation;
 using DiffusionChat.Models;
 using DiffusionChat.Models.Autoregressive;
+using DiffusionChat.Models.Dream;
+using DiffusionChat.Models.Sdar;
 using DiffusionChat.Models.Simplex;
 using DiffusionChat.Prompting;
 using DiffusionChat.Tokenization;
@@ -40,6 +42,10 @@ public sealed class CheckpointChatModelLoader : IChatModelLoader
 
         ITokenGenerator generator = checkpoint switch
         {
+            _ when checkpoint.DeclaresModelType([.. DreamDenoiser.ModelTypes]) =>
+                new DreamTokenGenerator(DreamDenoiser.Load(checkpoint, device, dtype), defaults, MaxSequenceLength(checkpoint)),
+            _ when checkpoint.DeclaresModelType([.. SdarDenoiser.ModelTypes]) =>
+                new SdarTokenGenerator(SdarDenoiser.Load(checkpoint, device, dtype), defaults, MaxSequenceLength(checkpoint)),
             _ when checkpoint.DeclaresModelType([.. DiffusionModel.SupportedTypes]) =>
                 new MaskedTokenGenerator(DiffusionModel.Load(checkpoint, device, dtype), defaults, MaxSequenceLength(checkpoint)),
             _ when checkpoint.DeclaresModelType("roberta") && checkpoint.Contains("embed_sum_layer.weight") =>
@@ -48,7 +54,7 @@ public sealed class CheckpointChatModelLoader : IChatModelLoader
                 new AutoregressiveTokenGenerator(LoadDecoder(checkpoint, device, dtype), tokenizer.SpecialTokens.Pad?.Id ?? eos ?? 0),
             _ => throw new NotSupportedException(
                 $"Checkpoint '{checkpoint.Directory}' declares model type {checkpoint.DescribeModelTypes()}; supported: " +
-                $"masked diffusion ({string.Join(", ", DiffusionModel.SupportedTypes.Distinct(StringComparer.OrdinalIgnoreCase))}), " +
+                $"masked diffusion ({string.Join(", ", DiffusionModel.SupportedTypes.Distinct(StringComparer.OrdinalIgnoreCase))}), Dream, SDAR (sdar), " +
                 "simplex diffusion (roberta with SSD-LM layers), autoregressive baseline (llama)."),
         };
 

@@ -1,5 +1,6 @@
 using DiffusionChat.Checkpoints;
 using DiffusionChat.Models.Dit;
+using DiffusionChat.Models.Dream;
 using DiffusionChat.Models.Llada;
 using TorchSharp;
 
@@ -18,6 +19,8 @@ public static class DiffusionModel
             ["bd3lm"] = (c, d, t) => MdlmDenoiser.Load(c, d, t),
             ["llada"] = (c, d, t) => LladaDenoiser.Load(c, d, t),
             ["LLaDAModelLM"] = (c, d, t) => LladaDenoiser.Load(c, d, t),
+            ["Dream"] = (c, d, t) => DreamDenoiser.Load(c, d, t),
+            ["DreamModel"] = (c, d, t) => DreamDenoiser.Load(c, d, t),
         };
 
     /// <summary>The <c>model_type</c> / <c>architectures</c> values that can be loaded.</summary>

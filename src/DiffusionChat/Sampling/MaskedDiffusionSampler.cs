@@ -235,17 +235,11 @@ public sealed class MaskedDiffusionSampler
         ArgumentNullException.ThrowIfNull(request.Prompts, nameof(request));
         ArgumentNullException.ThrowIfNull(request.Options, nameof(request));
         request.Options.Validate();
-        if (request.Prompts.Count == 0)
-        {
-            throw new ArgumentException("The request has no prompts; give at least one row.", nameof(request));
-        }
-
+        PromptCheck.Rows(request.Prompts, model.VocabSize, allowEmpty: false, model.MaskTokenId, "the mask token", nameof(request));
         if (request.RowSeeds is { } seeds && seeds.Count != request.Prompts.Count)
         {
             throw new ArgumentException($"The request has {request.Prompts.Count} prompts but {seeds.Count} row seeds; give one seed per row or none.", nameof(request));
         }
-
-        PromptCheck.Rows(request.Prompts, model.VocabSize, allowEmpty: false, model.MaskTokenId, "the mask token", nameof(request));
 
         if (request.Options.Cache != KeyValueCacheMode.None && !model.SupportsKeyValueCache)
         {

@@ -45,18 +45,22 @@ internal static class Nucleus
     }
 
     /// <summary>
-    /// <paramref name="logits"/> with every token outside the nucleus of their softmax set to -inf
+    /// <paramref name="logits"/> with every token outside the nucleus of their softmax set to <paramref name="removed"/>
     /// (<see cref="NucleusBoundary.MassBeforeExceedsP"/>).
     /// </summary>
-    /// <param name="logits">Logits [.., V] (entries already -inf stay -inf).</param>
+    /// <param name="logits">Logits [.., V] (entries already removed stay removed).</param>
     /// <param name="topP">p in (0, 1].</param>
+    /// <param name="removed">
+    /// The value removed logits get: -inf (LLaDA family, SDAR, autoregressive) or, matching Dream's <c>top_p_logits</c>,
+    /// the dtype's lowest finite value. Softmax gives both zero mass; they differ only if a later filter compares them.
+    /// </param>
     /// <returns>A new tensor shaped and typed like <paramref name="logits"/>.</returns>
-    public static Tensor Filter(Tensor logits, double topP)
+    public static Tensor Filter(Tensor logits, double topP, double removed = double.NegativeInfinity)
     {
         using var scope = NewDisposeScope();
         var (sorted, order) = logits.sort(-1, descending: true);
         var removedSorted = RemovedSorted(sorted.softmax(-1), topP, NucleusBoundary.MassBeforeExceedsP);
-        var removed = zeros_like(removedSorted).scatter(-1, order, removedSorted);
-        return logits.FillMasked(removed, double.NegativeInfinity).MoveToOuterDisposeScope();
+        var removedInPlace = zeros_like(removedSorted).scatter(-1, order, removedSorted);
+        return logits.FillMasked(removedInPlace, removed).MoveToOuterDisposeScope();
     }
 }

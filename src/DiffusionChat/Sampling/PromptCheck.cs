@@ -14,9 +14,16 @@ internal static class PromptCheck
     /// <param name="reserved">An id no prompt may hold (null for none).</param>
     /// <param name="reservedName">What the reserved id is, for the message ("the mask token").</param>
     /// <param name="paramName">The caller's parameter holding the prompts.</param>
-    /// <exception cref="ArgumentException">A row is null or empty, or holds an id outside the vocabulary or the reserved one.</exception>
+    /// <exception cref="ArgumentException">
+    /// There are no rows, a row is null or empty, or a row holds an id outside the vocabulary or the reserved one.
+    /// </exception>
     public static void Rows(IReadOnlyList<IReadOnlyList<int>> prompts, int vocabularySize, bool allowEmpty, long? reserved, string? reservedName, string paramName)
     {
+        if (prompts.Count == 0)
+        {
+            throw new ArgumentException("The request has no prompts; give at least one row.", paramName);
+        }
+
         for (int row = 0; row < prompts.Count; row++)
         {
             var prompt = prompts[row] ?? throw new ArgumentException($"Prompt {row} is null.", paramName);

@@ -55,10 +55,9 @@ internal static class TokenPrediction
     private static Tensor Filter(Tensor l64, MaskedSamplerOptions options)
     {
         var result = l64;
-        if (options.TopK is { } k && k < l64.shape[^1])
+        if (options.TopK is { } k)
         {
-            var (kth, _) = result.topk(k, -1);
-            result = result.FillMasked(result.lt(kth[.., .., ^1..]), double.NegativeInfinity);
+            result = TopK.Filter(result, k);
         }
 
         if (options.TopP is { } topP && topP < 1)

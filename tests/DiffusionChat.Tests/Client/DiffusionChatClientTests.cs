@@ -8,10 +8,11 @@ namespace DiffusionChat.Tests.Client;
 
 public class DiffusionChatClientTests
 {
-    private static (DiffusionChatClient Client, ScriptedGenerator Generator) Create(Func<string, long, string> answer, DiffusionChatClientOptions? options = null, int maxSequenceLength = 4096)
+    private static (DiffusionChatClient Client, ScriptedGenerator Generator) Create(
+        Func<string, long, string> answer, DiffusionChatClientOptions? options = null, int maxSequenceLength = 4096, bool pollsStopRequests = true)
     {
         var tokenizer = new CharTokenizer();
-        var generator = new ScriptedGenerator(answer, tokenizer) { MaxSequenceLength = maxSequenceLength };
+        var generator = new ScriptedGenerator(answer, tokenizer) { MaxSequenceLength = maxSequenceLength, PollsStopRequests = pollsStopRequests };
         var model = new ChatModel("tiny-mdlm", generator, tokenizer, ChatMlPromptFormat.Instance, "/models/tiny-mdlm");
         return (new DiffusionChatClient(model, options), generator);
     }
@@ -37,16 +38,33 @@ public class DiffusionChatClientTests
         Assert.True(usage.Details.AdditionalCounts![DiffusionChatClient.ForwardPassesCountName] > 0);
     }
 
-    [Fact]
-    public async Task Stop_sequence_spanning_blocks_is_trimmed_and_never_streamed()
+    [Theory]
+    [InlineData(true)] // as the diffusion generators: the answer ends at the block where the client asks to stop
+    [InlineData(false)] // as the autoregressive generator: the answer runs on, the client alone trims it
+    public async Task Stop_sequence_spanning_blocks_is_trimmed_and_never_streamed(bool generatorPollsStopRequests)
     {
-        var (client, _) = Create((_, _) => "one two STOP three<|im_end|>");
+        var (client, _) = Create((_, _) => "one two STOP three four five six seven eight<|im_end|>", pollsStopRequests: generatorPollsStopRequests);
         using var _ = client;
 
         var updates = await client.GetStreamingResponseAsync([new(ChatRole.User, "count")], new ChatOptions { StopSequences = ["STOP"] }).ToListAsync();
 
         Assert.Equal("one two ", string.Concat(updates.Select(u => u.Text)));
         Assert.Equal(ChatFinishReason.Stop, updates[^1].FinishReason);
+    }
+
+    [Fact]
+    public async Task Client_asks_the_generator_to_stop_once_the_answer_holds_a_stop_sequence_and_not_before()
+    {
+        var (client, generator) = Create((prompt, _) => prompt.Contains("stop", StringComparison.Ordinal) ? "one two STOP three<|im_end|>" : "one two three<|im_end|>");
+        using var _ = client;
+        var options = new ChatOptions { StopSequences = ["STOP"] };
+
+        await client.GetResponseAsync([new(ChatRole.User, "go")], options);
+        await client.GetResponseAsync([new(ChatRole.User, "stop")], options);
+
+        Assert.Equal(2, generator.Requests.Count);
+        Assert.False(generator.Requests[0].StopRequested!());
+        Assert.True(generator.Requests[1].StopRequested!());
     }
 
     [Fact]

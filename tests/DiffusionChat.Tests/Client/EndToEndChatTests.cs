@@ -17,6 +17,19 @@ public sealed class EndToEndChatTests : IDisposable
     private DiffusionChatClient Load() =>
         new(new CheckpointChatModelLoader().Load(new DiffusionChatHostingOptions { ModelPath = checkpoint.Directory, Device = "cpu" }));
 
+    /// <summary>A client whose denoiser counts its calls by kind.</summary>
+    private DiffusionChatClient Load(out CallKindCountingDenoiser denoiser)
+    {
+        var loaded = new CheckpointChatModelLoader().Load(new DiffusionChatHostingOptions { ModelPath = checkpoint.Directory, Device = "cpu" });
+        var generator = (MaskedTokenGenerator)loaded.Generator;
+        denoiser = new CallKindCountingDenoiser(generator.Denoiser);
+
+        // The new generator owns the wrapper, which owns the loaded denoiser; the loaded ChatModel is dropped undisposed
+        // on purpose (disposing it would dispose the same denoiser twice).
+        var wrapped = new MaskedTokenGenerator(denoiser, generator.DefaultDiffusion, generator.MaxSequenceLength);
+        return new DiffusionChatClient(new ChatModel(loaded.ModelId, wrapped, loaded.Tokenizer, loaded.Format, loaded.Folder));
+    }
+
     [Fact]
     public void Loader_picks_the_masked_family_tokenizer_format_and_config_defaults()
     {
@@ -40,27 +53,59 @@ public sealed class EndToEndChatTests : IDisposable
         var first = await client.GetResponseAsync([new(ChatRole.User, "Hello there")], options);
         var second = await client.GetResponseAsync([new(ChatRole.User, "Hello there")], options);
 
+        Assert.False(string.IsNullOrEmpty(first.Text), "the tiny model should write something");
         Assert.Equal(first.Text, second.Text);
-        Assert.NotNull(first.FinishReason);
-        Assert.InRange(first.Usage!.OutputTokenCount!.Value, 0, 8);
-        // Two blocks of 4 with 4 steps each, unless EOS ended it after the first block.
-        Assert.Contains(first.Usage.AdditionalCounts![DiffusionChatClient.ForwardPassesCountName], new long[] { 4, 8 });
+        var usage = first.Usage!;
+        long tokens = usage.OutputTokenCount!.Value, passes = usage.AdditionalCounts![DiffusionChatClient.ForwardPassesCountName];
+        Assert.True(usage.InputTokenCount > 0);
+        Assert.Equal(usage.InputTokenCount + tokens, usage.TotalTokenCount);
+        // Blocks of 4 positions with 4 steps each: two blocks for the whole budget of 8, or the answer ended at the end
+        // of turn inside block tokens / 4 and decoding stopped after that block.
+        if (first.FinishReason == ChatFinishReason.Length)
+        {
+            Assert.Equal(8, tokens);
+            Assert.Equal(8, passes);
+        }
+        else
+        {
+            Assert.Equal(ChatFinishReason.Stop, first.FinishReason);
+            Assert.InRange(tokens, 1, 7);
+            Assert.Equal(4 * ((tokens / 4) + 1), passes);
+        }
+
+        Assert.Equal(usage.OutputTokenCount, second.Usage!.OutputTokenCount);
     }
 
-    [Fact]
-    public async Task Threshold_and_cache_knobs_reach_the_sampler_through_additional_properties()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Threshold_and_cache_knobs_reach_the_sampler_through_additional_properties(bool knobsGiven)
     {
-        using var client = Load();
-        var options = new ChatOptions
+        using var client = Load(out var denoiser);
+        var options = new ChatOptions { MaxOutputTokens = 8 };
+        if (knobsGiven)
         {
-            MaxOutputTokens = 8,
-            AdditionalProperties = new() { [DiffusionPropertyNames.ConfidenceThreshold] = 0.01, [DiffusionPropertyNames.Cache] = "Prefix" },
-        };
+            options.AdditionalProperties = new() { [DiffusionPropertyNames.ConfidenceThreshold] = 0.01, [DiffusionPropertyNames.Cache] = "Prefix" };
+        }
 
         var response = await client.GetResponseAsync([new(ChatRole.User, "Hello there")], options);
 
-        // A threshold this low commits every position in one pass per block (prefix cache: plus one cached call).
-        Assert.True(response.Usage!.AdditionalCounts![DiffusionChatClient.ForwardPassesCountName] <= 4);
+        // Without knobs: the folder's fixed 4 steps in each of the two blocks, full passes only. A threshold this low
+        // commits a block in fewer passes, and the prefix cache turns all but a block's first pass into window passes.
+        long passes = response.Usage!.AdditionalCounts![DiffusionChatClient.ForwardPassesCountName];
+        if (knobsGiven)
+        {
+            Assert.InRange(passes, 2, 4);
+            Assert.Equal(0, denoiser.FullPasses);
+            Assert.Equal(2, denoiser.CacheBuilds);
+            Assert.Equal(passes - 2, denoiser.WindowPasses);
+        }
+        else
+        {
+            Assert.Equal(8, passes);
+            Assert.Equal(8, denoiser.FullPasses);
+            Assert.Equal(0, denoiser.CacheBuilds + denoiser.WindowPasses);
+        }
     }
 
     [Fact]

@@ -3,15 +3,26 @@ using DiffusionChat.Generation;
 namespace DiffusionChat.Tests.Client;
 
 /// <summary>
-/// A test generator that "generates" a fixed answer per prompt (chosen by a function of the prompt text and seed),
-/// committing it in blocks of <see cref="BlockLength"/> tokens and honouring stop ids, stop requests and cancellation
-/// between blocks like a real sampler.
+/// A test generator that "generates" a fixed answer per prompt (chosen by a function of the prompt text and seed) in
+/// blocks of <see cref="BlockLength"/> tokens, the way the diffusion generators commit them: each block goes through
+/// the library's own <see cref="AnswerAccumulator"/> (cut at stop ids and the budget, <see cref="GenerationRequest.StopRequested"/>
+/// polled once per block), the end of the script is the model's end of sequence, and a stop request ends the answer
+/// but not the decoding (the real samplers finish the batch). Cancellation is checked between blocks.
 /// </summary>
 internal sealed class ScriptedGenerator(Func<string, long, string> answer, CharTokenizer tokenizer) : ITokenGenerator
 {
     private int batches;
 
     public int BlockLength { get; init; } = 4;
+
+    /// <summary>
+    /// True (default): polls <see cref="GenerationRequest.StopRequested"/> once per block as the diffusion generators do;
+    /// false: ignores it, as the autoregressive generator does.
+    /// </summary>
+    public bool PollsStopRequests { get; init; } = true;
+
+    /// <summary>Every request handed to <see cref="GenerateAsync"/>, in order.</summary>
+    public List<GenerationRequest> Requests { get; } = [];
 
     public int Batches => Volatile.Read(ref batches);
 
@@ -39,6 +50,7 @@ internal sealed class ScriptedGenerator(Func<string, long, string> answer, CharT
         lock (BatchSizes)
         {
             BatchSizes.Add(batch.Count);
+            Requests.AddRange(batch);
         }
 
         if (Gate is { } gate)
@@ -46,50 +58,32 @@ internal sealed class ScriptedGenerator(Func<string, long, string> answer, CharT
             await gate.Task.WaitAsync(cancellationToken);
         }
 
-        var results = new GenerationResult[batch.Count];
+        var answers = new AnswerAccumulator[batch.Count];
+        var ended = new bool[batch.Count];
+        int blocksDecoded = 0;
         for (int r = 0; r < batch.Count; r++)
         {
             var request = batch[r];
+            // The autoregressive generator never polls StopRequested: without it the answer runs on past a stop request.
+            answers[r] = new AnswerAccumulator(PollsStopRequests ? request : request with { StopRequested = null }, request.StopTokenIds.ToHashSet());
             var full = tokenizer.Encode(answer(tokenizer.Decode(request.PromptTokens), request.Sampling.Seed));
-            var tokens = new List<int>();
-            var reason = GenerationFinishReason.Length;
-            for (int block = 0; tokens.Count < request.MaxNewTokens; block++)
+            int blocks = (request.MaxNewTokens + BlockLength - 1) / BlockLength;
+            int block = 0;
+            while (block < blocks && !ended[r])
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var piece = full.Skip(block * BlockLength).Take(Math.Min(BlockLength, request.MaxNewTokens - tokens.Count)).ToList();
-                int stop = piece.FindIndex(request.StopTokenIds.Contains);
-                if (stop >= 0)
-                {
-                    piece = piece[..stop];
-                    reason = GenerationFinishReason.EndOfSequence;
-                }
-
-                if (piece.Count == 0 && stop < 0)
-                {
-                    reason = GenerationFinishReason.EndOfSequence;
-                    break;
-                }
-
-                tokens.AddRange(piece);
-                request.OnUpdate?.Invoke(new GenerationUpdate(block, piece));
-                if (stop >= 0)
-                {
-                    break;
-                }
-
-                if (request.StopRequested?.Invoke() == true)
-                {
-                    reason = GenerationFinishReason.Stopped;
-                    break;
-                }
-
+                var piece = full.Skip(block * BlockLength).Take(BlockLength).ToList();
+                ended[r] = piece.Count < BlockLength || piece.Exists(request.StopTokenIds.Contains);
+                answers[r].Accept(block, piece);
+                block++;
                 await Task.Yield();
             }
 
-            results[r] = new GenerationResult(tokens, reason, ForwardPasses: 2 * ((tokens.Count + BlockLength - 1) / BlockLength));
+            blocksDecoded = Math.Max(blocksDecoded, block);
         }
 
-        return results;
+        // Like the real generators: the batch's forward passes (2 per block of its longest row), the same for every row.
+        return answers.Select((a, r) => a.Result(samplerSawEndOfSequence: ended[r], forwardPasses: 2 * blocksDecoded)).ToList();
     }
 
     public void Dispose() => Disposed = true;

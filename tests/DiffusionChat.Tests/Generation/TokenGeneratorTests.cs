@@ -30,16 +30,38 @@ public class TokenGeneratorTests
     [InlineData("masked")]
     [InlineData("simplex")]
     [InlineData("ar")]
-    public async Task Answer_respects_the_budget_and_updates_add_up_to_it(string family)
+    public async Task Answer_is_cut_at_the_budget_and_updates_add_up_to_it(string family)
     {
         using var generator = Create(family);
         var updates = new List<GenerationUpdate>();
 
-        var result = (await generator.GenerateAsync([Request(PromptA, 6, updates: updates)], CancellationToken.None)).Single();
+        // Both budgets decode the same 8 positions (two blocks of 4; greedy left to right): only the cut differs.
+        var free = (await generator.GenerateAsync([Request(PromptA, 8)], CancellationToken.None)).Single();
+        var cut = (await generator.GenerateAsync([Request(PromptA, 6, updates: updates)], CancellationToken.None)).Single();
 
-        Assert.InRange(result.Tokens.Count, 0, 6);
-        Assert.Equal(result.Tokens, updates.SelectMany(u => u.Tokens));
-        Assert.True(result.ForwardPasses > 0);
+        Assert.True(free.Tokens.Count > 6, $"the tiny model should write past the budget of 6; it wrote {free.Tokens.Count} tokens");
+        Assert.Equal(free.Tokens.Take(6), cut.Tokens);
+        Assert.Equal(GenerationFinishReason.Length, cut.FinishReason);
+        Assert.Equal(cut.Tokens, updates.SelectMany(u => u.Tokens));
+        Assert.True(cut.ForwardPasses > 0);
+    }
+
+    [Theory]
+    [InlineData("masked")]
+    [InlineData("simplex")]
+    public async Task Diffusion_answer_ends_with_the_block_after_which_a_stop_is_requested(string family)
+    {
+        using var generator = Create(family);
+        var free = (await generator.GenerateAsync([Request(PromptA, 12)], CancellationToken.None)).Single();
+        var updates = new List<GenerationUpdate>();
+        var stopping = Request(PromptA, 12, updates: updates) with { StopRequested = () => updates.Count >= 2 };
+
+        var stopped = (await generator.GenerateAsync([stopping], CancellationToken.None)).Single();
+
+        Assert.True(free.Tokens.Count > 8, $"the tiny model should write more than two blocks; it wrote {free.Tokens.Count} tokens");
+        Assert.Equal(free.Tokens.Take(8), stopped.Tokens); // blocks 0 and 1 of 4 tokens, then nothing
+        Assert.Equal(GenerationFinishReason.Stopped, stopped.FinishReason);
+        Assert.Equal(2, updates.Count);
     }
 
     [Theory]
@@ -56,6 +78,7 @@ public class TokenGeneratorTests
         var alone = (await generator.GenerateAsync([b], CancellationToken.None)).Single();
         var together = await generator.GenerateAsync([a, b], CancellationToken.None);
 
+        Assert.NotEmpty(alone.Tokens);
         Assert.Equal(alone.Tokens, together[1].Tokens);
     }
 
@@ -103,6 +126,8 @@ public class TokenGeneratorTests
         var aloneB = await generator.GenerateAsync([b], CancellationToken.None);
         var together = await generator.GenerateAsync([a, b], CancellationToken.None);
 
+        Assert.NotEmpty(aloneA[0].Tokens);
+        Assert.NotEmpty(aloneB[0].Tokens);
         Assert.Equal(aloneA[0].Tokens, together[0].Tokens);
         Assert.Equal(aloneB[0].Tokens, together[1].Tokens);
     }
@@ -138,6 +163,7 @@ public class TokenGeneratorTests
 
         var result = (await generator.GenerateAsync([Request(PromptA, 6, updates: updates)], CancellationToken.None)).Single();
 
+        Assert.Equal(6, result.Tokens.Count);
         Assert.Equal(result.Tokens.Count, updates.Count);
         Assert.All(updates, u => Assert.Single(u.Tokens));
     }

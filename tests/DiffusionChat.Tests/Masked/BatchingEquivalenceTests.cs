@@ -56,6 +56,7 @@ public class BatchingEquivalenceTests
         var aloneShort = await sampler.GenerateAsync(new MaskedGenerationRequest([shortPrompt], options));
         var aloneLong = await sampler.GenerateAsync(new MaskedGenerationRequest([longPrompt], options));
 
+        Assert.NotEqual(aloneShort.Answers[0], aloneLong.Answers[0]); // else rows mixed up in the batch would pass
         Assert.Equal(aloneShort.Answers[0], batch.Answers[0]);
         Assert.Equal(aloneLong.Answers[0], batch.Answers[1]);
     }

@@ -145,15 +145,18 @@ public class MaskedDiffusionSamplerTests
     [InlineData(KeyValueCacheMode.Dual)]
     public async Task Exact_caches_give_the_uncached_answer(KeyValueCacheMode cache)
     {
-        // The scripted model recomputes everything, so a cache cannot be stale: the answers must agree.
-        var options = new MaskedSamplerOptions { AnswerLength = 8, BlockLength = 4, StepsPerBlock = 2, StopAtEndOfSequence = false };
-        var model = FixedRows(Enumerable.Range(0, 8).Select(j => new float[] { j, 1, 2, 3 - j, 0, 1, 0, 0 }).ToArray());
+        // Every position's prediction depends on every other id, and the model's cached pass takes the ids outside its
+        // window from the cache: the answers agree only if each cache holds the prompt and the committed blocks.
+        var options = new MaskedSamplerOptions { AnswerLength = 12, BlockLength = 4, StepsPerBlock = 2, StopAtEndOfSequence = false };
+        int[] prompt = [1, 2, 3];
 
-        var plain = await new MaskedDiffusionSampler(model).GenerateAsync(Request(options));
-        var cached = await new MaskedDiffusionSampler(model).GenerateAsync(Request(options with { Cache = cache }));
+        var plain = await new MaskedDiffusionSampler(ReadsTheWholeSequence()).GenerateAsync(Request(options, 0, prompt));
+        var cached = await new MaskedDiffusionSampler(ReadsTheWholeSequence()).GenerateAsync(Request(options with { Cache = cache }, 0, prompt));
+        var stale = await new MaskedDiffusionSampler(ReadsTheWholeSequence(staleCaches: true)).GenerateAsync(Request(options with { Cache = cache }, 0, prompt));
 
         Assert.Equal(plain.Answers[0], cached.Answers[0]);
         Assert.Equal(plain.ForwardPasses, cached.ForwardPasses);
+        Assert.NotEqual(plain.Answers[0], stale.Answers[0]); // so a cache that missed the committed tokens is caught
     }
 
     [Fact]

@@ -6,7 +6,9 @@ namespace DiffusionChat.Tests.Masked;
 
 /// <summary>
 /// A test denoiser whose logits come from a function of the input ids (and of the call number), so a test can dictate
-/// exactly what the sampler sees. Caches are emulated by full recomputation (exact).
+/// exactly what the sampler sees. A cache holds the ids it was built from; a cached window pass recomputes the logits
+/// from those ids with the window's current ids written over them, so it reads the cache for every position outside
+/// the window: exact while those ids are unchanged (as Fast-dLLM's caches assume), wrong when the cache is.
 /// </summary>
 internal sealed class ScriptedDenoiser(int vocabSize, long maskTokenId, long? eosTokenId, Func<Tensor, int, Tensor> logits) : IMaskedDenoiser
 {
@@ -26,6 +28,12 @@ internal sealed class ScriptedDenoiser(int vocabSize, long maskTokenId, long? eo
 
     public Action<int>? OnCall { get; set; }
 
+    /// <summary>
+    /// When true, every cache is built as if from a sequence of mask tokens (a cache that never saw the prompt or the
+    /// committed tokens), so a test can show that its cached pass depends on the cache.
+    /// </summary>
+    public bool StaleCaches { get; init; }
+
     public Tensor Forward(Tensor ids, Tensor? attentionMask = null, Tensor? positionIds = null, Tensor? sigma = null, Range? logitsFor = null)
     {
         Calls++;
@@ -36,7 +44,13 @@ internal sealed class ScriptedDenoiser(int vocabSize, long maskTokenId, long? eo
 
     public Tensor ForwardWithCache(Tensor ids, Tensor? attentionMask, Tensor? positionIds, out KeyValueCache cache, Range? logitsFor = null)
     {
-        cache = new KeyValueCache([(ids.unsqueeze(1).unsqueeze(-1).to(float32), ids.unsqueeze(1).unsqueeze(-1).to(float32))]);
+        using (NewDisposeScope())
+        {
+            // The cache takes its tensors out of this scope; the temporaries stay in it.
+            var cached = (StaleCaches ? full_like(ids, maskTokenId) : ids).unsqueeze(1).unsqueeze(-1).to(float32); // [B, 1, L, 1]
+            cache = new KeyValueCache([(cached, cached.clone())]);
+        }
+
         return Forward(ids, logitsFor: logitsFor);
     }
 

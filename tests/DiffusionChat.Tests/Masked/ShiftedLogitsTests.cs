@@ -29,8 +29,11 @@ public sealed class ShiftedLogitsTests : IDisposable
         var own = plain.Forward(ids);
         var moved = shifted.Forward(ids);
 
-        Assert.Equal(0f, (moved[.., 1..] - own[.., ..7]).abs().max().item<float>());
-        Assert.Equal(0f, (moved[.., 0] - own[.., 0]).abs().max().item<float>());
+        // The shifted model projects each hidden state at another row of the output matrix, which BLAS may sum in
+        // another order: the same values to float32 rounding, not bit for bit.
+        Assert.InRange((moved[.., 1..] - own[.., ..7]).abs().max().item<float>(), 0f, 1e-5f);
+        Assert.InRange((moved[.., 0] - own[.., 0]).abs().max().item<float>(), 0f, 1e-5f);
+        Assert.Equal(own[.., ..7].argmax(-1).data<long>().ToArray(), moved[.., 1..].argmax(-1).data<long>().ToArray());
     }
 
     [Fact]
@@ -55,7 +58,12 @@ public sealed class ShiftedLogitsTests : IDisposable
         using (no_grad())
         {
             var training = shifted.TrainingLogits(ids, ones(1, 6, ScalarType.Bool));
-            Assert.Equal(0f, (training - shifted.Forward(ids)).abs().max().item<float>());
+            var inference = shifted.Forward(ids);
+
+            // Training attends with an explicit all-valid mask, inference without one: another attention kernel, so
+            // the logits agree to float32 rounding, and the shift shows as the same predicted tokens.
+            Assert.InRange((training - inference).abs().max().item<float>(), 0f, 1e-5f);
+            Assert.Equal(inference.argmax(-1).data<long>().ToArray(), training.argmax(-1).data<long>().ToArray());
         }
     }
 

@@ -12,7 +12,7 @@ internal static class ChatCallCases
     public static IEnumerable<BadInputCase> All()
     {
         // Messages.
-        yield return Case("null message list", typeof(ArgumentNullException), ["messages"], m => Ask(m, null!));
+        yield return Case("null message list", typeof(ArgumentNullException), ["(Parameter 'messages')"], m => Ask(m, null!));
         yield return Case("empty message list", typeof(ArgumentException), ["At least one chat message is required"], m => Ask(m, []));
         yield return Case("null message in the list", typeof(ArgumentNullException), ["Chat message 1 is null"], m => Ask(m, [Hello[0], null!]));
         yield return Case("empty user message", typeof(ArgumentException), ["Chat message 0 (user) has no text"], m => Ask(m, [new(ChatRole.User, "")]));

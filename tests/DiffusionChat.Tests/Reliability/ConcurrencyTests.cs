@@ -106,6 +106,9 @@ public sealed class ConcurrencyTests(ReliabilityModel model, ITestOutputHelper o
             answers[i] = (await client.GetResponseAsync(Question(i), Greedy)).Text;
         }
 
+        // Equal answers prove nothing if every caller gets the same (or no) text: the prompts must tell them apart.
+        Assert.All(answers, a => Assert.False(string.IsNullOrEmpty(a)));
+        Assert.True(answers.Distinct().Count() > Callers / 2, $"only {answers.Distinct().Count()} distinct answers to {Callers} questions");
         return answers;
     }
 }

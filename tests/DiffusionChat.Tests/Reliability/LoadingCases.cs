@@ -20,16 +20,16 @@ internal static class LoadingCases
             c => c.EditConfig(j => { j["model_type"] = "gpt-neox"; j.Remove("architectures"); }));
         yield return Damaged("no model_type at all", typeof(NotSupportedException), ["no model_type or architectures"],
             c => c.EditConfig(j => { j.Remove("model_type"); j.Remove("architectures"); }));
-        yield return Damaged("weights file missing", typeof(CheckpointFormatException), ["model.safetensors"], c => File.Delete(c.File("model.safetensors")));
-        yield return Damaged("truncated weights", typeof(CheckpointFormatException), ["model.safetensors"], Truncate);
-        yield return Damaged("weights shape differs from config (d_model)", typeof(CheckpointFormatException), ["shape"], c => c.EditConfig(j => j["d_model"] = 32));
-        yield return Damaged("embedding table in config larger than the weights", typeof(CheckpointFormatException), ["shape"], c => c.EditConfig(j => { j["embedding_size"] = 4000; j["vocab_size"] = 4000; }));
+        yield return Damaged("weights file missing", typeof(CheckpointFormatException), ["no weights found", "looked for 'model.safetensors' and 'model.safetensors.index.json'"], c => File.Delete(c.File("model.safetensors")));
+        yield return Damaged("truncated weights", typeof(CheckpointFormatException), ["model.safetensors", "run past the end of the data section", "may be truncated"], Truncate);
+        yield return Damaged("weights shape differs from config (d_model)", typeof(CheckpointFormatException), ["tensor 'model.transformer.wte.weight'", "has shape [3072, 16]", "expects [3072, 32]"], c => c.EditConfig(j => j["d_model"] = 32));
+        yield return Damaged("embedding table in config larger than the weights", typeof(CheckpointFormatException), ["tensor 'model.transformer.wte.weight'", "has shape [3072, 16]", "expects [4000, 16]"], c => c.EditConfig(j => { j["embedding_size"] = 4000; j["vocab_size"] = 4000; }));
         yield return Damaged("embedding table in config too small for the special ids", typeof(CheckpointFormatException), ["mask_token_id", "outside the embedding table of 100 rows"],
             c => c.EditConfig(j => { j["embedding_size"] = 100; j["vocab_size"] = 100; }));
-        yield return Damaged("tokenizer files missing", typeof(FileNotFoundException), ["tokenizer"],
+        yield return Damaged("tokenizer files missing", typeof(FileNotFoundException), ["No tokenizer found", "Looked for: tokenizer.json; vocab.json + merges.txt"],
             c => { foreach (var f in new[] { "vocab.json", "merges.txt", "tokenizer.json" }) { File.Delete(c.File(f)); } });
-        yield return Damaged("tokenizer.json corrupted", typeof(CheckpointFormatException), ["tokenizer.json"], c => File.WriteAllText(c.File("tokenizer.json"), "{\"model\": "));
-        yield return Damaged("tokenizer vocab.json corrupted (no tokenizer.json)", typeof(CheckpointFormatException), ["vocab.json"], c =>
+        yield return Damaged("tokenizer.json corrupted", typeof(CheckpointFormatException), ["tokenizer.json': is not valid JSON"], c => File.WriteAllText(c.File("tokenizer.json"), "{\"model\": "));
+        yield return Damaged("tokenizer vocab.json corrupted (no tokenizer.json)", typeof(CheckpointFormatException), ["vocab.json': is not valid JSON"], c =>
         {
             File.Delete(c.File("tokenizer.json"));
             File.WriteAllText(c.File("vocab.json"), "{\"a\": ");
@@ -39,7 +39,7 @@ internal static class LoadingCases
             using var c = ReliabilityModel.NewCorruptible();
             c.Load("int8").Dispose();
         });
-        yield return Case("null options to the loader", typeof(ArgumentNullException), ["options"], () => new CheckpointChatModelLoader().Load(null!));
+        yield return Case("null options to the loader", typeof(ArgumentNullException), ["(Parameter 'options')"], () => new CheckpointChatModelLoader().Load(null!));
 
         // Dependency injection.
         yield return Registered("DI: DefaultMaxOutputTokens = 0", ["DefaultMaxOutputTokens must be at least 1; got 0"], o => o.DefaultMaxOutputTokens = 0);
@@ -47,8 +47,8 @@ internal static class LoadingCases
         yield return Registered("DI: MaxQueueLength negative", ["MaxQueueLength must be at least 1; got -1"], o => o.MaxQueueLength = -1);
         yield return Registered("DI: Diffusion.BlockLength = 0", ["BlockLength must be at least 1; got 0"], o => o.Diffusion.BlockLength = 0);
         yield return Registered("DI: Diffusion.ConfidenceThreshold = 2", ["ConfidenceThreshold must be in (0, 1]; got 2"], o => o.Diffusion.ConfidenceThreshold = 2);
-        yield return Registered("DI: Device unknown", ["Device 'tpu'", "cpu"], o => o.Device = "tpu");
-        yield return Case("DI: null configure delegate", typeof(ArgumentNullException), ["configure"],
+        yield return Registered("DI: Device unknown", ["Device 'tpu'", "Allowed: 'auto', 'cpu', 'cuda' or 'cuda:N'"], o => o.Device = "tpu");
+        yield return Case("DI: null configure delegate", typeof(ArgumentNullException), ["(Parameter 'configure')"],
             () => new ServiceCollection().AddDiffusionChatClient((Action<DiffusionChatHostingOptions>)null!));
     }
 

@@ -24,17 +24,31 @@ public sealed class ChatSampleTests : IDisposable
     }
 
     [Fact]
-    public async Task One_shot_chat_on_a_tiny_model_folder_prints_an_answer_and_exits_zero()
+    public async Task One_shot_chat_on_a_tiny_model_folder_prints_the_answer_and_the_figures_the_client_reported()
     {
         using var client = ChatApp.Load(masked.Path);
+        var recorded = new RecordingChatClient(client); // not disposed: it would dispose the client a second time
+        var schedule = client.GetService<ITokenGenerator>()!.DefaultDiffusion;
         using var output = new StringWriter();
         using var figures = new StringWriter();
 
-        int exit = await ChatApp.RunOnceAsync(client, Settings("Hello, who are you?"), output, figures, CancellationToken.None);
+        int exit = await ChatApp.RunOnceAsync(recorded, Settings("Hello, who are you?", maxTokens: 16), output, figures, CancellationToken.None);
 
+        var response = recorded.Updates.ToChatResponse();
+        long tokens = response.Usage!.OutputTokenCount!.Value;
+        long passes = response.Usage.AdditionalCounts![DiffusionChatClient.ForwardPassesCountName];
         Assert.Equal(0, exit);
-        Assert.False(string.IsNullOrWhiteSpace(output.ToString()));
-        Assert.Contains("16 tokens, 16 forward passes", figures.ToString(), StringComparison.Ordinal);
+        Assert.False(string.IsNullOrWhiteSpace(response.Text), "the tiny model should write something");
+        Assert.Equal(response.Text + Environment.NewLine, output.ToString());
+        Assert.StartsWith($"[{tokens} tokens, {passes} forward passes, ", figures.ToString(), StringComparison.Ordinal);
+        Assert.EndsWith($", finish: {response.FinishReason!.Value.Value}]{Environment.NewLine}", figures.ToString(), StringComparison.Ordinal);
+
+        // The tiny model's fixed schedule: every block of the 16-token budget takes its configured steps, and an
+        // answer that ended early stopped after the block it ended in.
+        int steps = schedule.Steps!.Value, blockLength = schedule.BlockLength!.Value;
+        long blocks = response.FinishReason == ChatFinishReason.Length ? (16 + blockLength - 1) / blockLength : (tokens / blockLength) + 1;
+        Assert.Equal(response.FinishReason == ChatFinishReason.Length, tokens == 16);
+        Assert.Equal(steps * blocks, passes);
     }
 
     [Fact]
@@ -86,12 +100,15 @@ public sealed class ChatSampleTests : IDisposable
         var result = await session.AskAsync("Hello", _ => { }, CancellationToken.None);
         generator.StepCommitted -= OnStep;
 
-        // 2 blocks x 4 steps, 2 positions per step, each of the 16 positions committed exactly once.
-        Assert.Equal(8, events.Count);
+        // 4 steps per block of 8 (two blocks for 16 tokens, one if the answer ended in the first), 2 positions per
+        // step, and each position of the decoded blocks committed exactly once.
+        long blocks = result.ForwardPasses!.Value / 4;
+        Assert.InRange(blocks, 1, 2);
+        Assert.Equal(4 * blocks, result.ForwardPasses);
+        Assert.Equal(4 * blocks, events.Count);
         Assert.All(events, e => Assert.Equal(2, e.Positions.Count));
-        Assert.Equal(Enumerable.Range(0, 16), events.SelectMany(e => e.Positions).Order());
-        Assert.All(canvas.Snapshot(), cell => Assert.NotNull(cell));
-        Assert.Equal(8, result.ForwardPasses);
+        Assert.Equal(Enumerable.Range(0, 8 * (int)blocks), events.SelectMany(e => e.Positions).Order());
+        Assert.All(canvas.Snapshot().Take(8 * (int)blocks), cell => Assert.NotNull(cell));
     }
 
     [Fact]
@@ -170,5 +187,21 @@ public sealed class ChatSampleTests : IDisposable
         var ex = Assert.Throws<ArgumentException>(() => ChatArguments.Parse([flag, value]));
 
         Assert.Contains(flag == "--bogus" ? flag : $"'{value}'", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Passes every call through and keeps the streamed updates, to compare what the app printed with what the client said.</summary>
+    private sealed class RecordingChatClient(IChatClient inner) : DelegatingChatClient(inner)
+    {
+        public List<ChatResponseUpdate> Updates { get; } = [];
+
+        public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+            IEnumerable<ChatMessage> messages, ChatOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken))
+            {
+                Updates.Add(update);
+                yield return update;
+            }
+        }
     }
 }

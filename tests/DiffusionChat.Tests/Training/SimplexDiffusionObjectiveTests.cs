@@ -262,8 +262,16 @@ public sealed class SimplexDiffusionObjectiveTests : IDisposable
 
         using var client = new DiffusionChatClient(model);
         var response = await client.GetResponseAsync("What is 2 + 3?", new ChatOptions { MaxOutputTokens = 16, Seed = 1 });
-        Assert.NotNull(response.Text);
-        Assert.Single(response.Messages);
+
+        var message = Assert.Single(response.Messages);
+        Assert.Equal(ChatRole.Assistant, message.Role);
+        Assert.False(string.IsNullOrEmpty(response.Text), "the model should write something");
+        long tokens = response.Usage!.OutputTokenCount!.Value;
+        Assert.InRange(tokens, 1, 16);
+        Assert.Equal(response.FinishReason == ChatFinishReason.Length, tokens == 16);
+        // The simplex sampler runs all its steps on every block it decodes: 8-token blocks, up to two for 16 tokens.
+        long blocks = response.FinishReason == ChatFinishReason.Length ? 2 : (tokens / BlockLength) + 1;
+        Assert.Equal(objective.Sampling.Steps * blocks, response.Usage.AdditionalCounts![DiffusionChatClient.ForwardPassesCountName]);
     }
 
     [Fact]
@@ -274,6 +282,7 @@ public sealed class SimplexDiffusionObjectiveTests : IDisposable
 
         TrainingMemoryTests.AssertStepsLeaveNoLiveTensors(objective, setup.Train, () => answers = objective.Complete([[5, 6, 7], [8]], maxNewTokens: 12, CancellationToken.None));
 
+        Assert.Equal(2, answers.Count);
         Assert.All(answers, a => Assert.InRange(a.Count, 0, 12));
     }
 

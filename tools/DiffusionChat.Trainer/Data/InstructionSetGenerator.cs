@@ -71,13 +71,19 @@ internal sealed class InstructionSetGenerator
     private readonly DataSplit split;
     private readonly Random random;
     private readonly IReadOnlyList<(int Index, string Value)> cities;
+    private readonly Func<string, bool>? rejectMadeUp;
 
     /// <summary>Creates a generator for one split.</summary>
     /// <param name="split">Which split to draw from.</param>
     /// <param name="seed">The seed; the same seed gives the same sequence of examples.</param>
-    public InstructionSetGenerator(DataSplit split, int seed)
+    /// <param name="places">
+    /// Real places whose held-out names made-up training names must not spell (<see cref="RealPlaces.SpellsHeldOutName"/>),
+    /// when training data is mixed with <see cref="AppPromptGenerator"/>'s; null leaves the examples exactly as before.
+    /// </param>
+    public InstructionSetGenerator(DataSplit split, int seed, RealPlaces? places = null)
     {
         this.split = split;
+        rejectMadeUp = places is null ? null : places.SpellsHeldOutName;
         random = new Random(seed);
         var capitals = Capitals.Select(c => c.Capital).ToHashSet(StringComparer.Ordinal);
         cities = Cities.Select((city, index) => (index, city))
@@ -152,7 +158,7 @@ internal sealed class InstructionSetGenerator
     {
         if (split == DataSplit.Train && random.NextDouble() < SyntheticShare)
         {
-            var name = SyntheticNames.Place(random);
+            var name = SyntheticNames.Place(random, rejectMadeUp);
             return ($"city:made-up:{name}", name);
         }
 
@@ -165,7 +171,7 @@ internal sealed class InstructionSetGenerator
     {
         if (split == DataSplit.Train && random.NextDouble() < SyntheticShare)
         {
-            var word = SyntheticNames.Condition(random);
+            var word = SyntheticNames.Condition(random, rejectMadeUp);
             return ($"condition:made-up:{word}", word);
         }
 

@@ -30,7 +30,13 @@ internal static class SyntheticNames
     private static readonly string[] HeldOutAtoms = InstructionVocabulary.HeldOutAtoms();
 
     /// <summary>A place name such as <c>Varelin</c> or <c>Port Tosamar</c>.</summary>
-    public static string Place(Random random)
+    /// <param name="random">The draws.</param>
+    /// <param name="reject">
+    /// Names to draw again besides those spelling a held-out atom (e.g. <see cref="RealPlaces.SpellsHeldOutName"/>, so a
+    /// made-up name never equals a real place kept for the realistic eval). A name it accepts costs no extra draw, so
+    /// the sequence of names is unchanged wherever it accepts every name.
+    /// </param>
+    public static string Place(Random random, Func<string, bool>? reject = null)
     {
         while (true)
         {
@@ -41,7 +47,7 @@ internal static class SyntheticNames
                 1 => $"{word} {Capitalise(Word(random, random.Next(1, 3)))}",
                 _ => word,
             };
-            if (IsFree(name))
+            if (IsFree(name) && reject?.Invoke(name) != true)
             {
                 return name;
             }
@@ -56,12 +62,14 @@ internal static class SyntheticNames
     private static readonly string[] ConditionEndings = ["y", "y", "", "ing", "ed", "ish"];
 
     /// <summary>A made-up weather word such as <c>dravy</c>, <c>tholing</c> or <c>kesh</c>.</summary>
-    public static string Condition(Random random)
+    /// <param name="random">The draws.</param>
+    /// <param name="reject">Words to draw again, as for <see cref="Place"/>.</param>
+    public static string Condition(Random random, Func<string, bool>? reject = null)
     {
         while (true)
         {
             var word = Word(random, random.Next(1, 3)) + ConditionEndings[random.Next(ConditionEndings.Length)];
-            if (IsFree(word))
+            if (IsFree(word) && reject?.Invoke(word) != true)
             {
                 return word;
             }

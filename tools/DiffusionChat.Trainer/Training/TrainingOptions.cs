@@ -11,6 +11,15 @@ internal sealed record TrainingOptions
 
     public string? BrownFolder { get; init; }
 
+    /// <summary>
+    /// The real place names' package folder (<c>fetch-places.sh</c>); with it, <see cref="AppShare"/> of the training
+    /// chats are app-style conversations (<see cref="Data.TrainingChatMix"/>).
+    /// </summary>
+    public string? PlacesFolder { get; init; }
+
+    /// <summary>Share of training chats drawn from <see cref="Data.AppPromptGenerator"/> (needs <see cref="PlacesFolder"/>); 0 = none.</summary>
+    public double AppShare { get; init; }
+
     /// <summary>Share of rows drawn from Brown text (when given).</summary>
     public double TextFraction { get; init; } = 0.25;
 

@@ -91,16 +91,7 @@ internal sealed class LladaTransformer : nn.Module
     /// <summary>The hidden states that give the logits of the output positions (their own, or their left neighbours' when shifted).</summary>
     private Tensor OutputStates(Tensor x, (int Offset, int Length) output)
     {
-        if (!shiftLogits)
-        {
-            return x[.., output.Offset..(output.Offset + output.Length)];
-        }
-
-        // Position i reads position i - 1; position 0 has no left neighbour and reads itself (Dream's convention).
-        int from = output.Offset - 1;
-        return from >= 0
-            ? x[.., from..(from + output.Length)]
-            : cat([x[.., 0..1], x[.., 0..(output.Length - 1)]], 1);
+        return shiftLogits ? ShiftedLogits.States(x, output) : x[.., output.Offset..(output.Offset + output.Length)];
     }
 
     protected override void Dispose(bool disposing)

@@ -121,6 +121,11 @@ public static class CausalDecoder
 
     private static void CheckPrompts(IReadOnlyList<IReadOnlyList<int>> prompts, LlamaConfig config, int maxNewTokens)
     {
+        if (prompts.Count == 0)
+        {
+            return; // an empty batch decodes to no answers
+        }
+
         PromptCheck.Rows(prompts, config.VocabSize, allowEmpty: false, reserved: null, reservedName: null, nameof(prompts));
         for (var b = 0; b < prompts.Count; b++)
         {

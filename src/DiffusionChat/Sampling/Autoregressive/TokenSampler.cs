@@ -25,8 +25,7 @@ public static class TokenSampler
         var scaled = logits.to(ScalarType.Float32).DividedBy(options.Temperature);
         if (options.TopK is { } k)
         {
-            var kth = scaled.topk(k, dim: -1).values[TensorIndex.Ellipsis, TensorIndex.Slice(k - 1, k)]; // [B, 1]
-            scaled = scaled.FillMasked(scaled.lt(kth), double.NegativeInfinity);
+            scaled = TopK.Filter(scaled, k);
         }
 
         if (options.TopP is { } p && p < 1)

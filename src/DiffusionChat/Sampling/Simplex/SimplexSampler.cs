@@ -215,11 +215,6 @@ public sealed class SimplexSampler
 
     private void ValidatePrompts(IReadOnlyList<IReadOnlyList<int>> prompts)
     {
-        if (prompts.Count == 0)
-        {
-            throw new ArgumentException("At least one prompt is required.", nameof(prompts));
-        }
-
         PromptCheck.Rows(prompts, denoiser.Config.VocabSize, allowEmpty: true, reserved: null, reservedName: null, nameof(prompts));
 
         if (Options.ContextOverflow == SimplexContextOverflow.DropOldest)

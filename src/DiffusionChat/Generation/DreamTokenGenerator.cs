@@ -1,0 +1,110 @@
+using DiffusionChat.Models.Dream;
+using DiffusionChat.Sampling;
+using DiffusionChat.Sampling.Categorical;
+using DiffusionChat.Sampling.Dream;
+
+namespace DiffusionChat.Generation;
+
+/// <summary><see cref="ITokenGenerator"/> over a <see cref="DreamDenoiser"/> and Dream's own <see cref="DreamSampler"/>.</summary>
+/// <remarks>
+/// Dream denoises the whole answer at once (one block): the answer is reported when the last step is done, then cut at
+/// the end-of-sequence id and the request's stop ids. Knobs: <see cref="DiffusionGenerationOptions.Steps"/> (default:
+/// one step per answer token, as Dream's examples), <see cref="DiffusionGenerationOptions.Remasking"/> mapped to
+/// Dream's <c>alg</c> (LowConfidence = maskgit_plus, TopTwoMargin = topk_margin, Entropy = entropy (the default, as in
+/// Dream's examples), Random = origin); block length, threshold and cache do not apply to Dream and are refused.
+/// Greedy requests with equal settings share a batch; sampled ones run alone, so an answer depends only on its own seed.
+/// </remarks>
+public sealed class DreamTokenGenerator : ITokenGenerator
+{
+    private readonly DreamDenoiser model;
+    private readonly DreamSampler sampler;
+
+    /// <summary>Creates the generator; it owns <paramref name="model"/>.</summary>
+    /// <param name="model">The loaded Dream model.</param>
+    /// <param name="defaults">Defaults for unset knobs (the checkpoint's <c>generation_defaults</c>); validated.</param>
+    /// <param name="maxSequenceLength">The longest prompt + answer the model accepts.</param>
+    public DreamTokenGenerator(DreamDenoiser model, DiffusionGenerationOptions defaults, int maxSequenceLength)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(defaults);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSequenceLength, 2);
+        defaults.Validate();
+        this.model = model;
+        sampler = new DreamSampler(model);
+        MaxSequenceLength = maxSequenceLength;
+        DefaultDiffusion = defaults with { Remasking = defaults.Remasking ?? RemaskingStrategy.Entropy };
+    }
+
+    /// <inheritdoc />
+    public ModelFamily Family => ModelFamily.MaskedDiffusion;
+
+    /// <inheritdoc />
+    public int MaxSequenceLength { get; }
+
+    /// <inheritdoc />
+    public DiffusionGenerationOptions DefaultDiffusion { get; }
+
+    /// <inheritdoc />
+    public void ValidatePrompt(IReadOnlyList<int> promptTokens) =>
+        PromptCheck.Single(promptTokens, model.VocabSize, model.MaskTokenId, "the mask token");
+
+    /// <inheritdoc />
+    public object BatchKey(GenerationRequest request)
+    {
+        var options = Options(request);
+        // Rows of a batch share one generator; only deterministic requests may share a batch.
+        bool deterministic = options.Temperature == 0 && options.Unmasking != DreamUnmasking.Origin && options.AlgorithmTemperature is null;
+        return deterministic ? options : new object();
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<GenerationResult>>([]);
+        }
+
+        var options = Options(batch[0]);
+        using var draws = new GeneratorDraws(unchecked((ulong)batch[0].Sampling.Seed), model.Device);
+        // Synchronous on the caller's thread (the client's generation thread), as the other generators.
+        var result = sampler.Generate(new DreamGenerationRequest(batch.Select(r => r.PromptTokens).ToList(), options), draws, null, cancellationToken);
+        return Task.FromResult<IReadOnlyList<GenerationResult>>(batch.Select((request, row) =>
+        {
+            var stops = request.StopTokenIds.Concat(model.EosTokenId is { } eos ? [(int)eos] : []).ToHashSet();
+            var answer = new AnswerAccumulator(request, stops);
+            answer.Accept(0, result.Answers[row]);
+            return answer.Result(false, result.ForwardPasses);
+        }).ToList());
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => model.Dispose();
+
+    private DreamSamplerOptions Options(GenerationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var knobs = DefaultDiffusion.With(request.Diffusion);
+        if (request.Diffusion.BlockLength is not null || request.Diffusion.ConfidenceThreshold is not null || request.Diffusion.Cache is { } cache && cache != KeyValueCacheMode.None)
+        {
+            throw new NotSupportedException("Dream denoises the whole answer as one block: BlockLength, ConfidenceThreshold and Cache do not apply; leave them unset.");
+        }
+
+        return new DreamSamplerOptions
+        {
+            MaxNewTokens = request.MaxNewTokens,
+            Steps = knobs.Steps ?? request.MaxNewTokens,
+            Unmasking = knobs.Remasking switch
+            {
+                RemaskingStrategy.LowConfidence => DreamUnmasking.MaskGitPlus,
+                RemaskingStrategy.TopTwoMargin => DreamUnmasking.TopKMargin,
+                RemaskingStrategy.Random => DreamUnmasking.Origin,
+                _ => DreamUnmasking.Entropy,
+            },
+            Temperature = request.Sampling.Temperature,
+            TopK = request.Sampling.TopK,
+            TopP = request.Sampling.TopP,
+        };
+    }
+}

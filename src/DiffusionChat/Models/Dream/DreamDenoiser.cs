@@ -1,0 +1,94 @@
+using DiffusionChat.Checkpoints;
+using DiffusionChat.Models.Qwen;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Models.Dream;
+
+/// <summary>
+/// Dream (Ye et al. 2025, "Dream 7B"; <c>model_type</c> <c>Dream</c>, <c>DreamModel</c>) as an
+/// <see cref="IMaskedDenoiser"/>: a Qwen2.5 decoder (q/k/v biases, grouped-query attention, untied <c>lm_head</c>) run
+/// bidirectionally. Dream starts from an autoregressive model and keeps its "next token" alignment, so the logits this
+/// denoiser returns for position i are the decoder's at position i - 1 (position 0 keeps its own), exactly the
+/// tensor Dream's <c>diffusion_generate</c> scores position i with.
+/// </summary>
+/// <remarks>
+/// Padded batches: pass an attention mask (padding keys are never attended to) and position ids counting only real
+/// tokens, as Dream's sampler does with <c>tok_idx</c>. No key/value cache: a cached window's first position would need
+/// the state of the position before the window.
+/// </remarks>
+public sealed class DreamDenoiser : TransformerDenoiser
+{
+    private readonly QwenCausalLM network;
+
+    private DreamDenoiser(QwenCausalLM network, Device device, ScalarType dtype) : base(device, dtype)
+    {
+        this.network = network;
+    }
+
+    /// <summary>The model types this class loads (<c>config.json</c> <c>model_type</c> / <c>architectures</c>).</summary>
+    public static IReadOnlyList<string> ModelTypes { get; } = ["Dream", "DreamModel"];
+
+    /// <summary>The decoder's architecture.</summary>
+    public QwenConfig Config => network.Config;
+
+    /// <inheritdoc />
+    public override bool SupportsKeyValueCache => false;
+
+    /// <inheritdoc />
+    public override int VocabSize => Config.VocabSize;
+
+    /// <inheritdoc />
+    public override long MaskTokenId => Config.MaskTokenId;
+
+    /// <inheritdoc />
+    public override long? EosTokenId => Config.EosTokenId;
+
+    /// <summary>The padding id of the config (Dream: equal to the end-of-sequence id), if any.</summary>
+    public long? PadTokenId => Config.PadTokenId;
+
+    /// <summary>Builds the model from a checkpoint folder and loads its weights.</summary>
+    /// <param name="checkpoint">The opened folder (Dream config.json + safetensors, float32 or bfloat16).</param>
+    /// <param name="device">Where the weights go.</param>
+    /// <param name="dtype">Weight dtype (float32 by default).</param>
+    /// <returns>The loaded denoiser.</returns>
+    /// <exception cref="CheckpointFormatException">Config or weights do not match.</exception>
+    public static DreamDenoiser Load(CheckpointFolder checkpoint, Device device, ScalarType dtype = ScalarType.Float32)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(device);
+        // Qwen2's attention always has q/k/v biases; Dream's config has no attention_bias field.
+        var config = QwenConfig.From(checkpoint, attentionBias: true, queryKeyNorm: false);
+        return new DreamDenoiser(QwenCausalLM.Load(checkpoint, config, device, dtype), device, dtype);
+    }
+
+    /// <summary>
+    /// The decoder's own, unshifted logits [B, L, V] (<c>DreamModel(input_ids).logits</c>): position i predicts
+    /// token i + 1. For parity checks against the reference forward pass.
+    /// </summary>
+    internal Tensor DecoderLogits(Tensor ids)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        DenoiserInputs.CheckIds(ids, Device, nameof(ids));
+        var positions = DenoiserInputs.Positions(null, ids.shape[0], ids.shape[1], Device);
+        return network.Project(network.Hidden(ids, positions, null, null, store: false)).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            network.Dispose();
+        }
+    }
+
+    /// <inheritdoc />
+    private protected override Tensor Run(Tensor ids, Tensor? sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh, (int Offset, int Length) output)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = network.Hidden(ids, positions, allowed, null, store: false);
+        return network.Project(ShiftedLogits.States(hidden, output)).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,22 @@
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Models;
+
+/// <summary>
+/// The "next token" alignment of a masked model adapted from an autoregressive one (Dream 7B; LLaDA with
+/// <c>shift_logits</c>): position i is scored with the state at position i - 1; position 0, which has no left
+/// neighbour, keeps its own (<c>cat([logits[:, :1], logits[:, :-1]], 1)</c> in Dream's sampler).
+/// </summary>
+internal static class ShiftedLogits
+{
+    /// <summary>The hidden states [B, length, D] that give the logits of the output positions (offset, length).</summary>
+    /// <param name="hidden">States [B, L, D] of the whole input.</param>
+    /// <param name="output">The output positions.</param>
+    public static Tensor States(Tensor hidden, (int Offset, int Length) output)
+    {
+        int from = output.Offset - 1;
+        return from >= 0
+            ? hidden[.., from..(from + output.Length)]
+            : cat([hidden[.., 0..1], hidden[.., 0..(output.Length - 1)]], 1);
+    }
+}
