@@ -89,9 +89,8 @@ public sealed class DiffusionChatClient : IChatClient
         var updates = Channel.CreateUnbounded<GenerationUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var assembler = new StreamingTextAssembler(call.StopTexts, call.Tools.Count > 0 ? [ChatMarkers.ToolCallStart] : []);
         var stopRequested = 0;
-        var request = new GenerationRequest(call.PromptTokens, call.Settings.MaxOutputTokens, call.Settings.Sampling, call.Settings.Diffusion)
+        var request = call.Request with
         {
-            StopTokenIds = call.StopTokenIds,
             OnUpdate = u => updates.Writer.TryWrite(u),
             StopRequested = () => Volatile.Read(ref stopRequested) != 0,
         };

@@ -1,3 +1,4 @@
+using DiffusionChat.Generation;
 using DiffusionChat.Prompting;
 using Microsoft.Extensions.AI;
 
@@ -9,18 +10,22 @@ namespace DiffusionChat.Chat;
 /// </summary>
 /// <param name="Settings">The validated options, defaults merged.</param>
 /// <param name="Tools">The tools offered to the model (none under <see cref="NoneChatToolMode"/>).</param>
-/// <param name="PromptTokens">The rendered prompt's token ids.</param>
-/// <param name="StopTokenIds">Special-token ids of the format's end-of-turn markers.</param>
+/// <param name="Request">
+/// The generation request: the rendered prompt's token ids, budget, sampling and diffusion settings, and the
+/// special-token ids of the format's end-of-turn markers as stop ids; checked by the model's generator.
+/// </param>
 /// <param name="StopTexts">The caller's stop sequences and the format's end-of-turn markers.</param>
 /// <param name="ForcedPrefix">The opened tool call the prompt ends with (see <see cref="ForcedToolCall"/>), or empty.</param>
 internal sealed record PreparedCall(
     ChatRequestSettings Settings,
     IReadOnlyList<ToolDefinition> Tools,
-    IReadOnlyList<int> PromptTokens,
-    IReadOnlyList<int> StopTokenIds,
+    GenerationRequest Request,
     IReadOnlyList<string> StopTexts,
     string ForcedPrefix)
 {
+    /// <summary>The rendered prompt's token ids.</summary>
+    public IReadOnlyList<int> PromptTokens => Request.PromptTokens;
+
     /// <summary>Prepares a call; nothing the caller gave is mutated.</summary>
     /// <param name="model">The loaded model.</param>
     /// <param name="clientOptions">The client's defaults.</param>
@@ -38,7 +43,9 @@ internal sealed record PreparedCall(
         var settings = ChatOptionsReader.Read(chatOptions, client, model.ModelId, clientOptions.DefaultMaxOutputTokens, model.Generator.DefaultDiffusion.With(clientOptions.Diffusion));
         var prompt = model.Format.Render(turns, tools) + forcedPrefix;
         var promptTokens = model.Tokenizer.Encode(prompt);
-        model.Generator.ValidatePrompt(promptTokens);
+        // Prompt ids and options the model family cannot honour are refused here, before the request is queued.
+        var request = new GenerationRequest(promptTokens, settings.MaxOutputTokens, settings.Sampling, settings.Diffusion);
+        model.Generator.Validate(request);
         int context = model.Generator.MaxSequenceLength;
         if (promptTokens.Count >= context)
         {
@@ -62,6 +69,6 @@ internal sealed record PreparedCall(
         }
 
         var stopTexts = settings.StopSequences.Concat(model.Format.EndOfTurnMarkers).ToList();
-        return new PreparedCall(settings, tools, promptTokens, stopIds, stopTexts, forcedPrefix);
+        return new PreparedCall(settings, tools, request with { StopTokenIds = stopIds }, stopTexts, forcedPrefix);
     }
 }

@@ -9,7 +9,7 @@ namespace DiffusionChat.Generation;
 /// diffusion models and the baseline are compared through one chat client code path.
 /// </summary>
 /// <remarks>
-/// Diffusion knobs do not apply and are ignored. Requests batch together when they share the budget and sampling
+/// Diffusion knobs do not apply and are refused (<see cref="Validate"/>). Requests batch together when they share the budget and sampling
 /// settings; requests that sample (temperature above 0) run alone, as the decoder has one random generator per batch.
 /// Each decoded token is reported as it comes (one small host read per step), so streaming delivers the answer token
 /// by token.
@@ -39,8 +39,13 @@ public sealed class AutoregressiveTokenGenerator : ITokenGenerator
     public DiffusionGenerationOptions DefaultDiffusion { get; } = new();
 
     /// <inheritdoc />
-    public void ValidatePrompt(IReadOnlyList<int> promptTokens) =>
-        PromptCheck.Single(promptTokens, model.Config.VocabSize, reserved: null, reservedName: null);
+    public void Validate(GenerationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        PromptCheck.Single(request.PromptTokens, model.Config.VocabSize, reserved: null, reservedName: null);
+        UnsupportedOptions.Refuse("The autoregressive baseline", "it decodes one token per forward pass, so diffusion options do not apply",
+            UnsupportedOptions.Diffusion(request.Diffusion));
+    }
 
     /// <inheritdoc />
     public object BatchKey(GenerationRequest request)

@@ -45,8 +45,12 @@ public sealed class DreamTokenGenerator : ITokenGenerator
     public DiffusionGenerationOptions DefaultDiffusion { get; }
 
     /// <inheritdoc />
-    public void ValidatePrompt(IReadOnlyList<int> promptTokens) =>
-        PromptCheck.Single(promptTokens, model.VocabSize, model.MaskTokenId, "the mask token");
+    public void Validate(GenerationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        PromptCheck.Single(request.PromptTokens, model.VocabSize, model.MaskTokenId, "the mask token");
+        Options(request);
+    }
 
     /// <inheritdoc />
     public object BatchKey(GenerationRequest request)
@@ -86,10 +90,11 @@ public sealed class DreamTokenGenerator : ITokenGenerator
     {
         ArgumentNullException.ThrowIfNull(request);
         var knobs = DefaultDiffusion.With(request.Diffusion);
-        if (request.Diffusion.BlockLength is not null || request.Diffusion.ConfidenceThreshold is not null || request.Diffusion.Cache is { } cache && cache != KeyValueCacheMode.None)
-        {
-            throw new NotSupportedException("Dream denoises the whole answer as one block: BlockLength, ConfidenceThreshold and Cache do not apply; leave them unset.");
-        }
+        var d = request.Diffusion;
+        UnsupportedOptions.Refuse("Dream", "it denoises the whole answer as one block",
+            (nameof(d.BlockLength), d.BlockLength is not null),
+            (nameof(d.ConfidenceThreshold), d.ConfidenceThreshold is not null),
+            (nameof(d.Cache), d.Cache is { } cache && cache != KeyValueCacheMode.None));
 
         return new DreamSamplerOptions
         {

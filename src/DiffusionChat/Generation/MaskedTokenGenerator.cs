@@ -70,8 +70,16 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
     public DiffusionGenerationOptions DefaultDiffusion { get; }
 
     /// <inheritdoc />
-    public void ValidatePrompt(IReadOnlyList<int> promptTokens) =>
-        PromptCheck.Single(promptTokens, denoiser.VocabSize, denoiser.MaskTokenId, "the mask token");
+    /// <remarks>Every option applies to masked diffusion; a key/value cache the denoiser lacks is refused.</remarks>
+    public void Validate(GenerationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        PromptCheck.Single(request.PromptTokens, denoiser.VocabSize, denoiser.MaskTokenId, "the mask token");
+        if (DefaultDiffusion.With(request.Diffusion).Cache is { } cache && cache != KeyValueCacheMode.None && !denoiser.SupportsKeyValueCache)
+        {
+            throw new NotSupportedException($"Cache {cache} was requested but the model has no key/value cache; use KeyValueCacheMode.None.");
+        }
+    }
 
     /// <inheritdoc />
     public object BatchKey(GenerationRequest request)

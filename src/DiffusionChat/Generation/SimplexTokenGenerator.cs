@@ -46,8 +46,18 @@ public sealed class SimplexTokenGenerator : ITokenGenerator
     public DiffusionGenerationOptions DefaultDiffusion { get; }
 
     /// <inheritdoc />
-    public void ValidatePrompt(IReadOnlyList<int> promptTokens) =>
-        PromptCheck.Single(promptTokens, denoiser.Config.VocabSize, reserved: null, reservedName: null);
+    /// <remarks>Steps and block length apply; remasking, a confidence threshold, a key/value cache and top-k do not.</remarks>
+    public void Validate(GenerationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        PromptCheck.Single(request.PromptTokens, denoiser.Config.VocabSize, reserved: null, reservedName: null);
+        var d = request.Diffusion;
+        UnsupportedOptions.Refuse("SSD-LM (simplex diffusion)", "it decodes each block for Steps simplex steps through a top-p projection, with no remasking, confidence threshold, key/value cache or top-k",
+            (nameof(d.Remasking), d.Remasking is not null),
+            (nameof(d.ConfidenceThreshold), d.ConfidenceThreshold is not null),
+            (nameof(d.Cache), d.Cache is { } cache && cache != KeyValueCacheMode.None),
+            (nameof(request.Sampling.TopK), request.Sampling.TopK is not null));
+    }
 
     /// <inheritdoc />
     public object BatchKey(GenerationRequest request)

@@ -58,4 +58,24 @@ public sealed class QwenChatClientTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetResponseAsync([new(ChatRole.User, "Hi")], new ChatOptions { MaxOutputTokens = 8 }, cancelled.Token));
     }
+
+    [Theory]
+    [InlineData(false, "BlockLength")]
+    [InlineData(true, "Remasking Random")]
+    public async Task An_option_the_family_cannot_honour_is_refused_and_the_client_keeps_answering(bool sdar, string named)
+    {
+        using var checkpoint = new TinyQwenCheckpoint(sdar);
+        using var client = Load(checkpoint);
+        var refused = new ChatOptions
+        {
+            MaxOutputTokens = 8,
+            RawRepresentationFactory = _ => sdar ? new DiffusionGenerationOptions { Remasking = Sampling.RemaskingStrategy.Random } : new DiffusionGenerationOptions { BlockLength = 4 },
+        };
+
+        var ex = await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync([new(ChatRole.User, "Hi")], refused).WaitAsync(TimeSpan.FromMinutes(1)));
+        var answer = await client.GetResponseAsync([new(ChatRole.User, "Hi")], new ChatOptions { MaxOutputTokens = 4, Seed = 1 }).WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Contains(named, ex.Message, StringComparison.Ordinal);
+        Assert.NotNull(answer.Usage);
+    }
 }
