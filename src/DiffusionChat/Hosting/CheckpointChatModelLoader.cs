@@ -1,11 +1,6 @@
 using DiffusionChat.Checkpoints;
 using DiffusionChat.Devices;
 using DiffusionChat.Generation;
-using DiffusionChat.Models;
-using DiffusionChat.Models.Autoregressive;
-using DiffusionChat.Models.Dream;
-using DiffusionChat.Models.Sdar;
-using DiffusionChat.Models.Simplex;
 using DiffusionChat.Prompting;
 using DiffusionChat.Tokenization;
 using TorchSharp;
@@ -13,9 +8,10 @@ using TorchSharp;
 namespace DiffusionChat.Hosting;
 
 /// <summary>
-/// Loads a chat model from a Hugging Face-layout checkpoint folder: picks the model family from <c>config.json</c>,
-/// loads weights on the requested device and dtype, the tokenizer from the folder's own files, the chat format from
-/// its <c>tokenizer_config.json</c>, and the generation defaults from <c>config.json</c>.
+/// Loads a chat model from a Hugging Face-layout checkpoint folder: picks the model family from <c>config.json</c>
+/// (the one model registry, <c>Hosting/ModelRegistry.cs</c>), loads weights on the requested device and dtype, the
+/// tokenizer from the folder's own files, the chat format from its <c>tokenizer_config.json</c>, and the generation
+/// defaults from <c>config.json</c>.
 /// </summary>
 public sealed class CheckpointChatModelLoader : IChatModelLoader
 {
@@ -32,31 +28,12 @@ public sealed class CheckpointChatModelLoader : IChatModelLoader
         var device = ComputeDevice.Resolve(options.Device);
         var dtype = ParseDType(options.DType);
         using var checkpoint = CheckpointFolder.Open(options.ModelPath);
-        // Released MDLM/BD3-LM folders ship no tokenizer files: they use GPT-2 with the mask appended.
-        var fallback = checkpoint.DeclaresModelType("mdlm", "bd3lm") ? TokenizerLoader.Gpt2Encoding : null;
-        var tokenizer = TokenizerLoader.Load(checkpoint, fallback);
+        var registration = ModelRegistry.Find(checkpoint);
+        var tokenizer = TokenizerLoader.Load(checkpoint, registration.TokenizerFallback);
         var format = PromptFormatSelector.Select(checkpoint.Directory);
         var defaults = GenerationDefaults.Read(checkpoint);
-        int? eos = tokenizer.SpecialTokens.Eos?.Id;
         cancellationToken.ThrowIfCancellationRequested();
-
-        ITokenGenerator generator = checkpoint switch
-        {
-            _ when checkpoint.DeclaresModelType([.. DreamDenoiser.ModelTypes]) =>
-                new DreamTokenGenerator(DreamDenoiser.Load(checkpoint, device, dtype), defaults, MaxSequenceLength(checkpoint)),
-            _ when checkpoint.DeclaresModelType([.. SdarDenoiser.ModelTypes]) =>
-                new SdarTokenGenerator(SdarDenoiser.Load(checkpoint, device, dtype), defaults, MaxSequenceLength(checkpoint)),
-            _ when checkpoint.DeclaresModelType([.. DiffusionModel.SupportedTypes]) =>
-                new MaskedTokenGenerator(DiffusionModel.Load(checkpoint, device, dtype), defaults, MaxSequenceLength(checkpoint)),
-            _ when checkpoint.DeclaresModelType("roberta") && checkpoint.Contains("embed_sum_layer.weight") =>
-                new SimplexTokenGenerator(SsdLmDenoiser.Load(checkpoint, device, dtype), defaults, eos),
-            _ when checkpoint.DeclaresModelType("llama") =>
-                new AutoregressiveTokenGenerator(LoadDecoder(checkpoint, device, dtype), tokenizer.SpecialTokens.Pad?.Id ?? eos ?? 0),
-            _ => throw new NotSupportedException(
-                $"Checkpoint '{checkpoint.Directory}' declares model type {checkpoint.DescribeModelTypes()}; supported: " +
-                $"masked diffusion ({string.Join(", ", DiffusionModel.SupportedTypes.Distinct(StringComparer.OrdinalIgnoreCase))}), Dream, SDAR (sdar), " +
-                "simplex diffusion (roberta with SSD-LM layers), autoregressive baseline (llama)."),
-        };
+        var generator = registration.Create(new ModelLoadContext(checkpoint, device, dtype, defaults, MaxSequenceLength(checkpoint), tokenizer));
 
         var modelId = string.IsNullOrWhiteSpace(options.ModelId) ? Path.GetFileName(checkpoint.Directory.TrimEnd(Path.DirectorySeparatorChar)) : options.ModelId;
         return new ChatModel(modelId, generator, tokenizer, format, checkpoint.Directory);
@@ -84,16 +61,5 @@ public sealed class CheckpointChatModelLoader : IChatModelLoader
         }
 
         return 4096;
-    }
-
-    private static LlamaForCausalLM LoadDecoder(CheckpointFolder checkpoint, torch.Device device, torch.ScalarType dtype)
-    {
-        var model = LlamaForCausalLM.FromCheckpoint(checkpoint, device);
-        if (dtype != torch.ScalarType.Float32)
-        {
-            model.to(dtype);
-        }
-
-        return model;
     }
 }
