@@ -124,7 +124,7 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
                     StepCommitted?.Invoke(this, new DenoisingStepEventArgs(batch[step.Row], step.Block, step.Step, step.Positions, step.Tokens));
                 }
             },
-            trace: null,
+            observer: null,
             cancellationToken);
 
         return Task.FromResult<IReadOnlyList<GenerationResult>>(

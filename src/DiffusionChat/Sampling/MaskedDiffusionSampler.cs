@@ -61,8 +61,8 @@ public sealed class MaskedDiffusionSampler
         return Task.Run(() => Generate(request, onEvent, null, cancellationToken), cancellationToken);
     }
 
-    /// <summary>The synchronous core; <paramref name="trace"/> sees every denoiser call (parity checks).</summary>
-    internal MaskedGenerationResult Generate(MaskedGenerationRequest request, Action<MaskedSamplerEvent>? onEvent, Action<SamplerCallTrace>? trace, CancellationToken cancellationToken)
+    /// <summary>The synchronous core; <paramref name="observer"/> (the golden tool's) sees every denoiser call.</summary>
+    internal MaskedGenerationResult Generate(MaskedGenerationRequest request, Action<MaskedSamplerEvent>? onEvent, IMaskedSamplerObserver? observer, CancellationToken cancellationToken)
     {
         Validate(request);
         var options = request.Options;
@@ -80,63 +80,60 @@ public sealed class MaskedDiffusionSampler
         using var noise = new RowNoise(request.RowSeeds ?? Enumerable.Range(0, rows).Select(r => request.Seed + (ulong)r).ToList(), model.Device);
         var batch = PaddedBatch.Create(request.Prompts, options.AnswerLength, mask, model.EosTokenId ?? 0, model.Device, transfers);
         var x = batch.Ids;
-        long total = x.shape[1];
         var activeRows = ones(rows, 1, dtype: @bool, device: model.Device);
 
+        // Block by block, left to right; within a block, step until its masks are gone: predict, select, commit.
         for (int block = 0; block < options.BlockCount && active.Any(a => a); block++)
         {
-            long start = batch.PromptLength + ((long)block * blockLength), end = start + blockLength;
+            int start = batch.PromptLength + (block * blockLength), end = start + blockLength;
             var schedule = TransferSchedule.Linear(blockLength, options.StepsPerBlock);
+            using var forward = new BlockForward(model, batch, start, end, options.Cache, observer?.WantsWindowLogits ?? false);
             long[]? blockTokens = null;
-            KeyValueCache? cache = null;
-            try
+            for (int step = 0; ; step++)
             {
-                for (int inner = 0; ; inner++)
+                cancellationToken.ThrowIfCancellationRequested();
+                using var stepScope = NewDisposeScope();
+
+                // Predict: a token, its probability and a remasking score for every position of the block.
+                var call = forward.Call(x, step);
+                forwardPasses++;
+                var (tokens, probability, score) = TokenPrediction.Predict(call.BlockLogits, mask, options, noise);
+
+                // Select: which masked positions of the active rows this step commits.
+                var current = x[.., start..end];
+                var candidates = current.IsEqualTo(mask).logical_and(activeRows);
+                int count = step < schedule.Length ? schedule[step] : 0;
+                var transfer = TransferSelection.Select(score, probability, candidates, count, options.ConfidenceThreshold);
+
+                // Commit.
+                var updated = where(transfer, tokens, current);
+                x.index_put_(updated, TensorIndex.Colon, TensorIndex.Slice(start, end));
+                observer?.Called(new SamplerCallTrace(block, step, call.Kind, call.WindowStart, call.WindowEnd, start,
+                    call.Logits, candidates, tokens, probability, transfer, x, options.ConfidenceThreshold is null ? count : 0));
+                if (options.ReportSteps && onEvent is not null)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    using var stepScope = NewDisposeScope();
-                    var (kind, windowEnd, logits, blockLogits) = Call(x, batch, start, end, total, inner, options.Cache, fullLogits: trace is not null, ref cache);
-                    forwardPasses++;
+                    ReportStep(onEvent, transfer, updated, block, step, blockLength, active);
+                }
 
-                    var current = x[.., (int)start..(int)end];
-                    var candidates = current.IsEqualTo(mask).logical_and(activeRows);
-                    var (tokens, probability, score) = TokenPrediction.Predict(blockLogits, mask, options, noise);
-                    int count = inner < schedule.Length ? schedule[inner] : 0;
-                    var transfer = TransferSelection.Select(score, probability, candidates, count, options.ConfidenceThreshold);
-                    var updated = where(transfer, tokens, current);
-                    x.index_put_(updated, TensorIndex.Colon, TensorIndex.Slice(start, end));
-                    trace?.Invoke(new SamplerCallTrace(block, inner, kind, kind is SamplerCallKind.Full or SamplerCallKind.BuildCache ? 0 : start, windowEnd, start,
-                        logits, candidates, tokens, probability, transfer, x, options.ConfidenceThreshold is null ? count : 0));
-                    if (options.ReportSteps && onEvent is not null)
-                    {
-                        ReportStep(onEvent, transfer, updated, block, inner, blockLength, active);
-                    }
+                // A fixed schedule ends after its steps; threshold decoding when no active row has a mask left.
+                bool complete;
+                if (options.ConfidenceThreshold is null)
+                {
+                    complete = step + 1 >= options.StepsPerBlock;
+                }
+                else
+                {
+                    blockTokens = transfers.ReadInt64(updated);
+                    complete = !Enumerable.Range(0, rows).Any(r => active[r] && blockTokens.AsSpan(r * blockLength, blockLength).Contains(mask));
+                }
 
-                    bool complete;
-                    if (options.ConfidenceThreshold is null)
-                    {
-                        complete = inner + 1 >= options.StepsPerBlock;
-                    }
-                    else
-                    {
-                        blockTokens = transfers.ReadInt64(updated);
-                        complete = !Enumerable.Range(0, rows).Any(r => active[r] && blockTokens.AsSpan(r * blockLength, blockLength).Contains(mask));
-                    }
-
-                    // Fast-dLLM's cache loops always make at least one cached call after the cache-building one.
-                    bool extraCall = options.FastDllmExtraCachedCall && options.Cache != KeyValueCacheMode.None && inner == 0;
-                    if (complete && !extraCall)
-                    {
-                        break;
-                    }
+                if (complete && !(observer?.CallsAgain(block, step, options.Cache) ?? false))
+                {
+                    break;
                 }
             }
-            finally
-            {
-                cache?.Dispose();
-            }
 
-            blockTokens ??= transfers.ReadInt64(x[.., (int)start..(int)end]);
+            blockTokens ??= transfers.ReadInt64(x[.., start..end]);
             if (FinishBlock(blockTokens, block, blockLength, active, answers, reasons, onEvent, stopIds))
             {
                 activeRows.Dispose();
@@ -145,33 +142,6 @@ public sealed class MaskedDiffusionSampler
         }
 
         return new MaskedGenerationResult(answers, reasons, forwardPasses);
-    }
-
-    /// <summary>
-    /// Makes the step's denoiser call; returns the logits it produced and the block's slice of them. Only the block's
-    /// logits are computed unless <paramref name="fullLogits"/> (tracing) asks for the whole window.
-    /// </summary>
-    private (SamplerCallKind Kind, long WindowEnd, Tensor Logits, Tensor BlockLogits) Call(Tensor x, PaddedBatch batch, long start, long end, long total, int inner, KeyValueCacheMode mode, bool fullLogits, ref KeyValueCache? cache)
-    {
-        Range? block = fullLogits ? null : (int)start..(int)end;
-        if (mode == KeyValueCacheMode.None)
-        {
-            var full = model.Forward(x, batch.AttentionMask, batch.PositionIds, logitsFor: block);
-            return (SamplerCallKind.Full, total, full, fullLogits ? full[.., (int)start..(int)end] : full);
-        }
-
-        if (inner == 0)
-        {
-            // The cache is built from x before this call's commit and never refreshed inside the block (Fast-dLLM).
-            var full = model.ForwardWithCache(x, batch.AttentionMask, batch.PositionIds, out var built, block);
-            cache = built;
-            return (SamplerCallKind.BuildCache, total, full, fullLogits ? full[.., (int)start..(int)end] : full);
-        }
-
-        long windowEnd = mode == KeyValueCacheMode.Prefix ? total : end;
-        var window = model.ForwardWindow(x[.., (int)start..(int)windowEnd], start, cache!, batch.AttentionMask, batch.PositionIds, fullLogits ? null : ..(int)(end - start));
-        var kind = mode == KeyValueCacheMode.Prefix ? SamplerCallKind.PrefixCached : SamplerCallKind.DualCached;
-        return (kind, windowEnd, window, fullLogits ? window[.., ..(int)(end - start)] : window);
     }
 
     /// <summary>Records a finished block per active row; returns whether some row finished.</summary>
