@@ -54,15 +54,9 @@ public abstract class TransformerDenoiser : IMaskedDenoiser
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (b, l, positions) = CheckFull(ids, attentionMask, positionIds);
-        var fresh = new List<(Tensor Keys, Tensor Values)>();
-        var logits = Run(ids, null, positions, Allowed(attentionMask, positions, 0, l, l), null, 0, fresh, Output(logitsFor, l));
-        foreach (var (k, v) in fresh)
-        {
-            k.MoveToOuterDisposeScope();
-            v.MoveToOuterDisposeScope();
-        }
-
-        cache = new KeyValueCache(fresh);
+        var build = new CacheBuild();
+        var logits = Run(ids, null, positions, Allowed(attentionMask, positions, 0, l, l), null, 0, build, Output(logitsFor, l));
+        cache = new KeyValueCache(build.Layers, build.OutputStates);
         return logits.MoveToOuterDisposeScope();
     }
 
@@ -114,10 +108,13 @@ public abstract class TransformerDenoiser : IMaskedDenoiser
     /// <param name="allowed">Attention mask broadcastable to [B, heads, W, L], or null.</param>
     /// <param name="cache">Keys/values of the whole sequence, or null.</param>
     /// <param name="start">Window start.</param>
-    /// <param name="fresh">When not null, receives each layer's fresh keys/values.</param>
+    /// <param name="build">
+    /// When not null (a cache-building pass), receives each layer's fresh keys/values, and the final states when the
+    /// model's logits are shifted; the tensors must outlive the call's dispose scope.
+    /// </param>
     /// <param name="output">(offset, length) of the input positions that need logits.</param>
     /// <returns>Logits [B, length, V].</returns>
-    private protected abstract Tensor Run(Tensor ids, Tensor? sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh, (int Offset, int Length) output);
+    private protected abstract Tensor Run(Tensor ids, Tensor? sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, CacheBuild? build, (int Offset, int Length) output);
 
     /// <summary>
     /// Loads a checkpoint's weights into a freshly built network (state-dict names after <paramref name="keyPrefix"/>)

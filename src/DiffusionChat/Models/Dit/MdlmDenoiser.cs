@@ -86,8 +86,8 @@ public sealed class MdlmDenoiser : TransformerDenoiser
     }
 
     /// <inheritdoc />
-    private protected override Tensor Run(Tensor ids, Tensor? sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh, (int Offset, int Length) output) =>
-        backbone.Run(ids, Sigma(sigma, ids.shape[0]), positions, allowed, cache, start, fresh, output);
+    private protected override Tensor Run(Tensor ids, Tensor? sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, CacheBuild? build, (int Offset, int Length) output) =>
+        backbone.Run(ids, Sigma(sigma, ids.shape[0]), positions, allowed, cache, start, build?.Layers, output);
 
     /// <summary>Key padding mask combined with BD3-LM's block-causal mask for queries [start, start + W).</summary>
     /// <remarks>Blocks count sequence indices, as BD3-LM's unpadded pretraining rows do (its golden fixtures).</remarks>

@@ -13,9 +13,17 @@ namespace DiffusionChat.Models.Dream;
 /// tensor Dream's <c>diffusion_generate</c> scores position i with.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Padded batches: pass an attention mask (padding keys are never attended to) and position ids counting only real
-/// tokens, as Dream's sampler does with <c>tok_idx</c>. No key/value cache: a cached window's first position would need
-/// the state of the position before the window.
+/// tokens, as Dream's sampler does with <c>tok_idx</c>.
+/// </para>
+/// <para>
+/// Key/value cache (Fast-dLLM's prefix and dual caches, as NVlabs/Fast-dLLM runs them on Dream): the cache-building pass
+/// keeps every layer's keys/values and, because of the shift, the final hidden states too; a cached window then scores
+/// its first position from the kept state of the position before it, as a frozen prefix implies (Fast-dLLM's Dream
+/// sampler commits that position in the cache-building pass). So a window over an unchanged sequence gives the full
+/// pass's logits.
+/// </para>
 /// </remarks>
 public sealed class DreamDenoiser : TransformerDenoiser
 {
@@ -31,9 +39,6 @@ public sealed class DreamDenoiser : TransformerDenoiser
 
     /// <summary>The decoder's architecture.</summary>
     public QwenConfig Config => network.Config;
-
-    /// <inheritdoc />
-    public override bool SupportsKeyValueCache => false;
 
     /// <inheritdoc />
     public override int VocabSize => Config.VocabSize;
@@ -85,10 +90,41 @@ public sealed class DreamDenoiser : TransformerDenoiser
     }
 
     /// <inheritdoc />
-    private protected override Tensor Run(Tensor ids, Tensor? sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh, (int Offset, int Length) output)
+    private protected override Tensor Run(Tensor ids, Tensor? sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, CacheBuild? build, (int Offset, int Length) output)
     {
         using var scope = NewDisposeScope();
-        var hidden = network.Hidden(ids, positions, allowed, null, store: false);
-        return network.Project(ShiftedLogits.States(hidden, output)).MoveToOuterDisposeScope();
+        Tensor hidden;
+        try
+        {
+            hidden = network.Hidden(ids, positions, allowed, cache, store: false, cache is null ? null : start, build?.Layers);
+        }
+        catch when (build is not null)
+        {
+            // The captured keys/values belong to no dispose scope yet.
+            build.Layers.ForEach(layer => { layer.Keys.Dispose(); layer.Values.Dispose(); });
+            build.Layers.Clear();
+            throw;
+        }
+
+        var logits = network.Project(ShiftedLogits.States(hidden, output, output.Offset == 0 ? StateBefore(cache, start) : null)).MoveToOuterDisposeScope();
+        if (build is not null)
+        {
+            build.OutputStates = hidden.DetachFromDisposeScope();
+        }
+
+        return logits;
+    }
+
+    /// <summary>The kept final state [B, 1, D] of the position before a cached window, or null for a window at 0 or no cache.</summary>
+    private static Tensor? StateBefore(KeyValueCache? cache, long start)
+    {
+        if (cache is null || start == 0)
+        {
+            return null;
+        }
+
+        var states = cache.OutputStates ?? throw new ArgumentException(
+            "The key/value cache holds no final hidden states, which a shifted-logit model needs for a window's first position; build it with this model's ForwardWithCache.", nameof(cache));
+        return states[.., (int)(start - 1)..(int)start];
     }
 }

@@ -29,10 +29,6 @@ public sealed class LladaDenoiser : TransformerDenoiser
     public LladaConfig Config { get; }
 
     /// <inheritdoc />
-    /// <remarks>False for a model with <see cref="LladaConfig.ShiftLogits"/>.</remarks>
-    public override bool SupportsKeyValueCache => !Config.ShiftLogits;
-
-    /// <inheritdoc />
     public override int VocabSize => Config.EmbeddingSize;
 
     /// <inheritdoc />
@@ -235,6 +231,6 @@ public sealed class LladaDenoiser : TransformerDenoiser
     }
 
     /// <inheritdoc />
-    private protected override Tensor Run(Tensor ids, Tensor? sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh, (int Offset, int Length) output) =>
-        transformer.Run(ids, positions, allowed, cache, start, fresh, output);
+    private protected override Tensor Run(Tensor ids, Tensor? sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, CacheBuild? build, (int Offset, int Length) output) =>
+        transformer.Run(ids, positions, allowed, cache, start, build, output);
 }

@@ -43,13 +43,23 @@ internal sealed class LladaTransformer : nn.Module
     /// <param name="allowed">Optional key mask [B, 1, 1, Lk].</param>
     /// <param name="cache">Keys/values of the whole sequence, or null.</param>
     /// <param name="start">Window start when <paramref name="cache"/> is given.</param>
-    /// <param name="fresh">When not null, receives each layer's fresh keys/values (caller owns them).</param>
+    /// <param name="build">
+    /// When not null (a cache-building pass), receives each layer's fresh keys/values and, with shifted logits, the
+    /// final states (caller owns them).
+    /// </param>
     /// <param name="output">(offset, length) of the window positions that need logits.</param>
-    public Tensor Run(Tensor ids, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh, (int Offset, int Length) output)
+    public Tensor Run(Tensor ids, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, CacheBuild? build, (int Offset, int Length) output)
     {
         using var scope = NewDisposeScope();
-        var x = Hidden(ids, positions, allowed, cache, start, fresh);
-        return Project(OutputStates(x, output)).MoveToOuterDisposeScope();
+        var x = Hidden(ids, positions, allowed, cache, start, build?.Layers);
+        var logits = Project(OutputStates(x, output, cache, start)).MoveToOuterDisposeScope();
+        if (build is not null && shiftLogits)
+        {
+            // A cached window's first position is scored from the state before it (kept here, as Dream does).
+            build.OutputStates = x.MoveToOuterDisposeScope();
+        }
+
+        return logits;
     }
 
     /// <summary>
@@ -88,10 +98,26 @@ internal sealed class LladaTransformer : nn.Module
         return ff_out is null ? nn.functional.linear(last, wte.weight!) : ff_out.forward(last);
     }
 
-    /// <summary>The hidden states that give the logits of the output positions (their own, or their left neighbours' when shifted).</summary>
-    private Tensor OutputStates(Tensor x, (int Offset, int Length) output)
+    /// <summary>
+    /// The hidden states that give the logits of the output positions (their own, or their left neighbours' when
+    /// shifted; a cached window's first position then reads the state the cache kept for the position before it).
+    /// </summary>
+    private Tensor OutputStates(Tensor x, (int Offset, int Length) output, KeyValueCache? cache, long start)
     {
-        return shiftLogits ? ShiftedLogits.States(x, output) : x[.., output.Offset..(output.Offset + output.Length)];
+        if (!shiftLogits)
+        {
+            return x[.., output.Offset..(output.Offset + output.Length)];
+        }
+
+        Tensor? before = null;
+        if (cache is not null && start > 0 && output.Offset == 0)
+        {
+            var states = cache.OutputStates ?? throw new ArgumentException(
+                "The key/value cache holds no final hidden states, which a shifted-logit model needs for a window's first position; build it with this model's ForwardWithCache.", nameof(cache));
+            before = states[.., (int)(start - 1)..(int)start];
+        }
+
+        return ShiftedLogits.States(x, output, before);
     }
 
     protected override void Dispose(bool disposing)

@@ -24,10 +24,10 @@ internal sealed class QwenDecoderLayer : nn.Module
     }
 
     /// <summary>Runs the layer; see <see cref="QwenAttention.Forward"/> for the arguments.</summary>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? allowed, KeyValueCache? cache, int layer, bool store)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? allowed, KeyValueCache? cache, int layer, bool store, long? windowStart, List<(Tensor Keys, Tensor Values)>? fresh)
     {
         using var scope = NewDisposeScope();
-        x = x.Plus(self_attn.Forward(input_layernorm.forward(x), cos, sin, allowed, cache, layer, store));
+        x = x.Plus(self_attn.Forward(input_layernorm.forward(x), cos, sin, allowed, cache, layer, store, windowStart, fresh));
         return x.Plus(mlp.forward(post_attention_layernorm.forward(x))).MoveToOuterDisposeScope();
     }
 }
