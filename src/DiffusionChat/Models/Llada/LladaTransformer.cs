@@ -31,10 +31,8 @@ internal sealed class LladaTransformer : nn.Module
         shiftLogits = config.ShiftLogits;
         RegisterComponents();
 
-        // rope_theta^(-2i/headDim) in float32 like the reference (not a checkpoint tensor, so not registered).
-        using var basis = tensor((float)config.RopeTheta, dtype: float32, device: device);
-        using var exponent = HeldScalars.Range(0, config.HeadDim, float32, device, step: 2).DividedBy(config.HeadDim);
-        inverseFrequencies = basis.pow(exponent).reciprocal();
+        // Not a checkpoint tensor, so not registered.
+        inverseFrequencies = RotaryPositions.InverseFrequencies(config.RopeTheta, config.HeadDim, device);
     }
 
     /// <summary>Logits [B, W, V] for the window <paramref name="ids"/> [B, W] at <paramref name="positions"/> [B, W].</summary>

@@ -9,7 +9,7 @@ internal sealed class QwenDecoderLayer : nn.Module
 {
 #pragma warning disable IDE1006, SA1300 // field names are the checkpoint's
     private readonly QwenAttention self_attn;
-    private readonly QwenMlp mlp;
+    private readonly SwiGluMlp mlp;
     private readonly RmsNorm input_layernorm;
     private readonly RmsNorm post_attention_layernorm;
 #pragma warning restore IDE1006, SA1300
@@ -17,7 +17,7 @@ internal sealed class QwenDecoderLayer : nn.Module
     public QwenDecoderLayer(QwenConfig config, Device device, ScalarType dtype) : base(nameof(QwenDecoderLayer))
     {
         self_attn = new QwenAttention(config, device, dtype);
-        mlp = new QwenMlp(config, device, dtype);
+        mlp = new SwiGluMlp(nameof(mlp), config.HiddenSize, config.IntermediateSize, device, dtype);
         input_layernorm = new RmsNorm(config.HiddenSize, config.RmsNormEps, device, dtype);
         post_attention_layernorm = new RmsNorm(config.HiddenSize, config.RmsNormEps, device, dtype);
         RegisterComponents();

@@ -23,7 +23,7 @@ internal sealed class QwenModel : nn.Module
         RegisterComponents();
 
         // Not a checkpoint tensor (a non-persistent buffer in the reference), so not registered.
-        inverseFrequencies = QwenRotary.InverseFrequencies(config.RopeTheta, config.HeadDim, device);
+        inverseFrequencies = RotaryPositions.InverseFrequencies(config.RopeTheta, config.HeadDim, device);
     }
 
     /// <summary>The input embedding table [V, D] (the output projection of a tied model).</summary>
