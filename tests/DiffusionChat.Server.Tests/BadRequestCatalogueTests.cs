@@ -47,6 +47,11 @@ public sealed class BadRequestCatalogueTests(SharedServer shared) : IClassFixtur
         { "threshold above one", $$"""{"model":"dc-masked","messages":{{User}},"threshold":1.5}""", 400, "threshold", "outside" },
         { "cache the model lacks", $$"""{"model":"dc-masked","messages":{{User}},"cache":"Prefix"}""", 400, null, "cache" },
         { "logprobs", $$"""{"model":"dc-masked","messages":{{User}},"logprobs":true}""", 400, "logprobs", "not supported" },
+        { "max_tokens bad next to a good max_completion_tokens", $$"""{"model":"dc-masked","messages":{{User}},"max_completion_tokens":8,"max_tokens":"ten"}""", 400, "max_tokens", "integer" },
+        // About 550 prompt tokens: under the shipped model's 640-token context, but not with 128 answer tokens on top.
+        { "max_tokens beyond what the context leaves", $$"""{"model":"dc-masked","messages":{{Long(90)}},"max_tokens":128}""", 400, "max_tokens", "answer tokens fit" },
+        { "max_completion_tokens beyond what the context leaves", $$"""{"model":"dc-masked","messages":{{Long(90)}},"max_completion_tokens":128}""", 400, "max_completion_tokens", "answer tokens fit" },
+        { "prompt longer than the context", $$"""{"model":"dc-masked","messages":{{Long(120)}}}""", 400, "messages", "Shorten the conversation" },
         { "oversized body", $$"""{"model":"dc-masked","messages":[{"role":"user","content":"{{new string('a', 20000)}}"}]}""", 413, null, "16384" },
     };
 
@@ -61,6 +66,9 @@ public sealed class BadRequestCatalogueTests(SharedServer shared) : IClassFixtur
         Assert.Equal(param, error.GetProperty("param").GetString());
         Assert.Contains(word, error.GetProperty("message").GetString(), StringComparison.OrdinalIgnoreCase);
         Assert.False(string.IsNullOrEmpty(error.GetProperty("type").GetString()));
+        // C# parameter names and .NET's "Actual value was" line mean nothing to an HTTP caller.
+        Assert.DoesNotContain("(Parameter '", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Actual value was", error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -112,6 +120,9 @@ public sealed class BadRequestCatalogueTests(SharedServer shared) : IClassFixtur
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
+
+    /// <summary>One user message of <paramref name="repeats"/> times "a long story " (about 6 tokens each).</summary>
+    private static string Long(int repeats) => $$"""[{"role":"user","content":"{{string.Concat(Enumerable.Repeat("a long story ", repeats))}}"}]""";
 
     private static async Task<JsonElement> ErrorAsync(HttpResponseMessage response)
     {

@@ -29,8 +29,16 @@ internal sealed record BenchmarkArguments
 
     public int SoakAnswerTokens { get; init; } = 16;
 
+    /// <summary><c>http</c>: rounds per level at least (each path runs every round).</summary>
+    public int Rounds { get; init; } = 16;
+
+    /// <summary><c>http</c>: answer tokens asked per request (<c>max_tokens</c>).</summary>
+    public int HttpAnswerTokens { get; init; } = 64;
+
     /// <summary>Parses the options of <paramref name="command"/>: <c>--masked DIR</c>, <c>--simplex DIR</c>, <c>--ar DIR</c> (repeatable), <c>--quick</c>, <c>--repeats N</c>,
-    /// <c>--lengths a,b</c>, <c>--concurrency a,b</c>, <c>--docs DIR</c>, <c>--requests N</c>.</summary>
+    /// <c>--lengths a,b</c>, <c>--concurrency a,b</c>, <c>--docs DIR</c>, <c>--requests N</c>, <c>--soak-concurrency N</c>, <c>--soak-tokens N</c>,
+    /// <c>--rounds N</c>, <c>--http-tokens N</c>. The <c>http</c> command defaults to concurrency 1,8,32, at least 16 rounds and at least 32
+    /// requests per path and level.</summary>
     /// <exception cref="ArgumentException">An unknown flag or a malformed value.</exception>
     public static BenchmarkArguments Parse(string command, IReadOnlyList<string> args)
     {
@@ -40,7 +48,8 @@ internal sealed record BenchmarkArguments
             Quick = quick,
             Repeats = quick ? 2 : 3,
             Lengths = quick ? [64, 128] : [64, 128, 256, 512],
-            ConcurrencyLevels = quick ? [1, 4] : [1, 2, 4, 8, 16],
+            ConcurrencyLevels = command == "http" ? [1, 8, 32] : quick ? [1, 4] : [1, 2, 4, 8, 16],
+            Requests = command == "http" ? 32 : 1000,
             CommandLine = $"dotnet run -c Release --project tools/DiffusionChat.Benchmarks -- {command} {string.Join(' ', args)}",
         };
         for (int i = 0; i < args.Count; i++)
@@ -80,8 +89,14 @@ internal sealed record BenchmarkArguments
                 case "--soak-tokens":
                     parsed = parsed with { SoakAnswerTokens = Positive("--soak-tokens", Value()) };
                     break;
+                case "--rounds":
+                    parsed = parsed with { Rounds = Positive("--rounds", Value()) };
+                    break;
+                case "--http-tokens":
+                    parsed = parsed with { HttpAnswerTokens = Positive("--http-tokens", Value()) };
+                    break;
                 default:
-                    throw new ArgumentException($"Unknown option '{args[i]}'. Allowed: --masked DIR, --simplex DIR, --ar DIR, --quick, --repeats N, --lengths a,b, --concurrency a,b, --docs DIR, --requests N, --soak-concurrency N, --soak-tokens N.");
+                    throw new ArgumentException($"Unknown option '{args[i]}'. Allowed: --masked DIR, --simplex DIR, --ar DIR, --quick, --repeats N, --lengths a,b, --concurrency a,b, --docs DIR, --requests N, --soak-concurrency N, --soak-tokens N, --rounds N, --http-tokens N.");
             }
         }
 

@@ -10,6 +10,9 @@ namespace DiffusionChat.Benchmarks;
 /// <param name="Concurrency">Requests sent at once.</param>
 internal sealed record BenchmarkSetting(string Sweep, string Series, int AnswerTokens, DiffusionGenerationOptions Diffusion, int Concurrency = 1);
 
+/// <summary>One streamed request: time to its first text, to its last update, answer tokens and forward passes (from its usage).</summary>
+internal sealed record RequestTiming(double FirstTextSeconds, double LatencySeconds, long Tokens, long Passes);
+
 /// <summary>One timed run of a setting (all its concurrent requests).</summary>
 /// <param name="WallSeconds">From sending the first request to the last answer.</param>
 /// <param name="FirstBlockSeconds">Median over requests of the time to the first streamed text.</param>

@@ -12,6 +12,11 @@ internal static class MachineInfo
             $".NET {Environment.Version}, TorchSharp CPU, float32; shared with other jobs while measured";
     }
 
+    /// <summary>The 1-minute load average (<c>/proc/loadavg</c>); NaN where there is none.</summary>
+    public static double LoadAverage() =>
+        File.Exists("/proc/loadavg") && double.TryParse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double load)
+            ? load : double.NaN;
+
     private static string? ReadFirst(string file, string key)
     {
         if (!File.Exists(file))

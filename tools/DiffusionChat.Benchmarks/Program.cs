@@ -4,7 +4,9 @@ using DiffusionChat.Benchmarks;
 //   make-tiny <dir> [--tokenizer DIR]       write random masked (dir/tiny-masked) and autoregressive (dir/tiny-ar) folders
 //   run --masked DIR [--simplex DIR] [--ar DIR] [--quick]   sweep and write docs/benchmarks.md + docs/img/*.png
 //   soak --masked DIR [--requests 1000]     memory growth over many requests, written into docs/reliability.md
-const string Usage = "usage: make-tiny <dir> [--tokenizer DIR] | run --masked DIR [--simplex DIR] [--ar DIR] [--quick] [--repeats N] [--lengths a,b] [--concurrency a,b] [--docs DIR] | soak --masked DIR [--requests N]";
+//   http --masked DIR [--ar DIR]            DiffusionChat.Server over loopback HTTP vs in-process at 1, 8, 32 clients,
+//                                           written into its own section of docs/benchmarks.md (kept by run)
+const string Usage = "usage: make-tiny <dir> [--tokenizer DIR] | run --masked DIR [--simplex DIR] [--ar DIR] [--quick] [--repeats N] [--lengths a,b] [--concurrency a,b] [--docs DIR] | soak --masked DIR [--requests N] | http --masked DIR [--ar DIR] [--concurrency 1,8,32] [--rounds N] [--requests N] [--http-tokens N] [--docs DIR]";
 
 using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -45,13 +47,23 @@ try
             var report = await BenchmarkSuite.RunAsync(options, cancellation.Token);
             var charts = BenchmarkCharts.Write(report, Path.Combine(options.DocsFolder, "img"));
             var doc = Path.Combine(options.DocsFolder, "benchmarks.md");
-            await File.WriteAllTextAsync(doc, report.ToMarkdown(charts, "img", clock.Elapsed), cancellation.Token);
+            var markdown = report.ToMarkdown(charts, "img", clock.Elapsed);
+            // The http command's section is measured separately; a sweep rerun keeps it.
+            if (File.Exists(doc) && MarkedSection.Find(await File.ReadAllTextAsync(doc, cancellation.Token), HttpComparisonCommand.SectionName) is { } http)
+            {
+                markdown = MarkedSection.Write(markdown, HttpComparisonCommand.SectionName, http);
+            }
+
+            await File.WriteAllTextAsync(doc, markdown, cancellation.Token);
             Console.WriteLine($"Wrote {doc} and {charts.Count} charts in {clock.Elapsed.TotalMinutes:F1} min.");
             return 0;
         }
 
         case "soak":
             return await SoakCommand.RunAsync(BenchmarkArguments.Parse(args[0], args[1..]), cancellation.Token);
+
+        case "http":
+            return await HttpComparisonCommand.RunAsync(BenchmarkArguments.Parse(args[0], args[1..]), cancellation.Token);
 
         default:
             Console.Error.WriteLine(Usage);

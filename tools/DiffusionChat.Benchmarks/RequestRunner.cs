@@ -12,18 +12,28 @@ internal static class RequestRunner
     /// <summary>Runs every request of the setting at once (greedy, fixed seed) and returns the timings.</summary>
     public static async Task<RunSample> RunAsync(IChatClient client, BenchmarkSetting setting, int salt, CancellationToken cancellationToken)
     {
+        var (wall, done) = await RunRequestsAsync(client, setting, salt, cancellationToken);
+        return new RunSample(
+            wall,
+            BenchmarkResult.Median(done.Select(d => d.FirstTextSeconds)),
+            BenchmarkResult.Median(done.Select(d => d.LatencySeconds)),
+            done.Sum(d => d.Tokens),
+            BenchmarkResult.Median(done.Select(d => (double)d.Passes / Math.Max(1, d.Tokens))));
+    }
+
+    /// <summary>
+    /// Runs every request of the setting at once and returns the wall time (first request sent to last answer) and each
+    /// request's own timings. Request <c>i</c> asks about topic <c>i + salt</c>, so two clients given the same salt are
+    /// sent the same prompts.
+    /// </summary>
+    public static async Task<(double WallSeconds, RequestTiming[] Requests)> RunRequestsAsync(IChatClient client, BenchmarkSetting setting, int salt, CancellationToken cancellationToken)
+    {
         var clock = Stopwatch.StartNew();
         var requests = Enumerable.Range(0, setting.Concurrency)
             .Select(i => OneAsync(client, setting, Topics[(i + salt) % Topics.Length], clock, cancellationToken))
             .ToList();
         var done = await Task.WhenAll(requests);
-        double wall = clock.Elapsed.TotalSeconds;
-        return new RunSample(
-            wall,
-            BenchmarkResult.Median(done.Select(d => d.FirstText)),
-            BenchmarkResult.Median(done.Select(d => d.Latency)),
-            done.Sum(d => d.Tokens),
-            BenchmarkResult.Median(done.Select(d => (double)d.Passes / Math.Max(1, d.Tokens))));
+        return (clock.Elapsed.TotalSeconds, done);
     }
 
     public static ChatOptions Options(BenchmarkSetting setting) => new()
@@ -34,8 +44,7 @@ internal static class RequestRunner
         RawRepresentationFactory = _ => setting.Diffusion,
     };
 
-    private static async Task<(double FirstText, double Latency, long Tokens, long Passes)> OneAsync(
-        IChatClient client, BenchmarkSetting setting, string topic, Stopwatch clock, CancellationToken cancellationToken)
+    private static async Task<RequestTiming> OneAsync(IChatClient client, BenchmarkSetting setting, string topic, Stopwatch clock, CancellationToken cancellationToken)
     {
         double start = clock.Elapsed.TotalSeconds;
         double? first = null;
@@ -53,6 +62,6 @@ internal static class RequestRunner
 
         double latency = clock.Elapsed.TotalSeconds - start;
         long passes = usage?.AdditionalCounts?.GetValueOrDefault(DiffusionChatClient.ForwardPassesCountName) ?? 0;
-        return (first ?? latency, latency, usage?.OutputTokenCount ?? 0, passes);
+        return new RequestTiming(first ?? latency, latency, usage?.OutputTokenCount ?? 0, passes);
     }
 }

@@ -12,6 +12,8 @@ internal static class CommandLine
             ["golden"] = (args, _) => GoldenCommand.RunAsync(args),
             ["convert-ssdlm"] = (args, _) => ConvertSsdLmCommand.RunAsync(args),
             ["make-tiny-model"] = (args, _) => MakeTinyModelCommand.RunAsync(args),
+            ["make-synthetic-checkpoint"] = (args, _) => MakeSyntheticCheckpointCommand.RunAsync(args),
+            ["load-memory"] = (args, _) => LoadMemoryCommand.RunAsync(args),
         },
         PrintUsage,
         stopOnCtrlC: false); // the commands take no token: Ctrl+C ends the process at once
@@ -26,5 +28,7 @@ internal static class CommandLine
         Console.WriteLine("  golden <fixture-folder>...   check fixture folders (tests/fixtures/goldens layout) against this implementation");
         Console.WriteLine("  convert-ssdlm <folder> [--force]   write model.safetensors from a released SSD-LM folder's PyTorch pickles");
         Console.WriteLine("  make-tiny-model <folder> [--family masked|simplex|ar]   write a tiny random model folder (uses models/tokenizer)");
+        Console.WriteLine("  make-synthetic-checkpoint <folder> --shape dream-7b|sdar-8b [--dtype bfloat16]   write a released model's tensors (random values) as shards");
+        Console.WriteLine("  load-memory <folder> [--dtype bfloat16|float32]   load a checkpoint on the CPU and print its weight bytes and the peak resident set");
     }
 }

@@ -32,6 +32,7 @@ internal sealed class ChatCompletionsEndpoint(
         int status = StatusCodes.Status200OK;
         bool stream = false;
         UsageDetails? usage = null;
+        ChatCompletionRequest? request = null;
         try
         {
             if (!readiness.IsReady)
@@ -40,7 +41,7 @@ internal sealed class ChatCompletionsEndpoint(
             }
 
             using var body = await ReadBodyAsync(context.Request, aborted).ConfigureAwait(false);
-            var request = ChatCompletionRequestReader.Read(body.RootElement, readiness.ModelId!, options.MaxTokensLimit);
+            request = ChatCompletionRequestReader.Read(body.RootElement, readiness.ModelId!, options.MaxTokensLimit);
             stream = request.Stream;
             using var lease = admission.TryEnter()
                 ?? throw new OpenAIErrorException(OpenAIError.QueueFull(admission.Limit)) { RetryAfterSeconds = options.RetryAfterSeconds };
@@ -64,7 +65,7 @@ internal sealed class ChatCompletionsEndpoint(
         }
         catch (Exception ex)
         {
-            var error = ErrorMapping.FromException(ex);
+            var error = ErrorMapping.FromException(ex, request);
             status = error.Status;
             if (status >= 500)
             {
@@ -138,7 +139,7 @@ internal sealed class ChatCompletionsEndpoint(
             {
                 // The generation failed after the status went out (e.g. JSON asked for and not written): tell the
                 // caller in the stream. Write failures are not caught here; they end the request and its generation.
-                var error = ErrorMapping.FromException(ex);
+                var error = ErrorMapping.FromException(ex, request);
                 logger.LogError(ex, "Streaming chat completion failed after the stream started.");
                 await chunks.WriteErrorAsync(error, aborted).ConfigureAwait(false);
                 await chunks.WriteDoneAsync(aborted).ConfigureAwait(false);

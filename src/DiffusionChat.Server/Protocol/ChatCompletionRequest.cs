@@ -8,4 +8,8 @@ namespace DiffusionChat.Server.Protocol;
 /// <param name="Options">Sampling, tools, format, stops, seed and the diffusion knobs (typed, via <c>RawRepresentationFactory</c>).</param>
 /// <param name="Stream">Answer as server-sent events.</param>
 /// <param name="IncludeUsage">Streaming: send a usage chunk before <c>[DONE]</c>.</param>
-internal sealed record ChatCompletionRequest(string Model, IReadOnlyList<ChatMessage> Messages, ChatOptions Options, bool Stream, bool IncludeUsage);
+/// <param name="MaxTokensField">
+/// The field that set <c>Options.MaxOutputTokens</c> (<c>max_completion_tokens</c> or <c>max_tokens</c>), so an error
+/// about the answer length names what the caller sent; null when neither was sent.
+/// </param>
+internal sealed record ChatCompletionRequest(string Model, IReadOnlyList<ChatMessage> Messages, ChatOptions Options, bool Stream, bool IncludeUsage, string? MaxTokensField = null);

@@ -43,8 +43,12 @@ internal static class ChatCompletionRequestReader
         }
 
         string limitReason = " (this server's DiffusionChatServer:MaxTokensLimit)";
-        var maxTokens = OptionalInt32(body, "max_completion_tokens", "max_completion_tokens", 1, maxTokensLimit, limitReason)
-                        ?? OptionalInt32(body, "max_tokens", "max_tokens", 1, maxTokensLimit, limitReason);
+        // Both are checked even when both are sent: a bad max_tokens next to a good max_completion_tokens is still a 400,
+        // not silently dropped. The newer field wins, as in OpenAI's API.
+        var maxCompletionTokens = OptionalInt32(body, "max_completion_tokens", "max_completion_tokens", 1, maxTokensLimit, limitReason);
+        var legacyMaxTokens = OptionalInt32(body, "max_tokens", "max_tokens", 1, maxTokensLimit, limitReason);
+        var maxTokens = maxCompletionTokens ?? legacyMaxTokens;
+        string? maxTokensField = maxCompletionTokens is not null ? "max_completion_tokens" : legacyMaxTokens is not null ? "max_tokens" : null;
         var options = new ChatOptions
         {
             ModelId = model,
@@ -71,7 +75,7 @@ internal static class ChatCompletionRequestReader
             includeUsage = OptionalBool(streamOptions, "include_usage", "stream_options.include_usage") ?? false;
         }
 
-        return new ChatCompletionRequest(model, messages, options, stream, includeUsage);
+        return new ChatCompletionRequest(model, messages, options, stream, includeUsage, maxTokensField);
     }
 
     private static List<string>? Stops(JsonElement body)

@@ -154,6 +154,17 @@ public sealed class CheckpointFolder : IDisposable
     public torch.Tensor Load(string name, torch.ScalarType? dtype = null, torch.Device? device = null) =>
         FileOf(name).Load(name, dtype, device);
 
+    /// <summary>
+    /// Overwrites a contiguous CPU tensor of the stored shape with one tensor's values, converted to its dtype, straight
+    /// from the memory map (see <see cref="SafetensorsFile.CopyTo(string, torch.Tensor)"/>).
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No such tensor.</exception>
+    /// <exception cref="ArgumentException">The target is not a contiguous CPU tensor of the stored shape.</exception>
+    public void CopyTo(string name, torch.Tensor target) => FileOf(name).CopyTo(name, target);
+
+    /// <summary><see cref="CopyTo(string, torch.Tensor)"/> with a chosen chunk size.</summary>
+    internal void CopyTo(string name, torch.Tensor target, long chunkBytes) => FileOf(name).CopyTo(name, target, chunkBytes);
+
     /// <inheritdoc />
     public void Dispose()
     {

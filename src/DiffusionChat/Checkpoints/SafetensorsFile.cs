@@ -6,8 +6,8 @@ namespace DiffusionChat.Checkpoints;
 
 /// <summary>
 /// A safetensors file opened for reading: the header is parsed and validated on open; tensor data is read on demand,
-/// one tensor at a time, from a memory map, so loading never holds a second full copy of the weights in managed
-/// memory.
+/// one tensor at a time, from a memory map, so loading never holds a second full copy of the weights (neither in
+/// managed memory nor as a native staging tensor).
 /// </summary>
 /// <remarks>
 /// Format: 8-byte little-endian header length N, N bytes of JSON (<c>{"name": {"dtype", "shape", "data_offsets"}, ...,
@@ -108,30 +108,55 @@ public sealed class SafetensorsFile : IDisposable
     /// <exception cref="KeyNotFoundException">No tensor of that name is in the file.</exception>
     public torch.Tensor Load(string name, torch.ScalarType? dtype = null, torch.Device? device = null)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        if (!Tensors.TryGetValue(name, out var info))
-        {
-            throw new KeyNotFoundException($"Checkpoint file '{Path}' has no tensor '{name}'.");
-        }
-
-        using var scope = torch.NewDisposeScope();
-        var shape = info.Shape.ToArray();
-        var raw = torch.empty(shape, info.DType.ToScalarType(), torch.CPU);
-        if (info.ByteLength > 0)
-        {
-            using var view = map!.CreateViewAccessor(dataStart + info.DataBegin, info.ByteLength, MemoryMappedFileAccess.Read);
-            CopyToTensor(view, raw);
-        }
-
-        // One conversion step straight to the target: dtype and device change together, so at most the stored-dtype
-        // staging tensor and the result exist at once (never a third intermediate copy).
-        var targetType = dtype ?? raw.dtype;
+        var info = InfoOf(name);
+        var targetType = dtype ?? info.DType.ToScalarType();
         var targetDevice = device ?? torch.CPU;
-        var result = targetType == raw.dtype && targetDevice.type == DeviceType.CPU
-            ? raw
-            : raw.to(targetType, targetDevice);
+        using var scope = torch.NewDisposeScope();
+        if (targetDevice.type == DeviceType.CPU)
+        {
+            // Straight into the result, converting chunk by chunk: no full-size staging copy.
+            var result = torch.empty(info.Shape.ToArray(), targetType, torch.CPU);
+            CopyChunks(info, result, TensorBytes.DefaultChunkBytes);
+            return result.MoveToOuterDisposeScope();
+        }
 
-        return result.MoveToOuterDisposeScope();
+        // Another device: one CPU tensor in the stored dtype, then dtype and device change in one step.
+        var raw = torch.empty(info.Shape.ToArray(), info.DType.ToScalarType(), torch.CPU);
+        CopyChunks(info, raw, TensorBytes.DefaultChunkBytes);
+        return raw.to(targetType, targetDevice).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Overwrites <paramref name="target"/>, a contiguous CPU tensor of the tensor's shape, with the stored values,
+    /// converted to the target's dtype. The bytes go from the memory map into the target in chunks of at most
+    /// <see cref="TensorBytes.DefaultChunkBytes"/>, so no copy of the whole tensor is made on the way.
+    /// </summary>
+    /// <param name="name">The tensor name.</param>
+    /// <param name="target">The tensor to fill (e.g. a module parameter); its dtype, device and storage are kept.</param>
+    /// <exception cref="KeyNotFoundException">No tensor of that name is in the file.</exception>
+    /// <exception cref="ArgumentException">The target is not on the CPU, not contiguous, or has another shape.</exception>
+    public void CopyTo(string name, torch.Tensor target) => CopyTo(name, target, TensorBytes.DefaultChunkBytes);
+
+    /// <summary><see cref="CopyTo(string, torch.Tensor)"/> with a chosen chunk size (tests cross chunk borders with small ones).</summary>
+    internal void CopyTo(string name, torch.Tensor target, long chunkBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
+        ArgumentNullException.ThrowIfNull(target);
+        var info = InfoOf(name);
+        if (target.device_type != DeviceType.CPU || !target.is_contiguous())
+        {
+            throw new ArgumentException($"Tensor '{name}' can only be copied into a contiguous CPU tensor; the target is on {target.device} and {(target.is_contiguous() ? "contiguous" : "not contiguous")}.", nameof(target));
+        }
+
+        if (!info.Shape.SequenceEqual(target.shape))
+        {
+            throw new ArgumentException($"Tensor '{name}' has shape [{string.Join(", ", info.Shape)}] but the target has [{string.Join(", ", target.shape)}].", nameof(target));
+        }
+
+        using (torch.no_grad())
+        {
+            CopyChunks(info, target, chunkBytes);
+        }
     }
 
     /// <inheritdoc />
@@ -144,7 +169,50 @@ public sealed class SafetensorsFile : IDisposable
         }
     }
 
-    private static unsafe void CopyToTensor(MemoryMappedViewAccessor view, torch.Tensor target)
+    private SafetensorsTensorInfo InfoOf(string name)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        return Tensors.TryGetValue(name, out var info)
+            ? info
+            : throw new KeyNotFoundException($"Checkpoint file '{Path}' has no tensor '{name}'.");
+    }
+
+    // Each chunk gets its own view of the file, so at most one chunk of the file's pages is mapped into this process
+    // at a time: mapping a whole 1 GB embedding would count it in the resident set on top of its copy. A chunk of
+    // another dtype is converted through a chunk-sized staging tensor, never through a copy of the whole tensor.
+    private void CopyChunks(SafetensorsTensorInfo info, torch.Tensor target, long chunkBytes)
+    {
+        if (info.ByteLength == 0)
+        {
+            return;
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var storedType = info.DType.ToScalarType();
+        int elementSize = info.DType.ElementSize();
+        long chunkElements = Math.Max(1, chunkBytes / elementSize);
+        long total = info.ElementCount;
+        var flat = target.view(-1);
+        var staging = storedType == target.dtype ? null : torch.empty(Math.Min(chunkElements, total), storedType, torch.CPU);
+        for (long start = 0; start < total; start += chunkElements)
+        {
+            long count = Math.Min(chunkElements, total - start);
+            using var part = flat.narrow(0, start, count);
+            using var view = map!.CreateViewAccessor(dataStart + info.DataBegin + (start * elementSize), count * elementSize, MemoryMappedFileAccess.Read);
+            if (staging is null)
+            {
+                CopyFromView(view, part);
+            }
+            else
+            {
+                using var stagedPart = staging.narrow(0, 0, count);
+                CopyFromView(view, stagedPart);
+                part.copy_(stagedPart);
+            }
+        }
+    }
+
+    private static unsafe void CopyFromView(MemoryMappedViewAccessor view, torch.Tensor target)
     {
         byte* source = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref source);

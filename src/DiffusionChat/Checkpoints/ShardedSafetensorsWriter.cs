@@ -36,34 +36,42 @@ public static partial class ShardedSafetensorsWriter
         IReadOnlyDictionary<string, string>? metadata = null,
         CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentNullException.ThrowIfNull(tensors);
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxShardBytes, 1);
-        var full = Path.GetFullPath(directory);
-        System.IO.Directory.CreateDirectory(full);
+        return WriteShards(directory, tensors, maxShardBytes, produce: null, metadata, cancellationToken);
+    }
 
-        var shards = Partition(tensors, maxShardBytes);
-        var names = new List<string>(shards.Count);
-        var weightMap = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        long totalSize = 0;
-        for (int i = 0; i < shards.Count; i++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var fileName = ShardName(i + 1, shards.Count);
-            var shard = shards[i].ToDictionary(name => name, name => tensors[name], StringComparer.Ordinal);
-            SafetensorsWriter.Write(Path.Combine(full, fileName), shard, metadata, cancellationToken);
-            foreach (var name in shards[i])
-            {
-                weightMap[name] = fileName;
-                totalSize += SafetensorsWriter.ByteLength(tensors[name]);
-            }
-
-            names.Add(fileName);
-        }
-
-        WriteIndex(Path.Combine(full, CheckpointFolder.ShardIndexFile), totalSize, weightMap);
-        DeleteStaleWeights(full, names);
-        return names;
+    /// <summary>
+    /// Writes tensors that are made one shard at a time, so a checkpoint larger than memory can be written: only the
+    /// tensors of the shard being written exist at once.
+    /// </summary>
+    /// <param name="directory">The checkpoint folder (created if missing). Other files in it are left alone.</param>
+    /// <param name="layout">
+    /// Tensors by name that give each tensor's shape and dtype (e.g. tensors on the <c>meta</c> device, which hold no
+    /// data); their values are not read.
+    /// </param>
+    /// <param name="produce">
+    /// Makes the tensor to store under a name (the layout's shape and dtype), called once per tensor just before its
+    /// shard is written; the writer disposes what it returns once the shard is on disk.
+    /// </param>
+    /// <param name="maxShardBytes">Largest data size of one shard, in bytes (at least 1).</param>
+    /// <param name="metadata">Optional <c>__metadata__</c> written into every shard.</param>
+    /// <param name="cancellationToken">Checked between tensors.</param>
+    /// <returns>The shard file names written, in order.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxShardBytes"/> is less than 1.</exception>
+    /// <exception cref="ArgumentException">
+    /// A name or dtype cannot be stored, or <paramref name="produce"/> returned a tensor of another shape or dtype.
+    /// </exception>
+    public static IReadOnlyList<string> Write(
+        string directory,
+        IReadOnlyDictionary<string, torch.Tensor> layout,
+        Func<string, torch.Tensor> produce,
+        long maxShardBytes,
+        IReadOnlyDictionary<string, string>? metadata = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(produce);
+        return WriteShards(directory, layout, maxShardBytes, produce, metadata, cancellationToken);
     }
 
     /// <summary>The Hugging Face shard file name, e.g. <c>model-00002-of-00003.safetensors</c>.</summary>
@@ -75,6 +83,69 @@ public static partial class ShardedSafetensorsWriter
         ArgumentOutOfRangeException.ThrowIfLessThan(number, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(number, count);
         return string.Create(CultureInfo.InvariantCulture, $"model-{number:D5}-of-{count:D5}.safetensors");
+    }
+
+    private static IReadOnlyList<string> WriteShards(
+        string directory,
+        IReadOnlyDictionary<string, torch.Tensor> layout,
+        long maxShardBytes,
+        Func<string, torch.Tensor>? produce,
+        IReadOnlyDictionary<string, string>? metadata,
+        CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxShardBytes, 1);
+        var full = Path.GetFullPath(directory);
+        System.IO.Directory.CreateDirectory(full);
+
+        var shards = Partition(layout, maxShardBytes);
+        var names = new List<string>(shards.Count);
+        var weightMap = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        long totalSize = 0;
+        for (int i = 0; i < shards.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var fileName = ShardName(i + 1, shards.Count);
+            var produced = new List<torch.Tensor>();
+            try
+            {
+                var shard = shards[i].ToDictionary(
+                    name => name,
+                    name => produce is null ? layout[name] : Produced(name, layout[name], produce, produced),
+                    StringComparer.Ordinal);
+                SafetensorsWriter.Write(Path.Combine(full, fileName), shard, metadata, cancellationToken);
+            }
+            finally
+            {
+                // The written shard's tensors go before the next shard is made, whichever scope the producer used.
+                produced.ForEach(t => t.Dispose());
+            }
+
+            foreach (var name in shards[i])
+            {
+                weightMap[name] = fileName;
+                totalSize += SafetensorsWriter.ByteLength(layout[name]);
+            }
+
+            names.Add(fileName);
+        }
+
+        WriteIndex(Path.Combine(full, CheckpointFolder.ShardIndexFile), totalSize, weightMap);
+        DeleteStaleWeights(full, names);
+        return names;
+    }
+
+    private static torch.Tensor Produced(string name, torch.Tensor planned, Func<string, torch.Tensor> produce, List<torch.Tensor> produced)
+    {
+        var tensor = produce(name) ?? throw new ArgumentException($"The producer returned null for tensor '{name}'.", nameof(produce));
+        produced.Add(tensor);
+        if (tensor.dtype != planned.dtype || !tensor.shape.SequenceEqual(planned.shape))
+        {
+            throw new ArgumentException(
+                $"The producer made tensor '{name}' as {tensor.dtype}[{string.Join(", ", tensor.shape)}], but the layout says {planned.dtype}[{string.Join(", ", planned.shape)}].", nameof(produce));
+        }
+
+        return tensor;
     }
 
     private static List<List<string>> Partition(IReadOnlyDictionary<string, torch.Tensor> tensors, long maxShardBytes)

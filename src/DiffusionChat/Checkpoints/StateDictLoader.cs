@@ -6,6 +6,11 @@ namespace DiffusionChat.Checkpoints;
 /// Copies checkpoint tensors into a TorchSharp module whose parameter and buffer names equal the checkpoint keys
 /// (after an optional prefix), tensor by tensor, converting dtype and device on the way.
 /// </summary>
+/// <remarks>
+/// CPU modules are filled in place from the memory-mapped files, chunk by chunk, so the peak is the module's own
+/// weights plus one chunk (<see cref="SafetensorsFile.CopyTo(string, torch.Tensor)"/>); on another device each tensor is staged once on the
+/// CPU in its stored dtype.
+/// </remarks>
 public static class StateDictLoader
 {
     /// <summary>Loads every parameter and persistent buffer of <paramref name="module"/> from the checkpoint.</summary>
@@ -61,8 +66,17 @@ public static class StateDictLoader
                         $"has shape [{string.Join(", ", info.Shape)}] but the model built from config.json expects [{string.Join(", ", want)}].");
                 }
 
-                using var value = checkpoint.Load(key, target.dtype, target.device);
-                target.copy_(value);
+                if (target.device_type == DeviceType.CPU && target.is_contiguous())
+                {
+                    // Straight from the memory map into the module's own storage: loading a bfloat16 checkpoint into
+                    // a bfloat16 model holds the weights once, plus one chunk.
+                    checkpoint.CopyTo(key, target);
+                }
+                else
+                {
+                    using var value = checkpoint.Load(key, target.dtype, target.device);
+                    target.copy_(value);
+                }
             }
         }
 

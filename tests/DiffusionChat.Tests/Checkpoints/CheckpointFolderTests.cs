@@ -61,6 +61,56 @@ public class CheckpointFolderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Produced_shards_hold_what_the_producer_made_for_a_layout_without_data()
+    {
+        using var folder = new TempFolder();
+        using var scope = torch.NewDisposeScope();
+        WriteConfig(folder);
+        var meta = new torch.Device(DeviceType.META);
+        var layout = new Dictionary<string, torch.Tensor>(StringComparer.Ordinal)
+        {
+            ["a"] = torch.empty([4, 8], torch.ScalarType.BFloat16, meta),
+            ["b"] = torch.empty([4, 8], torch.ScalarType.BFloat16, meta),
+            ["c"] = torch.empty([3], torch.ScalarType.Float32, meta),
+        };
+        var asked = new List<string>();
+
+        var shards = ShardedSafetensorsWriter.Write(folder.Path, layout, name =>
+        {
+            asked.Add(name);
+            return torch.full(layout[name].shape, name[0] - 'a' + 1, dtype: layout[name].dtype);
+        }, maxShardBytes: 64);
+
+        Assert.Equal(3, shards.Count);
+        Assert.Equal(["a", "b", "c"], asked);
+        using var checkpoint = CheckpointFolder.Open(folder.Path);
+        foreach (var (name, planned) in layout)
+        {
+            using var loaded = checkpoint.Load(name);
+            TensorAssert.Equal(torch.full(planned.shape, name[0] - 'a' + 1, dtype: planned.dtype), loaded, name);
+        }
+    }
+
+    [Fact]
+    public void Producer_making_another_shape_is_refused_naming_the_tensor_and_both_shapes()
+    {
+        using var folder = new TempFolder();
+        using var scope = torch.NewDisposeScope();
+        var layout = new Dictionary<string, torch.Tensor>(StringComparer.Ordinal)
+        {
+            ["w"] = torch.empty([4, 8], torch.ScalarType.BFloat16, new torch.Device(DeviceType.META)),
+        };
+
+        var ex = Assert.Throws<ArgumentException>(() =>
+            ShardedSafetensorsWriter.Write(folder.Path, layout, _ => torch.zeros([8, 4], dtype: torch.ScalarType.BFloat16), maxShardBytes: 1 << 20));
+
+        Assert.Contains("'w'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("[8, 4]", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("[4, 8]", ex.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(folder.File(CheckpointFolder.ShardIndexFile)));
+    }
+
+    [Fact]
     public void Rewriting_with_fewer_shards_removes_the_stale_shards()
     {
         using var folder = new TempFolder();

@@ -30,6 +30,7 @@ internal sealed class AppPromptGenerator
     private readonly DataSplit split;
     private readonly RealPlaces places;
     private readonly Random random;
+    private readonly SplitDraws draws;
 
     /// <summary>Creates a generator for one split.</summary>
     public AppPromptGenerator(DataSplit split, RealPlaces places, int seed)
@@ -38,6 +39,7 @@ internal sealed class AppPromptGenerator
         this.split = split;
         this.places = places;
         random = new Random(seed);
+        draws = new SplitDraws(random, split);
     }
 
     /// <summary>The next <paramref name="count"/> scenarios.</summary>
@@ -197,19 +199,9 @@ internal sealed class AppPromptGenerator
         return random.Next(3) > 0 ? degrees.ToString(CultureInfo.InvariantCulture) : $"{degrees}.{random.Next(1, 10)}";
     }
 
-    private int Draw(int min, int max, Func<int, long> atom)
-    {
-        int value;
-        do
-        {
-            value = random.Next(min, max + 1);
-        }
-        while (IsHeldOutNumber(atom(value)) != (split == DataSplit.HeldOut));
+    private int Draw(int min, int max, Func<int, long> atom) => draws.Draw(min, max, atom);
 
-        return value;
-    }
-
-    private T Pick<T>(IReadOnlyList<T> items) => items[random.Next(items.Count)];
+    private T Pick<T>(IReadOnlyList<T> items) => draws.Pick(items);
 
     private static string Format(string template, params object[] values) => string.Format(CultureInfo.InvariantCulture, template, values);
 }

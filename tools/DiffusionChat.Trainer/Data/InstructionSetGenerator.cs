@@ -70,6 +70,7 @@ internal sealed class InstructionSetGenerator
 
     private readonly DataSplit split;
     private readonly Random random;
+    private readonly SplitDraws draws;
     private readonly IReadOnlyList<(int Index, string Value)> cities;
     private readonly Func<string, bool>? rejectMadeUp;
 
@@ -85,6 +86,7 @@ internal sealed class InstructionSetGenerator
         this.split = split;
         rejectMadeUp = places is null ? null : places.SpellsHeldOutName;
         random = new Random(seed);
+        draws = new SplitDraws(random, split);
         var capitals = Capitals.Select(c => c.Capital).ToHashSet(StringComparer.Ordinal);
         cities = Cities.Select((city, index) => (index, city))
             .Where(c => (IsHeldOut(c.index) && !capitals.Contains(c.city)) == (split == DataSplit.HeldOut))
@@ -278,19 +280,9 @@ internal sealed class InstructionSetGenerator
     private IReadOnlyList<ToolDefinition> Offered(IReadOnlyList<ToolDefinition> toolSet) =>
         split == DataSplit.Train && random.Next(2) == 0 ? toolSet.Reverse().ToArray() : toolSet;
 
-    private int Draw(int min, int max, Func<int, long> atom)
-    {
-        int value;
-        do
-        {
-            value = random.Next(min, max + 1);
-        }
-        while (IsHeldOutNumber(atom(value)) != (split == DataSplit.HeldOut));
+    private int Draw(int min, int max, Func<int, long> atom) => draws.Draw(min, max, atom);
 
-        return value;
-    }
-
-    private T Pick<T>(IReadOnlyList<T> items) => items[random.Next(items.Count)];
+    private T Pick<T>(IReadOnlyList<T> items) => draws.Pick(items);
 
     private static string Format(string template, params object[] values) => string.Format(CultureInfo.InvariantCulture, template, values);
 }

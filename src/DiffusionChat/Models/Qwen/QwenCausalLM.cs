@@ -16,7 +16,8 @@ internal sealed class QwenCausalLM : nn.Module
     private readonly Linear? lm_head;
 #pragma warning restore IDE1006, SA1300
 
-    private QwenCausalLM(QwenConfig config, Device device, ScalarType dtype) : base(nameof(QwenCausalLM))
+    /// <summary>Builds the network with freshly initialised weights (on the <c>meta</c> device: the checkpoint layout only).</summary>
+    internal QwenCausalLM(QwenConfig config, Device device, ScalarType dtype) : base(nameof(QwenCausalLM))
     {
         Config = config;
         model = new QwenModel(config, device, dtype);
