@@ -77,12 +77,7 @@ internal sealed class QwenAttention : nn.Module
             (keys, values) = (cat([cachedKeys, k], 2), cat([cachedValues, v], 2));
         }
 
-        if (heads != kvHeads)
-        {
-            // repeat_interleave, not repeat: kv head j serves query heads j*g .. j*g+g-1.
-            keys = keys.repeat_interleave(heads / kvHeads, 1);
-            values = values.repeat_interleave(heads / kvHeads, 1);
-        }
+        (keys, values) = Attention.ExpandKeyValueHeads(keys, values, heads, kvHeads);
 
         var att = Attention.ScaledDotProduct(q, keys, values, allowed).transpose(1, 2).reshape(b, w, heads * headDim);
         return o_proj.forward(att).MoveToOuterDisposeScope();
