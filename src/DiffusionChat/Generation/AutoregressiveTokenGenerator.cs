@@ -80,26 +80,13 @@ public sealed class AutoregressiveTokenGenerator : ITokenGenerator
             Seed = first.Sampling.Seed,
         }.Validate(model.Config.VocabSize);
 
-        var stopSet = stops.ToHashSet();
         var answers = batch.Select(r => new List<int>()).ToArray();
-        var ended = new bool[batch.Count];
-        var decoded = CausalDecoder.Generate(model, batch.Select(r => r.PromptTokens).ToList(), options, (step, tokens) =>
+        var decoded = CausalDecoder.Generate(model, batch.Select(r => r.PromptTokens).ToList(), options, committed =>
         {
-            for (int i = 0; i < batch.Count; i++)
+            if (committed.Tokens.Count > 0)
             {
-                if (ended[i])
-                {
-                    continue;
-                }
-
-                if (stopSet.Contains(tokens[i]))
-                {
-                    ended[i] = true;
-                    continue;
-                }
-
-                answers[i].Add(tokens[i]);
-                batch[i].OnUpdate?.Invoke(new GenerationUpdate(step, [tokens[i]]));
+                answers[committed.Row].AddRange(committed.Tokens);
+                batch[committed.Row].OnUpdate?.Invoke(new GenerationUpdate(committed.Block, committed.Tokens));
             }
         }, cancellationToken);
 

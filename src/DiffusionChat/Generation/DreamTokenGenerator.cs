@@ -120,14 +120,14 @@ public sealed class DreamTokenGenerator : ITokenGenerator
         var options = Options(batch[0]);
         using var draws = new GeneratorDraws(unchecked((ulong)batch[0].Sampling.Seed), model.Device);
         // Synchronous on the caller's thread (the client's generation thread), as the other generators.
-        var result = sampler.Generate(new DreamGenerationRequest(batch.Select(r => r.PromptTokens).ToList(), options), draws, null, cancellationToken);
-        return Task.FromResult<IReadOnlyList<GenerationResult>>(batch.Select((request, row) =>
-        {
-            var stops = request.StopTokenIds.Concat(model.EosTokenId is { } eos ? [(int)eos] : []).ToHashSet();
-            var answer = new AnswerAccumulator(request, stops);
-            answer.Accept(0, result.Answers[row]);
-            return answer.Result(false, result.ForwardPasses);
-        }).ToList());
+        var answers = batch.Select(request => new AnswerAccumulator(request, request.StopTokenIds.Concat(model.EosTokenId is { } eos ? [(int)eos] : []).ToHashSet())).ToArray();
+        var result = sampler.Generate(
+            new DreamGenerationRequest(batch.Select(r => r.PromptTokens).ToList(), options),
+            draws,
+            committed => answers[committed.Row].Accept(committed.Block, committed.Tokens),
+            trace: null,
+            cancellationToken);
+        return Task.FromResult<IReadOnlyList<GenerationResult>>(answers.Select(a => a.Result(false, result.ForwardPasses)).ToList());
     }
 
     /// <inheritdoc />

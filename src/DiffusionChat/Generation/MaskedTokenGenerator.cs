@@ -113,17 +113,8 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
         // Synchronous on the caller's thread (the client's generation thread), not a pool thread: see BatchingQueue.
         var result = sampler.Generate(
             request,
-            e =>
-            {
-                if (e is BlockCommittedEvent block)
-                {
-                    answers[block.Row].Accept(block.Block, block.Tokens);
-                }
-                else if (e is StepCommittedEvent step)
-                {
-                    StepCommitted?.Invoke(this, new DenoisingStepEventArgs(batch[step.Row], step.Block, step.Step, step.Positions, step.Tokens));
-                }
-            },
+            committed => answers[committed.Row].Accept(committed.Block, committed.Tokens),
+            step => StepCommitted?.Invoke(this, new DenoisingStepEventArgs(batch[step.Row], step.Block, step.Step, step.Positions, step.Tokens)),
             observer: null,
             cancellationToken);
 

@@ -100,7 +100,7 @@ public sealed class SimplexTokenGenerator : ITokenGenerator
         var generation = sampler.Generate(
             batch.Select(r => r.PromptTokens).ToList(),
             noise,
-            block => answers[block.Row].Accept(block.BlockIndex, block.TokenIds),
+            block => answers[block.Row].Accept(block.Block, block.Tokens),
             cancellationToken);
 
         var results = answers.Select((a, row) => a.Result(generation.Rows[row].EndOfSequence, generation.BlocksDecoded * options.Steps)).ToList();

@@ -49,10 +49,12 @@ public sealed class CheckpointChatModelLoader : IChatModelLoader
         _ => throw new ArgumentException($"DType '{name}' is not valid. Allowed: float32, float16, bfloat16.", nameof(name)),
     };
 
-    // The trained context: LLaDA's max_sequence_length, MDLM's model_length, HF's max_position_embeddings.
+    // The trained context: LLaDA's max_sequence_length, MDLM's model_length, HF's max_position_embeddings. A config that
+    // names none is refused rather than given a made-up length the model may never have seen.
     private static int MaxSequenceLength(CheckpointFolder checkpoint)
     {
-        foreach (var key in new[] { "max_sequence_length", "model_length", "max_position_embeddings" })
+        string[] keys = ["max_sequence_length", "model_length", "max_position_embeddings"];
+        foreach (var key in keys)
         {
             if (checkpoint.Config.TryGetProperty(key, out var value) && value.ValueKind == System.Text.Json.JsonValueKind.Number && value.TryGetInt32(out int n) && n > 1)
             {
@@ -60,6 +62,7 @@ public sealed class CheckpointChatModelLoader : IChatModelLoader
             }
         }
 
-        return 4096;
+        throw new CheckpointFormatException(
+            $"'{Path.Combine(checkpoint.Directory, "config.json")}' names no usable context length: set one of {string.Join(", ", keys)} to the length the model was trained with (a whole number above 1).");
     }
 }

@@ -47,7 +47,8 @@ public sealed class MaskedDiffusionSampler
 
     /// <summary>Generates an answer for every prompt of the request.</summary>
     /// <param name="request">Prompts, options and seed (validated here; not modified).</param>
-    /// <param name="onEvent">Optional progress callback, called on the sampling thread.</param>
+    /// <param name="onCommitted">Optional callback for every finished block of every running row, on the sampling thread.</param>
+    /// <param name="onStep">Optional callback for every step's commits (only with <see cref="MaskedSamplerOptions.ReportSteps"/>).</param>
     /// <param name="cancellationToken">Checked before every denoiser call.</param>
     /// <returns>The answers, finish reasons and call counts.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="request"/> or a prompt is null.</exception>
@@ -55,14 +56,14 @@ public sealed class MaskedDiffusionSampler
     /// <exception cref="ArgumentOutOfRangeException">An option is outside its range.</exception>
     /// <exception cref="NotSupportedException">A cache was asked for but the model has none.</exception>
     /// <exception cref="OperationCanceledException">Cancelled between steps.</exception>
-    public Task<MaskedGenerationResult> GenerateAsync(MaskedGenerationRequest request, Action<MaskedSamplerEvent>? onEvent = null, CancellationToken cancellationToken = default)
+    public Task<MaskedGenerationResult> GenerateAsync(MaskedGenerationRequest request, Action<TokensCommitted>? onCommitted = null, Action<StepCommittedEvent>? onStep = null, CancellationToken cancellationToken = default)
     {
         Validate(request);
-        return Task.Run(() => Generate(request, onEvent, null, cancellationToken), cancellationToken);
+        return Task.Run(() => Generate(request, onCommitted, onStep, null, cancellationToken), cancellationToken);
     }
 
     /// <summary>The synchronous core; <paramref name="observer"/> (the golden tool's) sees every denoiser call.</summary>
-    internal MaskedGenerationResult Generate(MaskedGenerationRequest request, Action<MaskedSamplerEvent>? onEvent, IMaskedSamplerObserver? observer, CancellationToken cancellationToken)
+    internal MaskedGenerationResult Generate(MaskedGenerationRequest request, Action<TokensCommitted>? onCommitted, Action<StepCommittedEvent>? onStep, IMaskedSamplerObserver? observer, CancellationToken cancellationToken)
     {
         Validate(request);
         var options = request.Options;
@@ -110,9 +111,9 @@ public sealed class MaskedDiffusionSampler
                 x.index_put_(updated, TensorIndex.Colon, TensorIndex.Slice(start, end));
                 observer?.Called(new SamplerCallTrace(block, step, call.Kind, call.WindowStart, call.WindowEnd, start,
                     call.Logits, candidates, tokens, probability, transfer, x, options.ConfidenceThreshold is null ? count : 0));
-                if (options.ReportSteps && onEvent is not null)
+                if (options.ReportSteps && onStep is not null)
                 {
-                    ReportStep(onEvent, transfer, updated, block, step, blockLength, active);
+                    ReportStep(onStep, transfer, updated, block, step, blockLength, active);
                 }
 
                 // A fixed schedule ends after its steps; threshold decoding when no active row has a mask left.
@@ -134,7 +135,7 @@ public sealed class MaskedDiffusionSampler
             }
 
             blockTokens ??= transfers.ReadInt64(x[.., start..end]);
-            if (FinishBlock(blockTokens, block, blockLength, active, answers, reasons, onEvent, stopIds))
+            if (FinishBlock(blockTokens, block, blockLength, active, answers, reasons, onCommitted, stopIds))
             {
                 activeRows.Dispose();
                 activeRows = transfers.Upload(active, [rows, 1], model.Device);
@@ -145,7 +146,7 @@ public sealed class MaskedDiffusionSampler
     }
 
     /// <summary>Records a finished block per active row; returns whether some row finished.</summary>
-    private static bool FinishBlock(long[] blockTokens, int block, int blockLength, bool[] active, List<int>[] answers, MaskedFinishReason[] reasons, Action<MaskedSamplerEvent>? onEvent, HashSet<long> stopIds)
+    private static bool FinishBlock(long[] blockTokens, int block, int blockLength, bool[] active, List<int>[] answers, MaskedFinishReason[] reasons, Action<TokensCommitted>? onCommitted, HashSet<long> stopIds)
     {
         bool changed = false;
         for (int r = 0; r < active.Length; r++)
@@ -166,13 +167,13 @@ public sealed class MaskedDiffusionSampler
                 changed = true;
             }
 
-            onEvent?.Invoke(new BlockCommittedEvent(r, block, kept, cut >= 0));
+            onCommitted?.Invoke(new TokensCommitted(r, block, kept, cut >= 0));
         }
 
         return changed;
     }
 
-    private void ReportStep(Action<MaskedSamplerEvent> onEvent, Tensor transfer, Tensor updated, int block, int step, int blockLength, bool[] active)
+    private void ReportStep(Action<StepCommittedEvent> onStep, Tensor transfer, Tensor updated, int block, int step, int blockLength, bool[] active)
     {
         using var packed = stack([transfer.to(int64), updated], 0);
         var values = transfers.ReadInt64(packed);
@@ -195,7 +196,7 @@ public sealed class MaskedDiffusionSampler
                 }
             }
 
-            onEvent(new StepCommittedEvent(r, block, step, positions, tokens));
+            onStep(new StepCommittedEvent(r, block, step, positions, tokens));
         }
     }
 

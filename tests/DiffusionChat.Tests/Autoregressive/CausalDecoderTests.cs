@@ -54,7 +54,7 @@ public sealed class CausalDecoderTests
         var options = new DecodingOptions(MaxNewTokens: 6, StopTokenIds: [], PadTokenId: 0);
         var transfers = new DeviceTransfers();
 
-        var decoded = CausalDecoder.Generate(model, [PromptA, PromptB], options, onStep: null, transfers, CancellationToken.None);
+        var decoded = CausalDecoder.Generate(model, [PromptA, PromptB], options, onCommitted: null, transfers, CancellationToken.None);
 
         Assert.All(decoded, row => Assert.Equal(6, row.Tokens.Count));
         Assert.Equal(6 + 1, transfers.Reads);

@@ -27,8 +27,8 @@ public class Bd3lmSamplingTests
         var exactProbabilities = new List<Tensor>();
         var cachedProbabilities = new List<Tensor>();
 
-        var exact = sampler.Generate(new MaskedGenerationRequest(prompts, options), null, new CallObserver(t => exactProbabilities.Add(t.Probability.clone().DetachFromDisposeScope())), default);
-        var cached = sampler.Generate(new MaskedGenerationRequest(prompts, options with { Cache = cache }), null, new CallObserver(t => cachedProbabilities.Add(t.Probability.clone().DetachFromDisposeScope())), default);
+        var exact = sampler.Generate(new MaskedGenerationRequest(prompts, options), null, null, new CallObserver(t => exactProbabilities.Add(t.Probability.clone().DetachFromDisposeScope())), default);
+        var cached = sampler.Generate(new MaskedGenerationRequest(prompts, options with { Cache = cache }), null, null, new CallObserver(t => cachedProbabilities.Add(t.Probability.clone().DetachFromDisposeScope())), default);
 
         Assert.Equal(exact.Answers, cached.Answers);
         Assert.Equal(exactProbabilities.Count, cachedProbabilities.Count);

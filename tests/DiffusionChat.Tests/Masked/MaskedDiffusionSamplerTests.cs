@@ -63,17 +63,16 @@ public class MaskedDiffusionSamplerTests
         // Answer position 5 (block 1) predicts EOS; every other position predicts 2.
         var model = Confident(p => p - 1 == 5 ? (int)Eos : 2);
         var options = new MaskedSamplerOptions { AnswerLength = 12, BlockLength = 4, StepsPerBlock = 4 };
-        var events = new List<MaskedSamplerEvent>();
+        var blocks = new List<TokensCommitted>();
 
-        var result = await new MaskedDiffusionSampler(model).GenerateAsync(Request(options), events.Add);
+        var result = await new MaskedDiffusionSampler(model).GenerateAsync(Request(options), blocks.Add);
 
         Assert.Equal([2, 2, 2, 2, 2], result.Answers[0]);
         Assert.Equal(MaskedFinishReason.EndOfSequence, result.FinishReasons[0]);
         Assert.Equal(8, result.ForwardPasses);
-        var blocks = events.OfType<BlockCommittedEvent>().ToList();
         Assert.Equal(2, blocks.Count);
         Assert.Equal([2], blocks[1].Tokens);
-        Assert.True(blocks[1].EndOfSequence);
+        Assert.True(blocks[1].Ended);
     }
 
     [Fact]
@@ -135,7 +134,7 @@ public class MaskedDiffusionSamplerTests
         };
         var options = new MaskedSamplerOptions { AnswerLength = 8, BlockLength = 8, StepsPerBlock = 8 };
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new MaskedDiffusionSampler(model).GenerateAsync(Request(options), null, cts.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new MaskedDiffusionSampler(model).GenerateAsync(Request(options), cancellationToken: cts.Token));
 
         Assert.Equal(2, model.Calls);
     }

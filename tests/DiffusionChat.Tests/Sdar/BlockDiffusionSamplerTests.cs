@@ -67,7 +67,7 @@ public sealed class BlockDiffusionSamplerTests : IDisposable
     public async Task A_static_schedule_reads_the_device_once_per_block()
     {
         var options = new BlockDiffusionOptions { GenLength = 8, Temperature = 1.0, Remasking = SdarRemasking.LowConfidenceStatic };
-        var blocks = new List<BlockCommitted>();
+        var blocks = new List<TokensCommitted>();
         var transfers = new DeviceTransfers();
 
         var result = await new BlockDiffusionSampler(model, transfers).GenerateAsync(new BlockDiffusionRequest([Prompt], options, Seed: 9), blocks.Add);

@@ -49,7 +49,7 @@ internal static class DreamSamplerReplay
         string? mismatch = timestepDiff <= 1e-6 ? null : $"timesteps differ by {timestepDiff:E2}";
         int steps = 0;
         var transfers = new DeviceTransfers();
-        var result = new DreamSampler(model, transfers).Generate(new DreamGenerationRequest(GoldenPrompts.Rows(prompt), options), draws, Compare, cancellationToken);
+        var result = new DreamSampler(model, transfers).Generate(new DreamGenerationRequest(GoldenPrompts.Rows(prompt), options), draws, null, Compare, cancellationToken);
         mismatch ??= steps != options.Steps ? $"{steps} steps, reference {options.Steps}" : null;
         mismatch ??= !draws.AllUsed ? "recorded draws left unused" : null;
         mismatch ??= OutputMismatch(prompt, result, folder.Tensor(File, $"{run}.output"));

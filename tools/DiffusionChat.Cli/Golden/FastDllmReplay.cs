@@ -40,7 +40,7 @@ internal static class FastDllmReplay
         var initial = cat([prompt, HeldScalars.Filled([prompt.shape[0], answer], model.MaskTokenId, int64, null)], 1);
         using var recorder = new SamplerTraceRecorder(initial, model.MaskTokenId, options.ConfidenceThreshold is not null, fastDllmLoop: true);
         var result = new MaskedDiffusionSampler(model).Generate(
-            new MaskedGenerationRequest(GoldenPrompts.Rows(prompt), options), null, recorder, cancellationToken);
+            new MaskedGenerationRequest(GoldenPrompts.Rows(prompt), options), null, null, recorder, cancellationToken);
 
         string? mismatch = FirstDifferingCall(folder, file, run, recorder.Calls);
         var nfe = folder.Tensor(file, $"{run}.nfe")[0].item<long>();

@@ -79,7 +79,7 @@ internal sealed class QwenAttention : nn.Module
         }
         else if (cache is { Length: > 0 } && windowStart is { } start)
         {
-            (keys, values) = Dit.DitBlock.Splice(cache.Layer(layer), k, v, start);
+            (keys, values) = Attention.SpliceWindow(cache.Layer(layer), k, v, start);
         }
         else if (cache is { Length: > 0 })
         {
@@ -88,13 +88,7 @@ internal sealed class QwenAttention : nn.Module
         }
 
         fresh?.Add((k.DetachFromDisposeScope(), v.DetachFromDisposeScope()));
-
-        if (heads != kvHeads)
-        {
-            // repeat_interleave, not repeat: kv head j serves query heads j*g .. j*g+g-1.
-            keys = keys.repeat_interleave(heads / kvHeads, 1);
-            values = values.repeat_interleave(heads / kvHeads, 1);
-        }
+        (keys, values) = Attention.ExpandKeyValueHeads(keys, values, heads, kvHeads);
 
         var att = Attention.ScaledDotProduct(q, keys, values, allowed).transpose(1, 2).reshape(b, w, heads * headDim);
         return o_proj.forward(att).MoveToOuterDisposeScope();

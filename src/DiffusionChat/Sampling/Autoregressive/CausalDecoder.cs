@@ -23,32 +23,32 @@ public static class CausalDecoder
     /// <exception cref="ArgumentException">A prompt is empty, has an id outside the vocabulary, or leaves no room in the context.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public static IReadOnlyList<DecodedSequence> Generate(LlamaForCausalLM model, IReadOnlyList<IReadOnlyList<int>> prompts, DecodingOptions options, CancellationToken cancellationToken = default) =>
-        Generate(model, prompts, options, onStep: null, cancellationToken);
+        Generate(model, prompts, options, onCommitted: null, cancellationToken);
 
     /// <summary>Continues each prompt, reporting every step's tokens as they are decoded (for streaming).</summary>
     /// <param name="model">The model (its device is used for every tensor).</param>
     /// <param name="prompts">Token ids per prompt; each non-empty and shorter than the context.</param>
     /// <param name="options">Sampling and stopping.</param>
-    /// <param name="onStep">
-    /// Called after each step with the step index and one token per prompt (the pad id for prompts that already
-    /// stopped). When set, the step's tokens and stop flags are read back in one small read per step instead of the
-    /// single stop flag.
+    /// <param name="onCommitted">
+    /// Called after each step for every prompt still running: its new token (<see cref="TokensCommitted.Block"/> is
+    /// the step), or no token and <see cref="TokensCommitted.Ended"/> when it decoded a stop id. When set, the step's
+    /// tokens and stop flags are read back in one small read per step instead of the single stop flag.
     /// </param>
     /// <param name="cancellationToken">Checked before every step.</param>
     /// <returns>One result per prompt, in order.</returns>
     /// <exception cref="ArgumentException">A prompt is empty, has an id outside the vocabulary, or leaves no room in the context.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
-    public static IReadOnlyList<DecodedSequence> Generate(LlamaForCausalLM model, IReadOnlyList<IReadOnlyList<int>> prompts, DecodingOptions options, Action<int, IReadOnlyList<int>>? onStep, CancellationToken cancellationToken) =>
-        Generate(model, prompts, options, onStep, new DeviceTransfers(), cancellationToken);
+    public static IReadOnlyList<DecodedSequence> Generate(LlamaForCausalLM model, IReadOnlyList<IReadOnlyList<int>> prompts, DecodingOptions options, Action<TokensCommitted>? onCommitted, CancellationToken cancellationToken) =>
+        Generate(model, prompts, options, onCommitted, new DeviceTransfers(), cancellationToken);
 
-    /// <inheritdoc cref="Generate(LlamaForCausalLM, IReadOnlyList{IReadOnlyList{int}}, DecodingOptions, Action{int, IReadOnlyList{int}}?, CancellationToken)"/>
+    /// <inheritdoc cref="Generate(LlamaForCausalLM, IReadOnlyList{IReadOnlyList{int}}, DecodingOptions, Action{TokensCommitted}?, CancellationToken)"/>
     /// <param name="model">The model (its device is used for every tensor).</param>
     /// <param name="prompts">Token ids per prompt; each non-empty and shorter than the context.</param>
     /// <param name="options">Sampling and stopping.</param>
-    /// <param name="onStep">Called after each step with the step index and one token per prompt.</param>
+    /// <param name="onCommitted">Called after each step for every prompt still running (its token, or its end).</param>
     /// <param name="transfers">The gate every host read and upload goes through.</param>
     /// <param name="cancellationToken">Checked before every step.</param>
-    public static IReadOnlyList<DecodedSequence> Generate(LlamaForCausalLM model, IReadOnlyList<IReadOnlyList<int>> prompts, DecodingOptions options, Action<int, IReadOnlyList<int>>? onStep, DeviceTransfers transfers, CancellationToken cancellationToken)
+    public static IReadOnlyList<DecodedSequence> Generate(LlamaForCausalLM model, IReadOnlyList<IReadOnlyList<int>> prompts, DecodingOptions options, Action<TokensCommitted>? onCommitted, DeviceTransfers transfers, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transfers);
         ArgumentNullException.ThrowIfNull(model);
@@ -71,6 +71,7 @@ public static class CausalDecoder
         var (inputIds, valid) = LeftPad(prompts, options.PadTokenId, device, transfers);
         var stopIds = transfers.Upload(options.StopTokenIds.Select(i => (long)i).ToArray(), [options.StopTokenIds.Count], device);
         var finished = zeros(prompts.Count, ScalarType.Bool, device);
+        var ended = new bool[prompts.Count]; // host copy of finished, kept only when reporting
         var steps = new List<Tensor>();
         var logits = model.Forward(inputIds, valid, cache)[TensorIndex.Colon, -1]; // [B, V]
         for (var step = 0; step < options.MaxNewTokens; step++)
@@ -81,14 +82,14 @@ public static class CausalDecoder
             steps.Add(next);
             finished = finished.logical_or(isin(next, stopIds));
             bool allStopped;
-            if (onStep is null)
+            if (onCommitted is null)
             {
                 allStopped = transfers.ReadBool(finished.all());
             }
             else
             {
                 var host = transfers.ReadInt64(stack([next, finished.to(ScalarType.Int64)], 0)); // [2, B] in one read
-                onStep(step, host.Take(prompts.Count).Select(t => (int)t).ToList());
+                Report(onCommitted, step, host, ended);
                 allStopped = host.Skip(prompts.Count).All(f => f != 0);
             }
 
@@ -110,6 +111,23 @@ public static class CausalDecoder
             var stop = row.FindIndex(stopSet.Contains);
             return stop < 0 ? new DecodedSequence(row, false) : new DecodedSequence(row[..stop], true);
         }).ToList();
+    }
+
+    /// <summary>Raises the step's events from its read-back [2, B] (tokens, then stop flags) for the rows still running.</summary>
+    private static void Report(Action<TokensCommitted> onCommitted, int step, long[] host, bool[] ended)
+    {
+        int rows = ended.Length;
+        for (int b = 0; b < rows; b++)
+        {
+            if (ended[b])
+            {
+                continue;
+            }
+
+            // A running row's flag turns on exactly when this step decoded one of its stop ids.
+            ended[b] = host[rows + b] != 0;
+            onCommitted(new TokensCommitted(b, step, ended[b] ? [] : [(int)host[b]], ended[b]));
+        }
     }
 
     private static (Tensor Ids, Tensor Valid) LeftPad(IReadOnlyList<IReadOnlyList<int>> prompts, int pad, Device device, DeviceTransfers transfers)

@@ -50,20 +50,30 @@ public sealed class DreamSampler
     /// <exception cref="ArgumentException">A prompt is empty or holds an id outside the vocabulary or the mask id.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is outside its range.</exception>
     /// <exception cref="OperationCanceledException">Cancelled between steps.</exception>
-    public Task<DreamGenerationResult> GenerateAsync(DreamGenerationRequest request, CancellationToken cancellationToken = default)
+    public Task<DreamGenerationResult> GenerateAsync(DreamGenerationRequest request, CancellationToken cancellationToken = default) =>
+        GenerateAsync(request, onCommitted: null, cancellationToken);
+
+    /// <inheritdoc cref="GenerateAsync(DreamGenerationRequest, CancellationToken)"/>
+    /// <param name="request">Prompts, options and seed (validated; not modified).</param>
+    /// <param name="onCommitted">
+    /// Called once per row when the answer is final (Dream's answer is one block; end ids are left in, as the
+    /// reference returns them), on the sampling thread.
+    /// </param>
+    /// <param name="cancellationToken">Checked before every denoiser call.</param>
+    public Task<DreamGenerationResult> GenerateAsync(DreamGenerationRequest request, Action<TokensCommitted>? onCommitted, CancellationToken cancellationToken = default)
     {
         Validate(request);
         return Task.Run(
             () =>
             {
                 using var draws = new GeneratorDraws(request.Seed, model.Device);
-                return Generate(request, draws, null, cancellationToken);
+                return Generate(request, draws, onCommitted, null, cancellationToken);
             },
             cancellationToken);
     }
 
     /// <summary>The synchronous core; <paramref name="draws"/> supplies every random choice, <paramref name="trace"/> sees every step.</summary>
-    internal DreamGenerationResult Generate(DreamGenerationRequest request, ICategoricalDraws draws, Action<DreamStepTrace>? trace, CancellationToken cancellationToken)
+    internal DreamGenerationResult Generate(DreamGenerationRequest request, ICategoricalDraws draws, Action<TokensCommitted>? onCommitted, Action<DreamStepTrace>? trace, CancellationToken cancellationToken)
     {
         Validate(request);
         var options = request.Options;
@@ -122,6 +132,11 @@ public sealed class DreamSampler
         var answers = Enumerable.Range(0, rows)
             .Select(r => (IReadOnlyList<int>)flat.AsSpan(r * answer, answer).ToArray().Select(v => (int)v).ToList())
             .ToList();
+        for (int r = 0; r < rows; r++)
+        {
+            onCommitted?.Invoke(new TokensCommitted(r, 0, answers[r], Ended: false));
+        }
+
         return new DreamGenerationResult(answers, options.Steps);
     }
 

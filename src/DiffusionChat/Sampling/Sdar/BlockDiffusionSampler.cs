@@ -51,14 +51,14 @@ public sealed class BlockDiffusionSampler
     /// <exception cref="ArgumentException">A prompt is empty or holds an id outside the vocabulary or the mask id.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is outside its range.</exception>
     /// <exception cref="OperationCanceledException">Cancelled between model calls.</exception>
-    public Task<BlockDiffusionResult> GenerateAsync(BlockDiffusionRequest request, Action<BlockCommitted>? onBlock = null, CancellationToken cancellationToken = default)
+    public Task<BlockDiffusionResult> GenerateAsync(BlockDiffusionRequest request, Action<TokensCommitted>? onBlock = null, CancellationToken cancellationToken = default)
     {
         Validate(request);
         return Task.Run(() => Generate(request, row => new GeneratorDraws(request.Seed + (ulong)row, model.Device), onBlock, null, cancellationToken), cancellationToken);
     }
 
     /// <summary>The synchronous core: <paramref name="drawsFor"/> gives each row's draws, <paramref name="trace"/> sees every model call.</summary>
-    internal BlockDiffusionResult Generate(BlockDiffusionRequest request, Func<int, ICategoricalDraws> drawsFor, Action<BlockCommitted>? onBlock, Action<BlockDiffusionCall>? trace, CancellationToken cancellationToken)
+    internal BlockDiffusionResult Generate(BlockDiffusionRequest request, Func<int, ICategoricalDraws> drawsFor, Action<TokensCommitted>? onBlock, Action<BlockDiffusionCall>? trace, CancellationToken cancellationToken)
     {
         Validate(request);
         var answers = new List<IReadOnlyList<int>>();
@@ -82,7 +82,7 @@ public sealed class BlockDiffusionSampler
         return new BlockDiffusionResult(answers, stopped, calls);
     }
 
-    private (List<int> Answer, bool Stopped) GenerateRow(int row, IReadOnlyList<int> prompt, BlockDiffusionOptions options, ICategoricalDraws draws, Action<BlockCommitted>? onBlock, Action<BlockDiffusionCall>? trace, ref int calls, CancellationToken cancellationToken)
+    private (List<int> Answer, bool Stopped) GenerateRow(int row, IReadOnlyList<int> prompt, BlockDiffusionOptions options, ICategoricalDraws draws, Action<TokensCommitted>? onBlock, Action<BlockDiffusionCall>? trace, ref int calls, CancellationToken cancellationToken)
     {
         int blockLength = options.BlockLength ?? model.BlockSize, promptLength = prompt.Count;
         int blocks = (promptLength + options.GenLength + blockLength - 1) / blockLength;
@@ -155,7 +155,7 @@ public sealed class BlockDiffusionSampler
             var generated = finished.Skip(promptHere).Select(t => (int)t).ToList();
             answer.AddRange(generated);
             bool stop = generated.Any(stopIds.Contains);
-            onBlock?.Invoke(new BlockCommitted(row, block, generated, stop));
+            onBlock?.Invoke(new TokensCommitted(row, block, generated, stop));
             if (stop)
             {
                 return (answer, true);

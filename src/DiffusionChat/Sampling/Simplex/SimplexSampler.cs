@@ -71,15 +71,15 @@ public sealed class SimplexSampler
     public SimplexGeneration Generate(
         IReadOnlyList<IReadOnlyList<int>> prompts,
         INoiseSource noise,
-        Action<SimplexBlockCommitted>? onBlockCommitted = null,
+        Action<TokensCommitted>? onBlockCommitted = null,
         CancellationToken cancellationToken = default) =>
         Generate(prompts, noise, onBlockCommitted, observer: null, cancellationToken);
 
-    /// <inheritdoc cref="Generate(IReadOnlyList{IReadOnlyList{int}}, INoiseSource, Action{SimplexBlockCommitted}?, CancellationToken)"/>
+    /// <inheritdoc cref="Generate(IReadOnlyList{IReadOnlyList{int}}, INoiseSource, Action{TokensCommitted}?, CancellationToken)"/>
     internal SimplexGeneration Generate(
         IReadOnlyList<IReadOnlyList<int>> prompts,
         INoiseSource noise,
-        Action<SimplexBlockCommitted>? onBlockCommitted,
+        Action<TokensCommitted>? onBlockCommitted,
         ISimplexStepObserver? observer,
         CancellationToken cancellationToken)
     {
@@ -191,7 +191,7 @@ public sealed class SimplexSampler
         return Enumerable.Range(0, (int)blockIds.shape[0]).Select(r => flat.AsSpan(r * length, length).ToArray()).ToArray();
     }
 
-    private void Commit(int block, long[][] hostIds, List<int>[] tokens, bool[] finished, Action<SimplexBlockCommitted>? onBlockCommitted)
+    private void Commit(int block, long[][] hostIds, List<int>[] tokens, bool[] finished, Action<TokensCommitted>? onBlockCommitted)
     {
         for (int row = 0; row < hostIds.Length; row++)
         {
@@ -209,7 +209,7 @@ public sealed class SimplexSampler
             }
 
             tokens[row].AddRange(ids);
-            onBlockCommitted?.Invoke(new SimplexBlockCommitted(row, block, ids, eosAt >= 0));
+            onBlockCommitted?.Invoke(new TokensCommitted(row, block, ids, eosAt >= 0));
         }
     }
 
