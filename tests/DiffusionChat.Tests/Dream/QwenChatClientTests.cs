@@ -119,6 +119,19 @@ public sealed class QwenChatClientTests
         Assert.Equal(calls.CacheBuilds - blocks, fastPasses);
     }
 
+    [Fact]
+    public async Task A_dream_request_without_block_threshold_or_cache_runs_dreams_own_sampler()
+    {
+        using var checkpoint = new TinyQwenCheckpoint(sdar: false);
+        using var client = Load(checkpoint, out var calls);
+
+        var answer = await client.GetResponseAsync([new(ChatRole.User, "Hello there")], Options(new DiffusionGenerationOptions { Steps = 4 }));
+
+        // diffusion_generate: 4 steps over the whole answer, none of them through the block-wise path's denoiser.
+        Assert.Equal(4, answer.Usage!.AdditionalCounts![DiffusionChatClient.ForwardPassesCountName]);
+        Assert.Equal(0, calls.FullPasses + calls.CacheBuilds + calls.WindowPasses);
+    }
+
     private static ChatOptions Options(DiffusionGenerationOptions diffusion) =>
         new() { MaxOutputTokens = 16, Seed = 1, RawRepresentationFactory = _ => diffusion };
 
