@@ -85,10 +85,10 @@ public sealed class DreamDenoiser : TransformerDenoiser
     }
 
     /// <inheritdoc />
-    private protected override Tensor Run(Tensor ids, Tensor? sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh, (int Offset, int Length) output)
+    private protected override Tensor Run(TransformerPass pass)
     {
         using var scope = NewDisposeScope();
-        var hidden = network.Hidden(ids, positions, allowed, null, store: false);
-        return network.Project(ShiftedLogits.States(hidden, output)).MoveToOuterDisposeScope();
+        var hidden = network.Hidden(pass.Ids, pass.Positions, pass.Allowed, null, store: false);
+        return network.Project(ShiftedLogits.States(hidden, pass.Output)).MoveToOuterDisposeScope();
     }
 }

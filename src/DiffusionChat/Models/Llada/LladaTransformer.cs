@@ -35,19 +35,13 @@ internal sealed class LladaTransformer : nn.Module
         inverseFrequencies = RotaryPositions.InverseFrequencies(config.RopeTheta, config.HeadDim, device);
     }
 
-    /// <summary>Logits [B, W, V] for the window <paramref name="ids"/> [B, W] at <paramref name="positions"/> [B, W].</summary>
-    /// <param name="ids">Window token ids.</param>
-    /// <param name="positions">Absolute positions of the window tokens.</param>
-    /// <param name="allowed">Optional key mask [B, 1, 1, Lk].</param>
-    /// <param name="cache">Keys/values of the whole sequence, or null.</param>
-    /// <param name="start">Window start when <paramref name="cache"/> is given.</param>
-    /// <param name="fresh">When not null, receives each layer's fresh keys/values (caller owns them).</param>
-    /// <param name="output">(offset, length) of the window positions that need logits.</param>
-    public Tensor Run(Tensor ids, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh, (int Offset, int Length) output)
+    /// <summary>Logits [B, W, V] for the pass's window (its sigma is not used: LLaDA is not time-conditioned).</summary>
+    /// <param name="pass">The window, its positions and mask, the cache it reads or fills, and which logits to return.</param>
+    public Tensor Run(TransformerPass pass)
     {
         using var scope = NewDisposeScope();
-        var x = Hidden(ids, positions, allowed, cache, start, fresh);
-        return Project(OutputStates(x, output)).MoveToOuterDisposeScope();
+        var x = Hidden(pass.Ids, pass.Positions, pass.Allowed, pass.Cache, pass.Start, pass.Fresh);
+        return Project(OutputStates(x, pass.Output)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
