@@ -40,7 +40,9 @@ internal sealed record PreparedCall(
         var tools = chatOptions?.ToolMode is NoneChatToolMode ? [] : ChatTurnMapper.MapTools(chatOptions?.Tools);
         var forcedPrefix = ForcedToolCall.Prefix(chatOptions, tools);
 
-        var settings = ChatOptionsReader.Read(chatOptions, client, model.ModelId, clientOptions.DefaultMaxOutputTokens, model.Generator.DefaultDiffusion.With(clientOptions.Diffusion));
+        // The caller's knobs over the client's; the generator fills what both leave unset from its own defaults (the
+        // checkpoint's generation_defaults, then the family's), so it can tell a knob the caller set from its default.
+        var settings = ChatOptionsReader.Read(chatOptions, client, model.ModelId, clientOptions.DefaultMaxOutputTokens, clientOptions.Diffusion);
         var prompt = model.Format.Render(turns, tools) + forcedPrefix;
         var promptTokens = model.Tokenizer.Encode(prompt);
         // Prompt ids and options the model family cannot honour are refused here, before the request is queued.

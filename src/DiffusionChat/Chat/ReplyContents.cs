@@ -1,3 +1,4 @@
+using DiffusionChat.Sampling;
 using System.Text.Json;
 using DiffusionChat.Generation;
 using DiffusionChat.Prompting;

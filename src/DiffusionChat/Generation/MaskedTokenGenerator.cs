@@ -119,7 +119,7 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
             cancellationToken);
 
         return Task.FromResult<IReadOnlyList<GenerationResult>>(
-            answers.Select((a, row) => a.Result(result.FinishReasons[row] == MaskedFinishReason.EndOfSequence, result.ForwardPasses)).ToList());
+            answers.Select((a, row) => a.Result(result.FinishReasons[row] == GenerationFinishReason.EndOfSequence, result.ForwardPasses)).ToList());
     }
 
     /// <inheritdoc />

@@ -26,4 +26,21 @@ internal static class ShiftedLogits
 
         return cat([before ?? hidden[.., 0..1], hidden[.., 0..(output.Length - 1)]], 1);
     }
+
+    /// <summary>
+    /// The final state [B, 1, D] a cache kept for the position before a window at <paramref name="start"/>, or null
+    /// when there is no cache or the window starts the sequence.
+    /// </summary>
+    /// <exception cref="ArgumentException">The cache kept no final states (it was not built by a shifted-logit model).</exception>
+    public static Tensor? StateBefore(KeyValueCache? cache, long start)
+    {
+        if (cache is null || start == 0)
+        {
+            return null;
+        }
+
+        var states = cache.OutputStates ?? throw new ArgumentException(
+            "The key/value cache holds no final hidden states, which a shifted-logit model needs for a window's first position; build it with this model's ForwardWithCache.", nameof(cache));
+        return states[.., (int)(start - 1)..(int)start];
+    }
 }

@@ -70,7 +70,7 @@ public sealed class MaskedDiffusionSampler
         int rows = request.Prompts.Count, blockLength = options.BlockLength;
         long mask = model.MaskTokenId;
         var answers = Enumerable.Range(0, rows).Select(_ => new List<int>()).ToArray();
-        var reasons = Enumerable.Repeat(MaskedFinishReason.Length, rows).ToArray();
+        var reasons = Enumerable.Repeat(GenerationFinishReason.Length, rows).ToArray();
         var active = Enumerable.Repeat(true, rows).ToArray();
         int forwardPasses = 0;
         var stopIds = !options.StopAtEndOfSequence ? [] :
@@ -146,7 +146,7 @@ public sealed class MaskedDiffusionSampler
     }
 
     /// <summary>Records a finished block per active row; returns whether some row finished.</summary>
-    private static bool FinishBlock(long[] blockTokens, int block, int blockLength, bool[] active, List<int>[] answers, MaskedFinishReason[] reasons, Action<TokensCommitted>? onCommitted, HashSet<long> stopIds)
+    private static bool FinishBlock(long[] blockTokens, int block, int blockLength, bool[] active, List<int>[] answers, GenerationFinishReason[] reasons, Action<TokensCommitted>? onCommitted, HashSet<long> stopIds)
     {
         bool changed = false;
         for (int r = 0; r < active.Length; r++)
@@ -163,7 +163,7 @@ public sealed class MaskedDiffusionSampler
             if (cut >= 0)
             {
                 active[r] = false;
-                reasons[r] = MaskedFinishReason.EndOfSequence;
+                reasons[r] = GenerationFinishReason.EndOfSequence;
                 changed = true;
             }
 

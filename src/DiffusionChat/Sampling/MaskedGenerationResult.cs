@@ -6,5 +6,5 @@ namespace DiffusionChat.Sampling;
 /// <param name="ForwardPasses">Number of denoiser calls made for the whole batch.</param>
 public sealed record MaskedGenerationResult(
     IReadOnlyList<IReadOnlyList<int>> Answers,
-    IReadOnlyList<MaskedFinishReason> FinishReasons,
+    IReadOnlyList<GenerationFinishReason> FinishReasons,
     int ForwardPasses);

@@ -124,6 +124,29 @@ public sealed class CausalDecoderTests
     }
 
     [Fact]
+    public void Committed_events_carry_each_rows_tokens_then_one_empty_end_and_nothing_after()
+    {
+        using var model = TinyLlama.Create();
+        var greedy = new DecodingOptions(MaxNewTokens: 10, StopTokenIds: [], PadTokenId: 0);
+        var free = CausalDecoder.Generate(model, [PromptA, PromptB], greedy);
+        int stopId = free[0].Tokens[3];
+        var events = new List<TokensCommitted>();
+
+        var stopped = CausalDecoder.Generate(model, [PromptA, PromptB], greedy with { StopTokenIds = [stopId] }, events.Add, CancellationToken.None);
+
+        for (int row = 0; row < 2; row++)
+        {
+            var mine = events.Where(e => e.Row == row).ToList();
+            Assert.Equal(stopped[row].Tokens, mine.SelectMany(e => e.Tokens));
+            Assert.Equal(Enumerable.Range(0, mine.Count), mine.Select(e => e.Block));
+            Assert.Equal(stopped[row].Stopped, mine[^1].Ended);
+            Assert.All(mine.SkipLast(1), e => Assert.False(e.Ended));
+        }
+
+        Assert.Empty(events.Single(e => e.Row == 0 && e.Ended).Tokens);
+    }
+
+    [Fact]
     public void Cancelled_token_stops_decoding()
     {
         using var model = TinyLlama.Create();

@@ -1,3 +1,4 @@
+using DiffusionChat.Sampling;
 using DiffusionChat.Generation;
 using DiffusionChat.Models;
 using DiffusionChat.Models.Simplex;

@@ -68,7 +68,7 @@ public class MaskedDiffusionSamplerTests
         var result = await new MaskedDiffusionSampler(model).GenerateAsync(Request(options), blocks.Add);
 
         Assert.Equal([2, 2, 2, 2, 2], result.Answers[0]);
-        Assert.Equal(MaskedFinishReason.EndOfSequence, result.FinishReasons[0]);
+        Assert.Equal(GenerationFinishReason.EndOfSequence, result.FinishReasons[0]);
         Assert.Equal(8, result.ForwardPasses);
         Assert.Equal(2, blocks.Count);
         Assert.Equal([2], blocks[1].Tokens);
@@ -85,7 +85,7 @@ public class MaskedDiffusionSamplerTests
         var ignored = await new MaskedDiffusionSampler(model).GenerateAsync(Request(options with { StopAtEndOfSequence = false }));
 
         Assert.Equal([2, 2], result.Answers[0]);
-        Assert.Equal(MaskedFinishReason.EndOfSequence, result.FinishReasons[0]);
+        Assert.Equal(GenerationFinishReason.EndOfSequence, result.FinishReasons[0]);
         Assert.Equal([2, 2, 4, 2, 2, 2, 2, 2], ignored.Answers[0]);
     }
 
@@ -115,9 +115,9 @@ public class MaskedDiffusionSamplerTests
         var result = await new MaskedDiffusionSampler(model).GenerateAsync(Request(options, 0, [1, 4], [1, 5]));
 
         Assert.Equal([2], result.Answers[0]);
-        Assert.Equal(MaskedFinishReason.EndOfSequence, result.FinishReasons[0]);
+        Assert.Equal(GenerationFinishReason.EndOfSequence, result.FinishReasons[0]);
         Assert.Equal(Enumerable.Repeat(2, 8), result.Answers[1]);
-        Assert.Equal(MaskedFinishReason.Length, result.FinishReasons[1]);
+        Assert.Equal(GenerationFinishReason.Length, result.FinishReasons[1]);
     }
 
     [Fact]

@@ -90,13 +90,14 @@ public sealed class DreamDenoiser : TransformerDenoiser
     }
 
     /// <inheritdoc />
-    private protected override Tensor Run(Tensor ids, Tensor? sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, CacheBuild? build, (int Offset, int Length) output)
+    private protected override Tensor Run(TransformerPass pass)
     {
         using var scope = NewDisposeScope();
+        var (cache, build) = (pass.Cache, pass.Build);
         Tensor hidden;
         try
         {
-            hidden = network.Hidden(ids, positions, allowed, cache, store: false, cache is null ? null : start, build?.Layers);
+            hidden = network.Hidden(pass.Ids, pass.Positions, pass.Allowed, cache, store: false, cache is null ? null : pass.Start, build?.Layers);
         }
         catch when (build is not null)
         {
@@ -106,25 +107,13 @@ public sealed class DreamDenoiser : TransformerDenoiser
             throw;
         }
 
-        var logits = network.Project(ShiftedLogits.States(hidden, output, output.Offset == 0 ? StateBefore(cache, start) : null)).MoveToOuterDisposeScope();
+        var before = pass.Output.Offset == 0 ? ShiftedLogits.StateBefore(cache, pass.Start) : null;
+        var logits = network.Project(ShiftedLogits.States(hidden, pass.Output, before)).MoveToOuterDisposeScope();
         if (build is not null)
         {
             build.OutputStates = hidden.DetachFromDisposeScope();
         }
 
         return logits;
-    }
-
-    /// <summary>The kept final state [B, 1, D] of the position before a cached window, or null for a window at 0 or no cache.</summary>
-    private static Tensor? StateBefore(KeyValueCache? cache, long start)
-    {
-        if (cache is null || start == 0)
-        {
-            return null;
-        }
-
-        var states = cache.OutputStates ?? throw new ArgumentException(
-            "The key/value cache holds no final hidden states, which a shifted-logit model needs for a window's first position; build it with this model's ForwardWithCache.", nameof(cache));
-        return states[.., (int)(start - 1)..(int)start];
     }
 }

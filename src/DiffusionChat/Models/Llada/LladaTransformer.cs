@@ -35,23 +35,14 @@ internal sealed class LladaTransformer : nn.Module
         inverseFrequencies = RotaryPositions.InverseFrequencies(config.RopeTheta, config.HeadDim, device);
     }
 
-    /// <summary>Logits [B, W, V] for the window <paramref name="ids"/> [B, W] at <paramref name="positions"/> [B, W].</summary>
-    /// <param name="ids">Window token ids.</param>
-    /// <param name="positions">Absolute positions of the window tokens.</param>
-    /// <param name="allowed">Optional key mask [B, 1, 1, Lk].</param>
-    /// <param name="cache">Keys/values of the whole sequence, or null.</param>
-    /// <param name="start">Window start when <paramref name="cache"/> is given.</param>
-    /// <param name="build">
-    /// When not null (a cache-building pass), receives each layer's fresh keys/values and, with shifted logits, the
-    /// final states (caller owns them).
-    /// </param>
-    /// <param name="output">(offset, length) of the window positions that need logits.</param>
-    public Tensor Run(Tensor ids, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, CacheBuild? build, (int Offset, int Length) output)
+    /// <summary>Logits [B, W, V] for the pass's window (its sigma is not used: LLaDA is not time-conditioned).</summary>
+    /// <param name="pass">The window, its positions and mask, the cache it reads or fills, and which logits to return.</param>
+    public Tensor Run(TransformerPass pass)
     {
         using var scope = NewDisposeScope();
-        var x = Hidden(ids, positions, allowed, cache, start, build?.Layers);
-        var logits = Project(OutputStates(x, output, cache, start)).MoveToOuterDisposeScope();
-        if (build is not null && shiftLogits)
+        var x = Hidden(pass.Ids, pass.Positions, pass.Allowed, pass.Cache, pass.Start, pass.Build?.Layers);
+        var logits = Project(OutputStates(x, pass.Output, pass.Cache, pass.Start)).MoveToOuterDisposeScope();
+        if (pass.Build is { } build && shiftLogits)
         {
             // A cached window's first position is scored from the state before it (kept here, as Dream does).
             build.OutputStates = x.MoveToOuterDisposeScope();
@@ -107,15 +98,7 @@ internal sealed class LladaTransformer : nn.Module
             return x[.., output.Offset..(output.Offset + output.Length)];
         }
 
-        Tensor? before = null;
-        if (cache is not null && start > 0 && output.Offset == 0)
-        {
-            var states = cache.OutputStates ?? throw new ArgumentException(
-                "The key/value cache holds no final hidden states, which a shifted-logit model needs for a window's first position; build it with this model's ForwardWithCache.", nameof(cache));
-            before = states[.., (int)(start - 1)..(int)start];
-        }
-
-        return ShiftedLogits.States(x, output, before);
+        return ShiftedLogits.States(x, output, output.Offset == 0 ? ShiftedLogits.StateBefore(cache, start) : null);
     }
 
     protected override void Dispose(bool disposing)
