@@ -1,3 +1,4 @@
+using DiffusionChat.Chat;
 using DiffusionChat.Hosting;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
@@ -83,6 +84,10 @@ public static class DiffusionChatServiceCollectionExtensions
         return services.AddOptions<DiffusionChatHostingOptions>(name).ValidateOnStart();
     }
 
+    /// <summary>
+    /// The model's client, under the scaffolding middleware unless turned off, with JSON response enforcement outermost
+    /// (it holds JSON answers back until checked; scaffolded ones always pass).
+    /// </summary>
     private static IChatClient Create(IServiceProvider services, string name)
     {
         var options = services.GetRequiredService<IOptionsMonitor<DiffusionChatHostingOptions>>().Get(name);
@@ -91,6 +96,6 @@ public static class DiffusionChatServiceCollectionExtensions
         logger?.LogInformation("Loading diffusion chat model from {ModelPath} on {Device} ({DType}).", options.ModelPath, options.Device, options.DType);
         var model = services.GetRequiredService<IChatModelLoader>().Load(options);
         var client = new DiffusionChat.DiffusionChatClient(model, options.ToClientOptions(), logger);
-        return options.Scaffolding ? new DiffusionChat.Structured.ScaffoldingChatClient(client) : client;
+        return new JsonResponseChatClient(options.Scaffolding ? new DiffusionChat.Structured.ScaffoldingChatClient(client) : client);
     }
 }

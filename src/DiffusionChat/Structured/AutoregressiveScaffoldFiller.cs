@@ -14,7 +14,7 @@ namespace DiffusionChat.Structured;
 /// until the string's closing quote or the number's end.
 /// </summary>
 /// <remarks>
-/// Host reads go through <see cref="HostReads"/>: one per decoded token and one per choice. One instance per request;
+/// Host reads go through <see cref="DeviceTransfers"/>: one per decoded token and one per choice. One instance per request;
 /// not thread-safe. Dispose it to free its vocabulary masks.
 /// </remarks>
 public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
@@ -23,7 +23,7 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
     private readonly ITextTokenizer tokenizer;
     private readonly int[] prompt;
     private readonly SlotVocabulary vocabulary;
-    private readonly HostReads reads = new();
+    private readonly DeviceTransfers reads = new();
     private readonly Tensor stringAllowed;
     private readonly Dictionary<(NumberState, bool), Tensor> numberAllowed = [];
     private int forwardPasses;
@@ -46,7 +46,7 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
             throw new ArgumentException($"The slot vocabulary covers {vocabulary.Size} ids but the model has {model.Config.VocabSize}; build it with the model's vocabulary size.", nameof(vocabulary));
         }
 
-        Generation.PromptIds.Check(promptIds, model.Config.VocabSize, reserved: null, reservedName: null);
+        Sampling.PromptCheck.Single(promptIds, model.Config.VocabSize, reserved: null, reservedName: null);
         this.model = model;
         this.tokenizer = tokenizer;
         this.vocabulary = vocabulary;
@@ -55,7 +55,7 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
     }
 
     /// <summary>What filling has cost so far.</summary>
-    public ScaffoldCosts Costs => new(forwardPasses, sequencePasses, reads.Count);
+    public ScaffoldCosts Costs => new(forwardPasses, sequencePasses, (int)reads.Reads);
 
     private Device Device
     {
@@ -106,7 +106,7 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
         var positions = tensor(rows.Select(r => (long)(r.Context.Length - 1)).ToArray(), ScalarType.Int64, device);
         var targets = tensor(rows.Select(r => (long)r.Target).ToArray(), ScalarType.Int64, device);
         var best = OpeningScoring.Best(OpeningScoring.TargetLogProbabilities(byRow, positions, targets), rows, openings.Count, device);
-        return (int)reads.ToArray(best)[0];
+        return (int)reads.ReadInt64(best)[0];
     }
 
     /// <summary>
@@ -123,7 +123,7 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
         var logits = model.forward(tensor(prompt.Select(t => (long)t).ToArray(), [1, prompt.Length], ScalarType.Int64, Device))[0, -1]; // [V]
         forwardPasses++;
         sequencePasses++;
-        return (int)reads.ToArray(logits.argmax().unsqueeze(0))[0];
+        return (int)reads.ReadInt64(logits.argmax().unsqueeze(0))[0];
     }
 
     /// <inheritdoc />
@@ -195,7 +195,7 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
             sequencePasses++;
             using var stepScope = NewDisposeScope();
             var next = logits.FillMasked(allowed(step).logical_not(), double.NegativeInfinity).argmax().unsqueeze(0); // [1]
-            int token = (int)reads.ToArray(next)[0];
+            int token = (int)reads.ReadInt64(next)[0];
             if (!accept(token) || step + 1 == maxTokens)
             {
                 return;

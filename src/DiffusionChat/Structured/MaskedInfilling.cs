@@ -108,7 +108,7 @@ public sealed class MaskedInfilling
             throw new ArgumentOutOfRangeException(nameof(confidenceThreshold), confidenceThreshold, "The confidence threshold must be in (0, 1].");
         }
 
-        Generation.PromptIds.Check(ids, denoiser.VocabSize, reserved: null, reservedName: null);
+        Sampling.PromptCheck.Single(ids, denoiser.VocabSize, reserved: null, reservedName: null);
         if (ids.Count > contextLength)
         {
             throw new ArgumentException($"The row is {ids.Count} tokens but the model takes at most {contextLength}.", nameof(ids));
@@ -121,7 +121,7 @@ public sealed class MaskedInfilling
             return new InfillResult([.. ids], 0, 0);
         }
 
-        var reads = new HostReads();
+        var reads = new DeviceTransfers();
         int passes = 0;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -143,6 +143,6 @@ public sealed class MaskedInfilling
             filled[first + i] = (int)span[i];
         }
 
-        return new InfillResult(filled, passes, reads.Count);
+        return new InfillResult(filled, passes, (int)reads.Reads);
     }
 }

@@ -16,7 +16,7 @@ namespace DiffusionChat.Structured;
 /// <remarks>
 /// <para>The text laid out so far is re-tokenized before each slot, so the model always sees the tokenization it was
 /// trained on; fixed text costs no forward pass. The filler never changes laid-out text: it only adds value tokens.</para>
-/// <para>Host reads go through <see cref="HostReads"/>: one small read per pass (the committed block, the next number
+/// <para>Host reads go through <see cref="DeviceTransfers"/>: one small read per pass (the committed block, the next number
 /// token, or the chosen option's index). One instance per request; not thread-safe. Dispose it to free its
 /// vocabulary masks.</para>
 /// </remarks>
@@ -27,7 +27,7 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
     private readonly int[] prompt;
     private readonly SlotVocabulary vocabulary;
     private readonly MaskedScaffoldOptions options;
-    private readonly HostReads reads = new();
+    private readonly DeviceTransfers reads = new();
     private readonly Tensor stringAllowed;
     private readonly Dictionary<(NumberState, bool), Tensor> numberAllowed = [];
     private int forwardPasses;
@@ -53,7 +53,7 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
             throw new ArgumentException($"The slot vocabulary covers {vocabulary.Size} ids but the model has {denoiser.VocabSize}; build it with the model's vocabulary size.", nameof(vocabulary));
         }
 
-        Generation.PromptIds.Check(promptIds, denoiser.VocabSize, denoiser.MaskTokenId, "the mask token");
+        Sampling.PromptCheck.Single(promptIds, denoiser.VocabSize, denoiser.MaskTokenId, "the mask token");
         this.denoiser = denoiser;
         this.tokenizer = tokenizer;
         this.vocabulary = vocabulary;
@@ -62,7 +62,7 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
     }
 
     /// <summary>What filling has cost so far.</summary>
-    public ScaffoldCosts Costs => new(forwardPasses, sequencePasses, reads.Count);
+    public ScaffoldCosts Costs => new(forwardPasses, sequencePasses, (int)reads.Reads);
 
     /// <inheritdoc />
     public int Choose(string written, IReadOnlyList<string> openings, CancellationToken cancellationToken)
@@ -97,7 +97,7 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
         var positions = tensor(rows.Select(r => (long)(r.Context.Length - first)).ToArray(), ScalarType.Int64, device);
         var targets = tensor(rows.Select(r => (long)r.Target).ToArray(), ScalarType.Int64, device);
         var best = OpeningScoring.Best(OpeningScoring.TargetLogProbabilities(logits, positions, targets), rows, openings.Count, device);
-        return (int)reads.ToArray(best)[0];
+        return (int)reads.ReadInt64(best)[0];
     }
 
     /// <summary>
@@ -116,7 +116,7 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
         forwardPasses++;
         sequencePasses++;
         logits[denoiser.MaskTokenId] = tensor(double.NegativeInfinity, logits.dtype, logits.device);
-        return (int)reads.ToArray(logits.argmax().unsqueeze(0))[0];
+        return (int)reads.ReadInt64(logits.argmax().unsqueeze(0))[0];
     }
 
     /// <inheritdoc />
@@ -160,7 +160,7 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
             var logits = denoiser.Forward(x, logitsFor: start..(start + 1))[0, 0]; // [V]
             forwardPasses++;
             sequencePasses++;
-            var token = (int)reads.ToArray(logits.FillMasked(NumberMask(state, slot.Integer).logical_not(), double.NegativeInfinity).argmax().unsqueeze(0))[0];
+            var token = (int)reads.ReadInt64(logits.FillMasked(NumberMask(state, slot.Integer).logical_not(), double.NegativeInfinity).argmax().unsqueeze(0))[0];
             var kind = vocabulary.NumberClass(token);
             if (kind == NumberTokenClass.End)
             {

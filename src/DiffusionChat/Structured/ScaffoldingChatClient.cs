@@ -289,7 +289,7 @@ public sealed class ScaffoldingChatClient : DelegatingChatClient
         var turns = ChatTurnMapper.Map(messages, options.Instructions);
         var tools = options.ToolMode is NoneChatToolMode ? [] : ChatTurnMapper.MapTools(options.Tools); // as the inner client renders them
         var prompt = model.Tokenizer.Encode(model.Format.Render(turns, tools));
-        model.Generator.ValidatePrompt(prompt);
+        model.Generator.Validate(new GenerationRequest(prompt, 1, TokenSampling.Greedy, model.Generator.DefaultDiffusion));
         if (prompt.Count >= model.Generator.MaxSequenceLength)
         {
             throw new ArgumentException($"The prompt is {prompt.Count} tokens and model '{model.ModelId}''s context of {model.Generator.MaxSequenceLength} tokens leaves no room for the answer. Shorten the conversation.", nameof(messages));

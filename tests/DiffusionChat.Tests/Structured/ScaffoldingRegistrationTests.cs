@@ -57,15 +57,18 @@ public sealed class ScaffoldingRegistrationTests
 
         var client = provider.GetRequiredService<IChatClient>();
 
-        Assert.IsType<ScaffoldingChatClient>(client);
+        Assert.NotNull(client.GetService<ScaffoldingChatClient>());
         Assert.NotNull(client.GetService<DiffusionChatClient>());
     }
 
     [Fact]
-    public async Task Scaffolding_false_registers_the_bare_client()
+    public async Task Scaffolding_false_registers_the_client_without_the_middleware()
     {
         await using var provider = Provider(scaffolding: false);
 
-        Assert.IsType<DiffusionChatClient>(provider.GetRequiredService<IChatClient>());
+        var client = provider.GetRequiredService<IChatClient>();
+
+        Assert.Null(client.GetService<ScaffoldingChatClient>());
+        Assert.NotNull(client.GetService<DiffusionChatClient>());
     }
 }

@@ -1,7 +1,7 @@
 using static TorchSharp.torch;
 using DiffusionChat.Tensors;
 
-namespace DiffusionChat.Models.Autoregressive;
+namespace DiffusionChat.Sampling.Autoregressive;
 
 /// <summary>Picks the next token from logits: greedy, or temperature, top-k, top-p (Holtzman et al. 2020) sampling.</summary>
 /// <remarks>Stays on the logits' device; draws only from the given generator (no global RNG).</remarks>
@@ -25,18 +25,12 @@ public static class TokenSampler
         var scaled = logits.to(ScalarType.Float32).DividedBy(options.Temperature);
         if (options.TopK is { } k)
         {
-            var kth = scaled.topk(k, dim: -1).values[TensorIndex.Ellipsis, TensorIndex.Slice(k - 1, k)]; // [B, 1]
-            scaled = scaled.FillMasked(scaled.lt(kth), double.NegativeInfinity);
+            scaled = TopK.Filter(scaled, k);
         }
 
         if (options.TopP is { } p && p < 1)
         {
-            var (sorted, order) = scaled.sort(-1, descending: true);
-            var probabilities = sorted.softmax(-1);
-            // Drop a token when the more likely ones already reach p; the most likely token always stays.
-            var drop = (probabilities.cumsum(-1) - probabilities).IsGreaterThan(p);
-            var kept = sorted.FillMasked(drop, double.NegativeInfinity);
-            scaled = HeldScalars.FilledLike(scaled, double.NegativeInfinity).scatter(-1, order, kept);
+            scaled = Nucleus.Filter(scaled, p);
         }
 
         return multinomial(scaled.softmax(-1), 1, generator: generator).squeeze(-1).MoveToOuterDisposeScope();

@@ -1,6 +1,8 @@
+using DiffusionChat.Models;
+using DiffusionChat.Models.Autoregressive;
 using static TorchSharp.torch;
 
-namespace DiffusionChat.Models.Autoregressive;
+namespace DiffusionChat.Sampling.Autoregressive;
 
 /// <summary>
 /// KV-cached left-to-right decoding of a batch of prompts of different lengths (left-padded), greedy or sampled.
@@ -21,23 +23,34 @@ public static class CausalDecoder
     /// <exception cref="ArgumentException">A prompt is empty, has an id outside the vocabulary, or leaves no room in the context.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public static IReadOnlyList<DecodedSequence> Generate(LlamaForCausalLM model, IReadOnlyList<IReadOnlyList<int>> prompts, DecodingOptions options, CancellationToken cancellationToken = default) =>
-        Generate(model, prompts, options, onStep: null, cancellationToken);
+        Generate(model, prompts, options, onCommitted: null, cancellationToken);
 
     /// <summary>Continues each prompt, reporting every step's tokens as they are decoded (for streaming).</summary>
     /// <param name="model">The model (its device is used for every tensor).</param>
     /// <param name="prompts">Token ids per prompt; each non-empty and shorter than the context.</param>
     /// <param name="options">Sampling and stopping.</param>
-    /// <param name="onStep">
-    /// Called after each step with the step index and one token per prompt (the pad id for prompts that already
-    /// stopped). When set, the step's tokens and stop flags are read back in one small read per step instead of the
-    /// single stop flag.
+    /// <param name="onCommitted">
+    /// Called after each step for every prompt still running: its new token (<see cref="TokensCommitted.Block"/> is
+    /// the step), or no token and <see cref="TokensCommitted.Ended"/> when it decoded a stop id. When set, the step's
+    /// tokens and stop flags are read back in one small read per step instead of the single stop flag.
     /// </param>
     /// <param name="cancellationToken">Checked before every step.</param>
     /// <returns>One result per prompt, in order.</returns>
     /// <exception cref="ArgumentException">A prompt is empty, has an id outside the vocabulary, or leaves no room in the context.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
-    public static IReadOnlyList<DecodedSequence> Generate(LlamaForCausalLM model, IReadOnlyList<IReadOnlyList<int>> prompts, DecodingOptions options, Action<int, IReadOnlyList<int>>? onStep, CancellationToken cancellationToken)
+    public static IReadOnlyList<DecodedSequence> Generate(LlamaForCausalLM model, IReadOnlyList<IReadOnlyList<int>> prompts, DecodingOptions options, Action<TokensCommitted>? onCommitted, CancellationToken cancellationToken) =>
+        Generate(model, prompts, options, onCommitted, new DeviceTransfers(), cancellationToken);
+
+    /// <inheritdoc cref="Generate(LlamaForCausalLM, IReadOnlyList{IReadOnlyList{int}}, DecodingOptions, Action{TokensCommitted}?, CancellationToken)"/>
+    /// <param name="model">The model (its device is used for every tensor).</param>
+    /// <param name="prompts">Token ids per prompt; each non-empty and shorter than the context.</param>
+    /// <param name="options">Sampling and stopping.</param>
+    /// <param name="onCommitted">Called after each step for every prompt still running (its token, or its end).</param>
+    /// <param name="transfers">The gate every host read and upload goes through.</param>
+    /// <param name="cancellationToken">Checked before every step.</param>
+    public static IReadOnlyList<DecodedSequence> Generate(LlamaForCausalLM model, IReadOnlyList<IReadOnlyList<int>> prompts, DecodingOptions options, Action<TokensCommitted>? onCommitted, DeviceTransfers transfers, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(transfers);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(options);
@@ -55,9 +68,10 @@ public static class CausalDecoder
         using var cache = new KeyValueCache(model.Config.NumHiddenLayers);
         using var generator = new Generator((ulong)options.Seed, device);
 
-        var (inputIds, valid) = LeftPad(prompts, options.PadTokenId, device);
-        var stopIds = tensor(options.StopTokenIds.Select(i => (long)i).ToArray(), ScalarType.Int64, device);
+        var (inputIds, valid) = LeftPad(prompts, options.PadTokenId, device, transfers);
+        var stopIds = transfers.Upload(options.StopTokenIds.Select(i => (long)i).ToArray(), [options.StopTokenIds.Count], device);
         var finished = zeros(prompts.Count, ScalarType.Bool, device);
+        var ended = new bool[prompts.Count]; // host copy of finished, kept only when reporting
         var steps = new List<Tensor>();
         var logits = model.Forward(inputIds, valid, cache)[TensorIndex.Colon, -1]; // [B, V]
         for (var step = 0; step < options.MaxNewTokens; step++)
@@ -68,14 +82,14 @@ public static class CausalDecoder
             steps.Add(next);
             finished = finished.logical_or(isin(next, stopIds));
             bool allStopped;
-            if (onStep is null)
+            if (onCommitted is null)
             {
-                allStopped = finished.all().item<bool>();
+                allStopped = transfers.ReadBool(finished.all());
             }
             else
             {
-                var host = stack([next, finished.to(ScalarType.Int64)], 0).cpu().data<long>().ToArray(); // [2, B] in one read
-                onStep(step, host.Take(prompts.Count).Select(t => (int)t).ToList());
+                var host = transfers.ReadInt64(stack([next, finished.to(ScalarType.Int64)], 0)); // [2, B] in one read
+                Report(onCommitted, step, host, ended);
                 allStopped = host.Skip(prompts.Count).All(f => f != 0);
             }
 
@@ -89,7 +103,7 @@ public static class CausalDecoder
             logits = model.Forward(next.unsqueeze(1), valid, cache)[TensorIndex.Colon, -1].MoveToOuterDisposeScope();
         }
 
-        var all = stack(steps, 1).cpu().data<long>().ToArray(); // one read at the end: [B, steps]
+        var all = transfers.ReadInt64(stack(steps, 1)); // one read at the end: [B, steps]
         var stopSet = options.StopTokenIds.ToHashSet();
         return Enumerable.Range(0, prompts.Count).Select(b =>
         {
@@ -99,44 +113,44 @@ public static class CausalDecoder
         }).ToList();
     }
 
-    private static (Tensor Ids, Tensor Valid) LeftPad(IReadOnlyList<IReadOnlyList<int>> prompts, int pad, Device device)
+    /// <summary>Raises the step's events from its read-back [2, B] (tokens, then stop flags) for the rows still running.</summary>
+    private static void Report(Action<TokensCommitted> onCommitted, int step, long[] host, bool[] ended)
     {
-        var width = prompts.Max(p => p.Count);
-        var ids = new long[prompts.Count * width];
-        var valid = new bool[prompts.Count * width];
-        for (var b = 0; b < prompts.Count; b++)
+        int rows = ended.Length;
+        for (int b = 0; b < rows; b++)
         {
-            var offset = width - prompts[b].Count;
-            for (var i = 0; i < width; i++)
+            if (ended[b])
             {
-                ids[(b * width) + i] = i < offset ? pad : prompts[b][i - offset];
-                valid[(b * width) + i] = i >= offset;
+                continue;
             }
-        }
 
-        return (tensor(ids, [prompts.Count, width], ScalarType.Int64, device), tensor(valid, [prompts.Count, width], ScalarType.Bool, device));
+            // A running row's flag turns on exactly when this step decoded one of its stop ids.
+            ended[b] = host[rows + b] != 0;
+            onCommitted(new TokensCommitted(b, step, ended[b] ? [] : [(int)host[b]], ended[b]));
+        }
+    }
+
+    private static (Tensor Ids, Tensor Valid) LeftPad(IReadOnlyList<IReadOnlyList<int>> prompts, int pad, Device device, DeviceTransfers transfers)
+    {
+        var (ids, real, width) = LeftPadding.Lay(prompts, pad);
+        var valid = transfers.Upload(real, [prompts.Count, width], device).to(ScalarType.Bool);
+        return (transfers.Upload(ids, [prompts.Count, width], device), valid);
     }
 
     private static void CheckPrompts(IReadOnlyList<IReadOnlyList<int>> prompts, LlamaConfig config, int maxNewTokens)
     {
+        if (prompts.Count == 0)
+        {
+            return; // an empty batch decodes to no answers
+        }
+
+        PromptCheck.Rows(prompts, config.VocabSize, allowEmpty: false, reserved: null, reservedName: null, nameof(prompts));
         for (var b = 0; b < prompts.Count; b++)
         {
-            var prompt = prompts[b] ?? throw new ArgumentException($"Prompt {b} is null.", nameof(prompts));
-            if (prompt.Count == 0)
-            {
-                throw new ArgumentException($"Prompt {b} is empty; every prompt needs at least one token.", nameof(prompts));
-            }
-
-            if (prompt.Count + maxNewTokens > config.MaxPositionEmbeddings)
+            if (prompts[b].Count + maxNewTokens > config.MaxPositionEmbeddings)
             {
                 throw new ArgumentException(
-                    $"Prompt {b} has {prompt.Count} tokens; with MaxNewTokens {maxNewTokens} that exceeds the context of {config.MaxPositionEmbeddings}.", nameof(prompts));
-            }
-
-            var bad = prompt.FirstOrDefault(id => id < 0 || id >= config.VocabSize, -1);
-            if (prompt.Any(id => id < 0 || id >= config.VocabSize))
-            {
-                throw new ArgumentException($"Prompt {b} has token id {bad}; ids must be in [0, {config.VocabSize}).", nameof(prompts));
+                    $"Prompt {b} has {prompts[b].Count} tokens; with MaxNewTokens {maxNewTokens} that exceeds the context of {config.MaxPositionEmbeddings}.", nameof(prompts));
             }
         }
     }

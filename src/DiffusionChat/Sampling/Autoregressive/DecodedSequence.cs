@@ -1,4 +1,4 @@
-namespace DiffusionChat.Models.Autoregressive;
+namespace DiffusionChat.Sampling.Autoregressive;
 
 /// <summary>What <see cref="CausalDecoder"/> produced for one prompt.</summary>
 /// <param name="Tokens">The generated ids, without the stop token.</param>

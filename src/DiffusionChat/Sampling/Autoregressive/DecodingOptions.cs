@@ -1,4 +1,4 @@
-namespace DiffusionChat.Models.Autoregressive;
+namespace DiffusionChat.Sampling.Autoregressive;
 
 /// <summary>How <see cref="CausalDecoder"/> picks tokens and when it stops.</summary>
 /// <param name="MaxNewTokens">Upper bound on generated tokens per sequence (positive).</param>
