@@ -14,7 +14,7 @@ namespace DiffusionChat.Structured;
 /// until the string's closing quote or the number's end.
 /// </summary>
 /// <remarks>
-/// Host reads go through <see cref="DeviceTransfers"/>: one per decoded token and one per choice. One instance per request;
+/// Host transfers go through <see cref="DeviceTransfers"/>: one per decoded token and one per choice. One instance per request;
 /// not thread-safe. Dispose it to free its vocabulary masks.
 /// </remarks>
 public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
@@ -23,7 +23,7 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
     private readonly ITextTokenizer tokenizer;
     private readonly int[] prompt;
     private readonly SlotVocabulary vocabulary;
-    private readonly DeviceTransfers reads = new();
+    private readonly DeviceTransfers transfers = new();
     private readonly Tensor stringAllowed;
     private readonly Dictionary<(NumberState, bool), Tensor> numberAllowed = [];
     private int forwardPasses;
@@ -51,11 +51,11 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
         this.tokenizer = tokenizer;
         this.vocabulary = vocabulary;
         prompt = [.. promptIds];
-        stringAllowed = tensor(vocabulary.StringMask(), device: Device).DetachFromDisposeScope();
+        stringAllowed = Upload(vocabulary.StringMask(), Device).DetachFromDisposeScope();
     }
 
     /// <summary>What filling has cost so far.</summary>
-    public ScaffoldCosts Costs => new(forwardPasses, sequencePasses, (int)reads.Reads);
+    public ScaffoldCosts Costs => new(forwardPasses, sequencePasses, (int)transfers.Reads);
 
     private Device Device
     {
@@ -97,16 +97,16 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var device = Device;
-        var logits = model.forward(tensor(ids, [openings.Count, width], ScalarType.Int64, device)); // [A, T, V]
+        var logits = model.forward(transfers.Upload(ids, [openings.Count, width], device)); // [A, T, V]
         forwardPasses++;
         sequencePasses += openings.Count;
 
         // Row r's target is predicted at its opening's row, one position before the target.
-        var byRow = logits.index_select(0, tensor(rows.Select(r => (long)r.Owner).ToArray(), ScalarType.Int64, device));
-        var positions = tensor(rows.Select(r => (long)(r.Context.Length - 1)).ToArray(), ScalarType.Int64, device);
-        var targets = tensor(rows.Select(r => (long)r.Target).ToArray(), ScalarType.Int64, device);
-        var best = OpeningScoring.Best(OpeningScoring.TargetLogProbabilities(byRow, positions, targets), rows, openings.Count, device);
-        return (int)reads.ReadInt64(best)[0];
+        var byRow = logits.index_select(0, Upload(rows.Select(r => (long)r.Owner).ToArray(), device));
+        var positions = Upload(rows.Select(r => (long)(r.Context.Length - 1)).ToArray(), device);
+        var targets = Upload(rows.Select(r => (long)r.Target).ToArray(), device);
+        var best = OpeningScoring.Best(OpeningScoring.TargetLogProbabilities(byRow, positions, targets), rows, openings.Count, device, transfers);
+        return (int)transfers.ReadInt64(best)[0];
     }
 
     /// <summary>
@@ -120,10 +120,10 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var logits = model.forward(tensor(prompt.Select(t => (long)t).ToArray(), [1, prompt.Length], ScalarType.Int64, Device))[0, -1]; // [V]
+        var logits = model.forward(transfers.Upload(prompt.Select(t => (long)t).ToArray(), [1, prompt.Length], Device))[0, -1]; // [V]
         forwardPasses++;
         sequencePasses++;
-        return (int)reads.ReadInt64(logits.argmax().unsqueeze(0))[0];
+        return (int)transfers.ReadInt64(logits.argmax().unsqueeze(0))[0];
     }
 
     /// <inheritdoc />
@@ -186,7 +186,7 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
         using var noGrad = no_grad();
         var device = Device;
         using var cache = new KeyValueCache(model.Config.NumHiddenLayers);
-        var logits = model.Forward(tensor(context, [1, context.Length], ScalarType.Int64, device), ones(1, context.Length, ScalarType.Bool, device), cache)[0, -1];
+        var logits = model.Forward(transfers.Upload(context, [1, context.Length], device), ones(1, context.Length, ScalarType.Bool, device), cache)[0, -1];
         int length = context.Length;
         for (int step = 0; step < maxTokens; step++)
         {
@@ -195,7 +195,7 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
             sequencePasses++;
             using var stepScope = NewDisposeScope();
             var next = logits.FillMasked(allowed(step).logical_not(), double.NegativeInfinity).argmax().unsqueeze(0); // [1]
-            int token = (int)reads.ReadInt64(next)[0];
+            int token = (int)transfers.ReadInt64(next)[0];
             if (!accept(token) || step + 1 == maxTokens)
             {
                 return;
@@ -206,11 +206,15 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
         }
     }
 
+    private Tensor Upload(long[] values, Device device) => transfers.Upload(values, [values.Length], device);
+
+    private Tensor Upload(bool[] values, Device device) => transfers.Upload(values, [values.Length], device);
+
     private Tensor NumberMask(NumberState state, bool integer)
     {
         if (!numberAllowed.TryGetValue((state, integer), out var allowed))
         {
-            allowed = tensor(vocabulary.NumberMask(state, integer), device: Device).DetachFromDisposeScope();
+            allowed = Upload(vocabulary.NumberMask(state, integer), Device).DetachFromDisposeScope();
             numberAllowed[(state, integer)] = allowed;
         }
 

@@ -19,8 +19,8 @@ internal static class ConfidenceOrderedCommit
     /// <param name="end">One past its last position.</param>
     /// <param name="allowed">Bool [V]: the ids a masked position may become (never the mask id).</param>
     /// <param name="threshold">p(x0) at or above which positions commit together.</param>
-    /// <param name="reads">The request's counted host reads.</param>
-    public static long[] Step(IMaskedDenoiser denoiser, Tensor x, int start, int end, Tensor allowed, double threshold, DeviceTransfers reads)
+    /// <param name="transfers">The request's counted host transfers.</param>
+    public static long[] Step(IMaskedDenoiser denoiser, Tensor x, int start, int end, Tensor allowed, double threshold, DeviceTransfers transfers)
     {
         using var scope = NewDisposeScope();
         var logits = denoiser.Forward(x, logitsFor: start..end); // [1, W, V]
@@ -33,6 +33,6 @@ internal static class ConfidenceOrderedCommit
         var commit = candidates.logical_and(ranked.IsAtLeast(threshold).logical_or(best));
         var updated = where(commit, tokens, current);
         x.index_put_(updated, TensorIndex.Colon, TensorIndex.Slice(start, end));
-        return reads.ReadInt64(updated);
+        return transfers.ReadInt64(updated);
     }
 }

@@ -121,18 +121,18 @@ public sealed class MaskedInfilling
             return new InfillResult([.. ids], 0, 0);
         }
 
-        var reads = new DeviceTransfers();
+        var transfers = new DeviceTransfers();
         int passes = 0;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var x = tensor(ids.Select(t => (long)t).ToArray(), [1, ids.Count], ScalarType.Int64, denoiser.Device);
+        var x = transfers.Upload(ids.Select(t => (long)t).ToArray(), [1, ids.Count], denoiser.Device);
         var allowed = ones(denoiser.VocabSize, ScalarType.Bool, denoiser.Device);
-        allowed[mask] = tensor(false); // the absorbing state is never a prediction
+        allowed[mask].fill_(false); // the absorbing state is never a prediction
         long[] span;
         do
         {
             cancellationToken.ThrowIfCancellationRequested();
-            span = ConfidenceOrderedCommit.Step(denoiser, x, first, last + 1, allowed, confidenceThreshold, reads);
+            span = ConfidenceOrderedCommit.Step(denoiser, x, first, last + 1, allowed, confidenceThreshold, transfers);
             passes++;
         }
         while (span.Contains(mask));
@@ -143,6 +143,6 @@ public sealed class MaskedInfilling
             filled[first + i] = (int)span[i];
         }
 
-        return new InfillResult(filled, passes, (int)reads.Reads);
+        return new InfillResult(filled, passes, (int)transfers.Reads);
     }
 }

@@ -16,7 +16,7 @@ namespace DiffusionChat.Structured;
 /// <remarks>
 /// <para>The text laid out so far is re-tokenized before each slot, so the model always sees the tokenization it was
 /// trained on; fixed text costs no forward pass. The filler never changes laid-out text: it only adds value tokens.</para>
-/// <para>Host reads go through <see cref="DeviceTransfers"/>: one small read per pass (the committed block, the next number
+/// <para>Host transfers go through <see cref="DeviceTransfers"/>: one small read per pass (the committed block, the next number
 /// token, or the chosen option's index). One instance per request; not thread-safe. Dispose it to free its
 /// vocabulary masks.</para>
 /// </remarks>
@@ -27,7 +27,7 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
     private readonly int[] prompt;
     private readonly SlotVocabulary vocabulary;
     private readonly MaskedScaffoldOptions options;
-    private readonly DeviceTransfers reads = new();
+    private readonly DeviceTransfers transfers = new();
     private readonly Tensor stringAllowed;
     private readonly Dictionary<(NumberState, bool), Tensor> numberAllowed = [];
     private int forwardPasses;
@@ -58,11 +58,11 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
         this.tokenizer = tokenizer;
         this.vocabulary = vocabulary;
         prompt = [.. promptIds];
-        stringAllowed = tensor(vocabulary.StringMask(), device: denoiser.Device).DetachFromDisposeScope();
+        stringAllowed = Upload(vocabulary.StringMask()).DetachFromDisposeScope();
     }
 
     /// <summary>What filling has cost so far.</summary>
-    public ScaffoldCosts Costs => new(forwardPasses, sequencePasses, (int)reads.Reads);
+    public ScaffoldCosts Costs => new(forwardPasses, sequencePasses, (int)transfers.Reads);
 
     /// <inheritdoc />
     public int Choose(string written, IReadOnlyList<string> openings, CancellationToken cancellationToken)
@@ -90,14 +90,14 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var device = denoiser.Device;
-        var x = tensor(ids, [rows.Count, total], ScalarType.Int64, device);
+        var x = transfers.Upload(ids, [rows.Count, total], device);
         var logits = denoiser.Forward(x, logitsFor: first..(last + 1)); // [R, W, V]
         forwardPasses++;
         sequencePasses += rows.Count;
-        var positions = tensor(rows.Select(r => (long)(r.Context.Length - first)).ToArray(), ScalarType.Int64, device);
-        var targets = tensor(rows.Select(r => (long)r.Target).ToArray(), ScalarType.Int64, device);
-        var best = OpeningScoring.Best(OpeningScoring.TargetLogProbabilities(logits, positions, targets), rows, openings.Count, device);
-        return (int)reads.ReadInt64(best)[0];
+        var positions = Upload(rows.Select(r => (long)(r.Context.Length - first)).ToArray());
+        var targets = Upload(rows.Select(r => (long)r.Target).ToArray());
+        var best = OpeningScoring.Best(OpeningScoring.TargetLogProbabilities(logits, positions, targets), rows, openings.Count, device, transfers);
+        return (int)transfers.ReadInt64(best)[0];
     }
 
     /// <summary>
@@ -115,8 +115,8 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
         var logits = denoiser.Forward(x, logitsFor: prompt.Length..(prompt.Length + 1))[0, 0]; // [V]
         forwardPasses++;
         sequencePasses++;
-        logits[denoiser.MaskTokenId] = tensor(double.NegativeInfinity, logits.dtype, logits.device);
-        return (int)reads.ReadInt64(logits.argmax().unsqueeze(0))[0];
+        logits[denoiser.MaskTokenId].fill_(double.NegativeInfinity);
+        return (int)transfers.ReadInt64(logits.argmax().unsqueeze(0))[0];
     }
 
     /// <inheritdoc />
@@ -160,7 +160,7 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
             var logits = denoiser.Forward(x, logitsFor: start..(start + 1))[0, 0]; // [V]
             forwardPasses++;
             sequencePasses++;
-            var token = (int)reads.ReadInt64(logits.FillMasked(NumberMask(state, slot.Integer).logical_not(), double.NegativeInfinity).argmax().unsqueeze(0))[0];
+            var token = (int)transfers.ReadInt64(logits.FillMasked(NumberMask(state, slot.Integer).logical_not(), double.NegativeInfinity).argmax().unsqueeze(0))[0];
             var kind = vocabulary.NumberClass(token);
             if (kind == NumberTokenClass.End)
             {
@@ -202,7 +202,7 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var committed = ConfidenceOrderedCommit.Step(denoiser, x, start, start + block, stringAllowed, options.ConfidenceThreshold, reads);
+            var committed = ConfidenceOrderedCommit.Step(denoiser, x, start, start + block, stringAllowed, options.ConfidenceThreshold, transfers);
             forwardPasses++;
             sequencePasses++;
 
@@ -240,14 +240,18 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
             ids[context.Count + i] = value[i];
         }
 
-        return tensor(ids, [1, ids.Length], ScalarType.Int64, denoiser.Device);
+        return transfers.Upload(ids, [1, ids.Length], denoiser.Device);
     }
+
+    private Tensor Upload(long[] values) => transfers.Upload(values, [values.Length], denoiser.Device);
+
+    private Tensor Upload(bool[] values) => transfers.Upload(values, [values.Length], denoiser.Device);
 
     private Tensor NumberMask(NumberState state, bool integer)
     {
         if (!numberAllowed.TryGetValue((state, integer), out var allowed))
         {
-            allowed = tensor(vocabulary.NumberMask(state, integer), device: denoiser.Device);
+            allowed = Upload(vocabulary.NumberMask(state, integer));
             allowed.DetachFromDisposeScope();
             numberAllowed[(state, integer)] = allowed;
         }

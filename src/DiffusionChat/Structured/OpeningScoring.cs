@@ -1,3 +1,4 @@
+using DiffusionChat.Sampling;
 using DiffusionChat.Tokenization;
 using static TorchSharp.torch;
 
@@ -51,15 +52,15 @@ internal static class OpeningScoring
     }
 
     /// <summary>The index of the opening with the highest summed log-likelihood, as an int64 [1] tensor on the device.</summary>
-    public static Tensor Best(Tensor tokenLogProbabilities, IReadOnlyList<ScoredToken> rows, int openingCount, Device device)
+    public static Tensor Best(Tensor tokenLogProbabilities, IReadOnlyList<ScoredToken> rows, int openingCount, Device device, DeviceTransfers transfers)
     {
-        var owners = new float[openingCount * rows.Count];
+        var owners = new bool[openingCount * rows.Count];
         for (int r = 0; r < rows.Count; r++)
         {
-            owners[(rows[r].Owner * rows.Count) + r] = 1;
+            owners[(rows[r].Owner * rows.Count) + r] = true;
         }
 
-        using var ownership = tensor(owners, [openingCount, rows.Count], ScalarType.Float32, device);
+        using var ownership = transfers.Upload(owners, [openingCount, rows.Count], device).to_type(tokenLogProbabilities.dtype);
         using var sums = matmul(ownership, tokenLogProbabilities.unsqueeze(1)).squeeze(1); // [A]
         return sums.argmax().unsqueeze(0);
     }

@@ -18,8 +18,11 @@ public sealed class DeviceTransferGateTests
     /// <summary>TorchSharp factories that build a tensor from host values.</summary>
     private static readonly HashSet<string> Uploads = ["tensor", "from_array", "as_tensor", "frombuffer"];
 
-    /// <summary>Namespaces whose code is sampling code (every sampler, autoregressive included, and the generation queue).</summary>
-    private static readonly string[] SamplingNamespaces = ["DiffusionChat.Sampling", "DiffusionChat.Generation"];
+    /// <summary>
+    /// Namespaces whose code is sampling code (every sampler, autoregressive included, the generation queue, and the
+    /// scaffold fillers and infilling, which run denoiser passes of their own).
+    /// </summary>
+    private static readonly string[] SamplingNamespaces = ["DiffusionChat.Sampling", "DiffusionChat.Generation", "DiffusionChat.Structured"];
 
     [Fact]
     public void Sampling_code_reads_and_uploads_only_through_the_counted_gate()
