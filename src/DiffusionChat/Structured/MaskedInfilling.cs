@@ -1,5 +1,6 @@
 using DiffusionChat.Models;
 using DiffusionChat.Sampling;
+using DiffusionChat.Tensors;
 using DiffusionChat.Tokenization;
 using static TorchSharp.torch;
 
@@ -127,7 +128,7 @@ public sealed class MaskedInfilling
         using var noGrad = no_grad();
         var x = transfers.Upload(ids.Select(t => (long)t).ToArray(), [1, ids.Count], denoiser.Device);
         var allowed = ones(denoiser.VocabSize, ScalarType.Bool, denoiser.Device);
-        allowed[mask].fill_(false); // the absorbing state is never a prediction
+        allowed[mask].FillWith(0); // false: the absorbing state is never a prediction
         long[] span;
         do
         {

@@ -115,7 +115,7 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
         var logits = denoiser.Forward(x, logitsFor: prompt.Length..(prompt.Length + 1))[0, 0]; // [V]
         forwardPasses++;
         sequencePasses++;
-        logits[denoiser.MaskTokenId].fill_(double.NegativeInfinity);
+        logits[denoiser.MaskTokenId].FillWith(double.NegativeInfinity);
         return (int)transfers.ReadInt64(logits.argmax().unsqueeze(0))[0];
     }
 
