@@ -11,8 +11,41 @@ internal static class ChatApp
     public static DiffusionChatClient Load(string folder) =>
         new(new CheckpointChatModelLoader().Load(new DiffusionChatHostingOptions { ModelPath = folder }));
 
-    /// <summary>Answers one prompt: streams the answer to <paramref name="output"/> and a figures line to <paramref name="figures"/>.</summary>
-    /// <returns>The process exit code (0).</returns>
+    /// <summary>
+    /// Fills the <c>[MASK]</c> blanks of <c>--infill</c>'s text with the masked model behind <paramref name="client"/>
+    /// (all blanks at once, each seeing the text on both sides): prints the filled text to <paramref name="output"/> and
+    /// the blanks' values and cost to <paramref name="figures"/>.
+    /// </summary>
+    /// <returns>The process exit code: 0, or 2 when the model is not masked or the text has no blank.</returns>
+    public static int RunInfill(IChatClient client, ChatArguments settings, TextWriter output, TextWriter figures)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(figures);
+        ArgumentException.ThrowIfNullOrWhiteSpace(settings.Infill, nameof(settings));
+        if (client.GetService<ChatModel>() is not { Generator: Generation.MaskedTokenGenerator generator } model)
+        {
+            figures.WriteLine("--infill needs a masked diffusion model (e.g. models/dc-masked).");
+            return 2;
+        }
+
+        var infilling = new Structured.MaskedInfilling(generator.Denoiser, model.Tokenizer, model.Generator.MaxSequenceLength);
+        try
+        {
+            var filled = infilling.FillBlanks(settings.Infill, settings.BlankTokens);
+            output.WriteLine(filled.Text);
+            figures.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"[blanks: {string.Join(" | ", filled.Values.Select(v => "\"" + v + "\""))}; {filled.ForwardPasses} forward passes]"));
+            return 0;
+        }
+        catch (ArgumentException ex)
+        {
+            figures.WriteLine(ex.Message);
+            return 2;
+        }
+    }
+
     /// <summary>
     /// The client the app talks to: with the demo tools on, M.E.AI's function invocation runs the model's tool calls
     /// and sends the results back, so a weather question ends in an answer sentence.
@@ -27,6 +60,8 @@ internal static class ChatApp
     /// <summary>The demo tools, or none with <c>--no-tools</c>.</summary>
     public static IList<AITool>? Tools(ChatArguments settings) => settings.Tools ? DemoTools.Create(TimeProvider.System) : null;
 
+    /// <summary>Answers one prompt: streams the answer to <paramref name="output"/> and a figures line to <paramref name="figures"/>.</summary>
+    /// <returns>The process exit code (0).</returns>
     public static async Task<int> RunOnceAsync(IChatClient client, ChatArguments settings, TextWriter output, TextWriter figures, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);

@@ -10,10 +10,13 @@ namespace DiffusionChat.Samples.Chat;
 /// <param name="Steps">Denoising steps per block; null = the model's default.</param>
 /// <param name="BlockLength">Block length; null = the model's default.</param>
 /// <param name="Seed">Sampling seed; null = random.</param>
-internal sealed record ChatArguments(string? Model, string? Once, bool Animate, int MaxTokens, int? Steps, int? BlockLength, long? Seed, bool Tools = true)
+/// <param name="Tools">Offer the demo tools.</param>
+/// <param name="Infill">A text whose <c>[MASK]</c> blanks the model fills (masked models): print it filled, exit.</param>
+/// <param name="BlankTokens">Tokens per blank for <paramref name="Infill"/>.</param>
+internal sealed record ChatArguments(string? Model, string? Once, bool Animate, int MaxTokens, int? Steps, int? BlockLength, long? Seed, bool Tools = true, string? Infill = null, int BlankTokens = 4)
 {
     public const string Usage =
-        "usage: DiffusionChat.Samples.Chat [--model <folder>] [--once \"prompt\"] [--animate] [--max-tokens N] [--steps N] [--block-length N] [--seed N] [--no-tools]";
+        "usage: DiffusionChat.Samples.Chat [--model <folder>] [--once \"prompt\"] [--animate] [--max-tokens N] [--steps N] [--block-length N] [--seed N] [--no-tools] [--infill \"text with [MASK] blanks\" [--blank-tokens N]]";
 
     /// <summary>Parses the arguments.</summary>
     /// <exception cref="ArgumentException">An unknown flag, a flag without its value, or a value that is not a positive integer.</exception>
@@ -30,6 +33,8 @@ internal sealed record ChatArguments(string? Model, string? Once, bool Animate, 
                 "--once" => parsed with { Once = Value() },
                 "--animate" => parsed with { Animate = true },
                 "--no-tools" => parsed with { Tools = false },
+                "--infill" => parsed with { Infill = Value() },
+                "--blank-tokens" => parsed with { BlankTokens = Positive("--blank-tokens", Value()) },
                 "--max-tokens" => parsed with { MaxTokens = Positive("--max-tokens", Value()) },
                 "--steps" => parsed with { Steps = Positive("--steps", Value()) },
                 "--block-length" => parsed with { BlockLength = Positive("--block-length", Value()) },

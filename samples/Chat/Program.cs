@@ -20,6 +20,11 @@ if (folder is null)
 }
 
 using var model = ChatApp.Load(folder);
+if (settings.Infill is not null)
+{
+    return ChatApp.RunInfill(model, settings, Console.Out, Console.Error);
+}
+
 var client = ChatApp.WithTools(model, settings);
 if (settings.Once is not null)
 {

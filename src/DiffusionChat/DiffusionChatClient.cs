@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using System.Threading.Channels;
 using DiffusionChat.Chat;
 using DiffusionChat.Generation;
@@ -22,6 +21,9 @@ namespace DiffusionChat;
 /// share one <c>ResponseId</c> and <c>MessageId</c>; the last carries the <c>FinishReason</c> and one
 /// <see cref="UsageContent"/> whose <c>AdditionalCounts["forward_passes"]</c> is the number of model forward passes.</para>
 /// <para>The caller's messages and options are never mutated. Unset <c>Seed</c> means a fresh random seed per call.</para>
+/// <para><see cref="ChatResponseFormat.Json"/> is enforced by <see cref="JsonResponseChatClient"/>, which
+/// <c>AddDiffusionChatClient</c> puts next to this client; add it with <c>UseJsonResponseFormat()</c> when building a
+/// pipeline by hand.</para>
 /// </remarks>
 public sealed class DiffusionChatClient : IChatClient
 {
@@ -79,7 +81,7 @@ public sealed class DiffusionChatClient : IChatClient
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
         cancellationToken.ThrowIfCancellationRequested();
-        var call = PrepareCall(messages, options);
+        var call = PreparedCall.Prepare(model, this.options, this, messages, options);
         var responseId = "resp_" + Guid.NewGuid().ToString("N");
         var messageId = "msg_" + Guid.NewGuid().ToString("N");
         var created = DateTimeOffset.UtcNow;
@@ -87,9 +89,8 @@ public sealed class DiffusionChatClient : IChatClient
         var updates = Channel.CreateUnbounded<GenerationUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var assembler = new StreamingTextAssembler(call.StopTexts, call.Tools.Count > 0 ? [ChatMarkers.ToolCallStart] : []);
         var stopRequested = 0;
-        var request = new GenerationRequest(call.PromptTokens, call.Settings.MaxOutputTokens, call.Settings.Sampling, call.Settings.Diffusion)
+        var request = call.Request with
         {
-            StopTokenIds = call.StopTokenIds,
             OnUpdate = u => updates.Writer.TryWrite(u),
             StopRequested = () => Volatile.Read(ref stopRequested) != 0,
         };
@@ -136,7 +137,7 @@ public sealed class DiffusionChatClient : IChatClient
             yield return Update(last, responseId, messageId, created);
         }
 
-        var (contents, finishReason) = Finish(call, answer, streamed.ToString(), assembler.Stopped, result);
+        var (contents, finishReason) = ReplyContents.Build(model.Format, logger, call, answer, streamed.ToString(), assembler.Stopped, result);
         contents.Add(new UsageContent(Usage(call.PromptTokens.Count, result)));
         logger.LogDebug("Request {ResponseId} finished: {Reason}, {Tokens} tokens, {Passes} forward passes.", responseId, finishReason, result.Tokens.Count, result.ForwardPasses);
         yield return new ChatResponseUpdate(ChatRole.Assistant, contents)
@@ -179,117 +180,6 @@ public sealed class DiffusionChatClient : IChatClient
         model.Dispose();
     }
 
-    private PreparedCall PrepareCall(IEnumerable<ChatMessage> messages, ChatOptions? chatOptions)
-    {
-        var turns = ChatTurnMapper.Map(messages, chatOptions?.Instructions);
-        var toolMode = chatOptions?.ToolMode;
-        var tools = toolMode is NoneChatToolMode ? [] : ChatTurnMapper.MapTools(chatOptions?.Tools);
-        string forcedPrefix = "";
-        if (toolMode is RequiredChatToolMode required)
-        {
-            if (tools.Count == 0)
-            {
-                throw new ArgumentException("ChatOptions.ToolMode requires a tool call but ChatOptions.Tools is empty.", nameof(chatOptions));
-            }
-
-            if (required.RequiredFunctionName is { } name && tools.All(t => t.Name != name))
-            {
-                throw new ArgumentException($"ChatOptions.ToolMode requires function '{name}', which is not among ChatOptions.Tools ({string.Join(", ", tools.Select(t => t.Name))}).", nameof(chatOptions));
-            }
-
-            // The model continues an already opened call, so a call is what it writes.
-            forcedPrefix = ChatMarkers.ToolCallStart + (required.RequiredFunctionName is { } fn ? "{\"name\":" + JsonSerializer.Serialize(fn) + ",\"arguments\":" : "");
-        }
-
-        var settings = ChatOptionsReader.Read(chatOptions, this, model.ModelId, options.DefaultMaxOutputTokens, model.Generator.DefaultDiffusion.With(options.Diffusion));
-        var prompt = model.Format.Render(turns, tools) + forcedPrefix;
-        var promptTokens = model.Tokenizer.Encode(prompt);
-        model.Generator.ValidatePrompt(promptTokens);
-        int context = model.Generator.MaxSequenceLength;
-        if (promptTokens.Count >= context)
-        {
-            throw new ArgumentException($"The prompt is {promptTokens.Count} tokens but model '{model.ModelId}' accepts at most {context} tokens of prompt plus answer. Shorten the conversation.", nameof(messages));
-        }
-
-        // In long: MaxOutputTokens near int.MaxValue must not wrap around and slip past the check.
-        if ((long)promptTokens.Count + settings.MaxOutputTokens > context)
-        {
-            throw new ArgumentOutOfRangeException(nameof(chatOptions), settings.MaxOutputTokens,
-                $"ChatOptions.MaxOutputTokens {settings.MaxOutputTokens} plus the {promptTokens.Count}-token prompt exceeds model '{model.ModelId}''s context of {context} tokens; at most {context - promptTokens.Count} answer tokens fit.");
-        }
-
-        var stopIds = new List<int>();
-        foreach (var marker in model.Format.EndOfTurnMarkers)
-        {
-            if (model.Tokenizer.TryGetSpecialTokenId(marker, out int id))
-            {
-                stopIds.Add(id);
-            }
-        }
-
-        var stopTexts = settings.StopSequences.Concat(model.Format.EndOfTurnMarkers).ToList();
-        return new PreparedCall(settings, tools, promptTokens, stopIds, stopTexts, forcedPrefix);
-    }
-
-    /// <summary>The final update's contents: what was withheld from streaming (tool calls, text after them) and why it ended.</summary>
-    private (List<AIContent> Contents, ChatFinishReason Reason) Finish(PreparedCall call, string answer, string streamed, bool stoppedByText, GenerationResult result)
-    {
-        var contents = new List<AIContent>();
-        var reply = call.ForcedPrefix + answer;
-        bool hitLength = result.FinishReason == GenerationFinishReason.Length && !stoppedByText;
-        if (call.Tools.Count > 0 && reply.Contains(ChatMarkers.ToolCallStart, StringComparison.Ordinal))
-        {
-            AssistantReply parsed;
-            try
-            {
-                parsed = model.Format.ParseReply(reply);
-            }
-            catch (ToolCallFormatException ex)
-            {
-                logger.LogWarning(ex, "The model wrote a malformed tool call; returning it as text.");
-                contents.Add(new TextContent(Unstreamed(reply, streamed)));
-                return (contents, hitLength ? ChatFinishReason.Length : ChatFinishReason.Stop);
-            }
-
-            var rest = Unstreamed(parsed.Text, streamed.Trim());
-            if (rest.Trim().Length > 0)
-            {
-                contents.Add(new TextContent(rest));
-            }
-
-            foreach (var toolCall in parsed.ToolCalls)
-            {
-                var arguments = JsonSerializer.Deserialize<Dictionary<string, object?>>(toolCall.ArgumentsJson, AIJsonUtilities.DefaultOptions);
-                contents.Add(new FunctionCallContent("call_" + Guid.NewGuid().ToString("N")[..24], toolCall.Name, arguments));
-            }
-
-            if (parsed.ToolCalls.Count > 0)
-            {
-                return (contents, ChatFinishReason.ToolCalls);
-            }
-        }
-
-        if (call.Settings.JsonResponse)
-        {
-            EnsureJson(answer);
-        }
-
-        return (contents, hitLength ? ChatFinishReason.Length : ChatFinishReason.Stop);
-    }
-
-    private void EnsureJson(string answer)
-    {
-        try
-        {
-            using var _ = JsonDocument.Parse(answer);
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidOperationException(
-                $"ChatOptions.ResponseFormat asks for JSON but model '{model.ModelId}' answered text that is not valid JSON ({ex.Message}): {Truncate(answer)}", ex);
-        }
-    }
-
     private ChatResponseUpdate Update(string text, string responseId, string messageId, DateTimeOffset created) =>
         new(ChatRole.Assistant, text) { ResponseId = responseId, MessageId = messageId, ModelId = model.ModelId, CreatedAt = created };
 
@@ -316,17 +206,4 @@ public sealed class DiffusionChatClient : IChatClient
 
         NativeHeap.Trim();
     }
-
-    private static string Unstreamed(string full, string streamed) =>
-        full.StartsWith(streamed, StringComparison.Ordinal) ? full[streamed.Length..] : full;
-
-    private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "...";
-
-    private sealed record PreparedCall(
-        ChatRequestSettings Settings,
-        IReadOnlyList<ToolDefinition> Tools,
-        IReadOnlyList<int> PromptTokens,
-        IReadOnlyList<int> StopTokenIds,
-        IReadOnlyList<string> StopTexts,
-        string ForcedPrefix);
 }

@@ -45,7 +45,7 @@ public sealed class BadRequestCatalogueTests(SharedServer shared) : IClassFixtur
         { "steps zero", $$"""{"model":"dc-masked","messages":{{User}},"steps":0}""", 400, "steps", "minimum" },
         { "unknown remasking", $$"""{"model":"dc-masked","messages":{{User}},"remasking":"sideways"}""", 400, "remasking", "LowConfidence" },
         { "threshold above one", $$"""{"model":"dc-masked","messages":{{User}},"threshold":1.5}""", 400, "threshold", "outside" },
-        { "cache the model lacks", $$"""{"model":"dc-masked","messages":{{User}},"cache":"Prefix"}""", 400, null, "cache" },
+        { "unknown cache", $$"""{"model":"dc-masked","messages":{{User}},"cache":"Triple"}""", 400, "cache", "Dual" },
         { "logprobs", $$"""{"model":"dc-masked","messages":{{User}},"logprobs":true}""", 400, "logprobs", "not supported" },
         { "max_tokens bad next to a good max_completion_tokens", $$"""{"model":"dc-masked","messages":{{User}},"max_completion_tokens":8,"max_tokens":"ten"}""", 400, "max_tokens", "integer" },
         // About 550 prompt tokens: under the shipped model's 640-token context, but not with 128 answer tokens on top.

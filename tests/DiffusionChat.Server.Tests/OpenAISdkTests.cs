@@ -127,20 +127,59 @@ public sealed class OpenAISdkTests(SharedServer shared) : IClassFixture<SharedSe
     }
 
     [Fact]
-    public async Task Json_response_format_the_model_does_not_meet_is_a_500_before_streaming_and_an_error_event_after()
+    public async Task Json_response_format_answers_parse_whole_and_streamed()
     {
-        // The shipped model answers this question in prose, so the JSON check fails at the end of the answer.
+        // The shipped model answers this question in prose; the server's scaffolding middleware makes it a JSON object.
         var body = $$"""{"model":"dc-masked","messages":[{"role":"user","content":"{{Question}}"}],"max_tokens":32,"response_format":{"type":"json_object"}""";
 
         using var whole = await shared.Server.Http.PostAsync("/v1/chat/completions", new StringContent(body + "}", Encoding.UTF8, "application/json"));
         using var streamed = await shared.Server.Http.PostAsync("/v1/chat/completions", new StringContent(body + ",\"stream\":true}", Encoding.UTF8, "application/json"));
 
-        Assert.Equal(System.Net.HttpStatusCode.InternalServerError, whole.StatusCode);
-        Assert.Contains("invalid_model_output", await whole.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.OK, whole.StatusCode);
+        var content = JsonDocument.Parse(await whole.Content.ReadAsStringAsync()).RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString()!;
+        Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(content).RootElement.ValueKind);
         Assert.Equal(System.Net.HttpStatusCode.OK, streamed.StatusCode);
         var events = await streamed.Content.ReadAsStringAsync();
-        Assert.Contains("data: {\"error\":", events, StringComparison.Ordinal);
+        Assert.DoesNotContain("data: {\"error\":", events, StringComparison.Ordinal);
         Assert.EndsWith("data: [DONE]\n\n", events, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Json_schema_response_format_and_required_tool_choice_come_back_well_formed()
+    {
+        ChatCompletion json = await Sdk.CompleteChatAsync([new UserChatMessage(Question)], new ChatCompletionOptions
+        {
+            ResponseFormat = OpenAI.Chat.ChatResponseFormat.CreateJsonSchemaFormat("capital", BinaryData.FromString(
+                """{"type":"object","properties":{"country":{"type":"string"},"city":{"type":"string"}},"required":["country","city"],"additionalProperties":false}""")),
+        });
+        var options = new ChatCompletionOptions { ToolChoice = ChatToolChoice.CreateRequiredChoice() };
+        options.Tools.Add(ChatTool.CreateFunctionTool("get_time", "Get the current local time in a city.", BinaryData.FromString("""{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}""")));
+        ChatCompletion call = await Sdk.CompleteChatAsync([new UserChatMessage("What time is it in Oslo?")], options);
+
+        var answer = JsonDocument.Parse(json.Content.Single().Text).RootElement;
+        Assert.Equal(JsonValueKind.String, answer.GetProperty("country").ValueKind);
+        Assert.Equal(JsonValueKind.String, answer.GetProperty("city").ValueKind);
+        Assert.Equal(ChatFinishReason.ToolCalls, call.FinishReason);
+        Assert.Equal("get_time", Assert.Single(call.ToolCalls).FunctionName);
+        Assert.Equal("Oslo", JsonDocument.Parse(call.ToolCalls[0].FunctionArguments).RootElement.GetProperty("city").GetString());
+    }
+
+    [Fact]
+    public async Task Json_response_format_the_bare_model_does_not_meet_is_a_500_streamed_or_not()
+    {
+        // With scaffolding off the shipped model answers this question in prose, so the JSON check fails at the end of
+        // the answer. The library holds JSON answers back until they parse (JsonResponseChatClient), so even a streamed
+        // request fails before its first event and gets the status code, not an error event.
+        await using var bare = await LoopbackServer.StartAsync(settings: new Dictionary<string, string> { ["DiffusionChat:Scaffolding"] = "false" });
+        var body = $$"""{"model":"dc-masked","messages":[{"role":"user","content":"{{Question}}"}],"max_tokens":32,"response_format":{"type":"json_object"}""";
+
+        using var whole = await bare.Http.PostAsync("/v1/chat/completions", new StringContent(body + "}", Encoding.UTF8, "application/json"));
+        using var streamed = await bare.Http.PostAsync("/v1/chat/completions", new StringContent(body + ",\"stream\":true}", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(System.Net.HttpStatusCode.InternalServerError, whole.StatusCode);
+        Assert.Contains("invalid_model_output", await whole.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.InternalServerError, streamed.StatusCode);
+        Assert.Contains("invalid_model_output", await streamed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -63,7 +63,7 @@ public sealed class RemoteClientTests(SharedServer shared) : IClassFixture<Share
         var client = Remote(o => o.Diffusion.Remasking = DiffusionChat.Sampling.RemaskingStrategy.LowConfidence);
 
         var ex = await Assert.ThrowsAsync<ClientResultException>(() => client.GetResponseAsync(Question,
-            new ChatOptions { AdditionalProperties = new() { [DiffusionPropertyNames.Cache] = "Dual" } }));
+            new ChatOptions { AdditionalProperties = new() { [DiffusionPropertyNames.Cache] = "Triple" } }));
 
         Assert.Equal(400, ex.Status);
         Assert.Contains("cache", ex.Message, StringComparison.OrdinalIgnoreCase);

@@ -9,8 +9,12 @@ internal static class ShippedModel
 
     public static DiffusionChatHostingOptions Options => new() { ModelPath = Folder, Device = "cpu" };
 
-    /// <summary>An in-process client over the same model, to compare the server's answers with.</summary>
-    public static DiffusionChatClient InProcessClient() => new(new CheckpointChatModelLoader().Load(Options));
+    /// <summary>
+    /// An in-process client over the same model, built as <c>AddDiffusionChatClient</c> builds the server's (scaffolding
+    /// middleware over the diffusion client), to compare the server's answers with.
+    /// </summary>
+    public static Microsoft.Extensions.AI.IChatClient InProcessClient() =>
+        new DiffusionChat.Structured.ScaffoldingChatClient(new DiffusionChatClient(new CheckpointChatModelLoader().Load(Options)));
 
     private static string Find()
     {

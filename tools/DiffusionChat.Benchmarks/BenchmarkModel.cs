@@ -24,10 +24,7 @@ internal sealed class BenchmarkModel : IDisposable
 
     public ModelFamily Family { get; }
 
-    /// <summary>
-    /// Whether the model can sample with a key/value cache (a masked model with <c>shift_logits</c> cannot); cached
-    /// settings are skipped for one that cannot.
-    /// </summary>
+    /// <summary>Whether the model can sample with a key/value cache; cached settings are skipped for one that cannot.</summary>
     public bool SupportsCache => Tensors?.SupportsKeyValueCache ?? false;
 
     /// <summary>Whether a setting can run on this model.</summary>
@@ -40,6 +37,15 @@ internal sealed class BenchmarkModel : IDisposable
     {
         var loaded = new CheckpointChatModelLoader().Load(new DiffusionChatHostingOptions { ModelPath = folder, Device = "cpu" });
         var options = new DiffusionChatClientOptions { MaxBatchSize = maxBatchSize, MaxQueueLength = Math.Max(64, maxBatchSize * 2) };
+        if (loaded.Generator is DreamTokenGenerator dream)
+        {
+            // Dream runs the masked plan's block settings through Fast-dLLM's block-wise path, probed like a masked model.
+            var dreamProbe = new TensorCountingDenoiser(dream.Denoiser);
+            var observed = new DreamTokenGenerator(dream.Denoiser, dream.DefaultDiffusion, dream.MaxSequenceLength, dreamProbe);
+            var dreamModel = new ChatModel(loaded.ModelId, observed, loaded.Tokenizer, loaded.Format, loaded.Folder);
+            return new BenchmarkModel(folder, new DiffusionChatClient(dreamModel, options), ModelFamily.MaskedDiffusion, dreamProbe);
+        }
+
         if (loaded.Generator is not MaskedTokenGenerator masked)
         {
             return new BenchmarkModel(folder, new DiffusionChatClient(loaded, options), loaded.Generator.Family, null);

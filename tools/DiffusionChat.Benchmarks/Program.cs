@@ -1,7 +1,8 @@
 using DiffusionChat.Benchmarks;
 
 // Commands:
-//   make-tiny <dir> [--tokenizer DIR]       write random masked (dir/tiny-masked) and autoregressive (dir/tiny-ar) folders
+//   make-tiny <dir> [--tokenizer DIR]       write random masked (dir/tiny-masked), autoregressive (dir/tiny-ar) and Dream
+//                                           (dir/tiny-dream) folders
 //   run --masked DIR [--simplex DIR] [--ar DIR] [--quick]   sweep and write docs/benchmarks.md + docs/img/*.png
 //   soak --masked DIR [--requests 1000]     memory growth over many requests, written into docs/reliability.md
 //   http --masked DIR [--ar DIR]            DiffusionChat.Server over loopback HTTP vs in-process at 1, 8, 32 clients,
@@ -30,8 +31,10 @@ try
             string tokenizer = t > 0 && t + 1 < args.Length ? args[t + 1] : Path.Combine("models", "tokenizer");
             var masked = TinyModelFolders.WriteMasked(Path.Combine(args[1], "tiny-masked"), tokenizer);
             var ar = TinyModelFolders.WriteAutoregressive(Path.Combine(args[1], "tiny-ar"), tokenizer);
+            var dream = TinyModelFolders.WriteDream(Path.Combine(args[1], "tiny-dream"), tokenizer);
             Console.WriteLine($"{masked}: {TinyModelFolders.ParameterCount(masked):N0} parameters");
             Console.WriteLine($"{ar}: {TinyModelFolders.ParameterCount(ar):N0} parameters");
+            Console.WriteLine($"{dream}: {TinyModelFolders.ParameterCount(dream):N0} parameters");
             return 0;
         }
 

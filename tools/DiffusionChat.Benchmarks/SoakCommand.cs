@@ -98,8 +98,10 @@ internal static class SoakCommand
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
-    // A model without a key/value cache soaks the other paths.
-    private static (string Name, DiffusionGenerationOptions Knobs)[] PathsOf(BenchmarkModel model) => Mix.Where(m => model.CanRun(m.Knobs)).ToArray();
+    // A model without a key/value cache soaks the other paths; the autoregressive baseline refuses diffusion knobs and
+    // soaks its one path.
+    private static (string Name, DiffusionGenerationOptions Knobs)[] PathsOf(BenchmarkModel model) =>
+        model.Family == ModelFamily.Autoregressive ? [("autoregressive", new())] : Mix.Where(m => model.CanRun(m.Knobs)).ToArray();
 
     private static string Section(BenchmarkArguments args, BenchmarkModel model, (string Name, DiffusionGenerationOptions Knobs)[] mix, int warmup, int window, (double Warm, double End, double Growth) rss,
         (double Warm, double End) managed, (long? Warm, long? End) tensors, List<(int Requests, double RssMiB, ResidentParts? Parts)> trace,

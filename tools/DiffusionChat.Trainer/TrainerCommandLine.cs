@@ -14,6 +14,7 @@ internal static class TrainerCommandLine
             ["train"] = TrainCommand.RunAsync,
             ["eval"] = EvalCommand.RunAsync,
             ["probe"] = ProbeCommand.RunAsync,
+            ["scaffold-eval"] = ScaffoldEvalCommand.RunAsync,
         },
         PrintUsage,
         stopOnCtrlC: true);
@@ -34,5 +35,7 @@ internal static class TrainerCommandLine
         Console.WriteLine("      held-out accuracy per task family with the model's default settings (generator split, and/or realistic split through the public client)");
         Console.WriteLine(ProbeCommand.Usage);
         Console.WriteLine("      masked models: in which masking states one forward pass copies the tool name and place of held-out calls");
+        Console.WriteLine(ScaffoldEvalCommand.Usage);
+        Console.WriteLine("      tool calls and typed JSON answers by scaffolding vs free decoding: validity, accuracy, forward passes");
     }
 }

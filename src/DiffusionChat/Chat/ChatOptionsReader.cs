@@ -76,7 +76,7 @@ internal static class ChatOptionsReader
             throw new ArgumentOutOfRangeException(nameof(options), ex.ActualValue, "Diffusion option " + ex.Message);
         }
 
-        return new ChatRequestSettings(maxOutput, sampling, diffusion, stops, options?.ResponseFormat is ChatResponseFormatJson);
+        return new ChatRequestSettings(maxOutput, sampling, diffusion, stops);
     }
 
     private static DiffusionGenerationOptions? FromAdditionalProperties(AdditionalPropertiesDictionary? properties)

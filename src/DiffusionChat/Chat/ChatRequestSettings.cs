@@ -7,10 +7,8 @@ namespace DiffusionChat.Chat;
 /// <param name="Sampling">Temperature, top-k, top-p, seed.</param>
 /// <param name="Diffusion">Diffusion knobs (defaults merged in).</param>
 /// <param name="StopSequences">Texts that end the answer (trimmed from it).</param>
-/// <param name="JsonResponse">Whether the answer must parse as JSON.</param>
 internal sealed record ChatRequestSettings(
     int MaxOutputTokens,
     TokenSampling Sampling,
     DiffusionGenerationOptions Diffusion,
-    IReadOnlyList<string> StopSequences,
-    bool JsonResponse);
+    IReadOnlyList<string> StopSequences);

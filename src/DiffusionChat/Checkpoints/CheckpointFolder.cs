@@ -38,6 +38,39 @@ public sealed class CheckpointFolder : IDisposable
     public JsonElement Config { get; }
 
     /// <summary>
+    /// The model types <c>config.json</c> declares: its <c>model_type</c>, then its <c>architectures</c>, in that order
+    /// (empty when it names none). Compare them with <see cref="DeclaresModelType"/>, which ignores case.
+    /// </summary>
+    public IReadOnlyList<string> ModelTypes
+    {
+        get
+        {
+            var names = new List<string>();
+            if (Config.TryGetProperty("model_type", out var type) && type.ValueKind == JsonValueKind.String)
+            {
+                names.Add(type.GetString()!);
+            }
+
+            if (Config.TryGetProperty("architectures", out var architectures) && architectures.ValueKind == JsonValueKind.Array)
+            {
+                names.AddRange(architectures.EnumerateArray().Where(a => a.ValueKind == JsonValueKind.String).Select(a => a.GetString()!));
+            }
+
+            return names;
+        }
+    }
+
+    /// <summary>Whether <see cref="ModelTypes"/> holds one of <paramref name="types"/>, ignoring case.</summary>
+    /// <param name="types">Model type or architecture names.</param>
+    /// <returns>True when some declared type matches.</returns>
+    public bool DeclaresModelType(params string[] types) =>
+        ModelTypes.Any(declared => types.Contains(declared, StringComparer.OrdinalIgnoreCase));
+
+    /// <summary>The declared model types for an error message, or a note that there are none.</summary>
+    internal string DescribeModelTypes() =>
+        ModelTypes.Count == 0 ? "(none: config.json has no model_type or architectures)" : string.Join(" / ", ModelTypes.Select(t => $"'{t}'"));
+
+    /// <summary>
     /// The file that lists the weights: <c>model.safetensors</c> for single-file weights, otherwise
     /// <c>model.safetensors.index.json</c>. Errors about tensors the folder lacks name this file.
     /// </summary>

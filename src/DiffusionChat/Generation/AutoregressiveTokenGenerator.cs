@@ -1,4 +1,6 @@
+using DiffusionChat.Sampling;
 using DiffusionChat.Models.Autoregressive;
+using DiffusionChat.Sampling.Autoregressive;
 
 namespace DiffusionChat.Generation;
 
@@ -7,7 +9,7 @@ namespace DiffusionChat.Generation;
 /// diffusion models and the baseline are compared through one chat client code path.
 /// </summary>
 /// <remarks>
-/// Diffusion knobs do not apply and are ignored. Requests batch together when they share the budget and sampling
+/// Diffusion knobs do not apply and are refused (<see cref="Validate"/>). Requests batch together when they share the budget and sampling
 /// settings; requests that sample (temperature above 0) run alone, as the decoder has one random generator per batch.
 /// Each decoded token is reported as it comes (one small host read per step), so streaming delivers the answer token
 /// by token.
@@ -27,6 +29,9 @@ public sealed class AutoregressiveTokenGenerator : ITokenGenerator
         this.padTokenId = padTokenId;
     }
 
+    /// <summary>The decoder (for constrained decoding of scaffolds, <c>Structured/AutoregressiveScaffoldFiller</c>).</summary>
+    public LlamaForCausalLM Model => model;
+
     /// <inheritdoc />
     public ModelFamily Family => ModelFamily.Autoregressive;
 
@@ -37,8 +42,13 @@ public sealed class AutoregressiveTokenGenerator : ITokenGenerator
     public DiffusionGenerationOptions DefaultDiffusion { get; } = new();
 
     /// <inheritdoc />
-    public void ValidatePrompt(IReadOnlyList<int> promptTokens) =>
-        PromptIds.Check(promptTokens, model.Config.VocabSize, reserved: null, reservedName: null);
+    public void Validate(GenerationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        PromptCheck.Single(request.PromptTokens, model.Config.VocabSize, reserved: null, reservedName: null);
+        UnsupportedOptions.Refuse("The autoregressive baseline", "it decodes one token per forward pass, so diffusion options do not apply",
+            UnsupportedOptions.Diffusion(request.Diffusion));
+    }
 
     /// <inheritdoc />
     public object BatchKey(GenerationRequest request)
@@ -73,26 +83,13 @@ public sealed class AutoregressiveTokenGenerator : ITokenGenerator
             Seed = first.Sampling.Seed,
         }.Validate(model.Config.VocabSize);
 
-        var stopSet = stops.ToHashSet();
         var answers = batch.Select(r => new List<int>()).ToArray();
-        var ended = new bool[batch.Count];
-        var decoded = CausalDecoder.Generate(model, batch.Select(r => r.PromptTokens).ToList(), options, (step, tokens) =>
+        var decoded = CausalDecoder.Generate(model, batch.Select(r => r.PromptTokens).ToList(), options, committed =>
         {
-            for (int i = 0; i < batch.Count; i++)
+            if (committed.Tokens.Count > 0)
             {
-                if (ended[i])
-                {
-                    continue;
-                }
-
-                if (stopSet.Contains(tokens[i]))
-                {
-                    ended[i] = true;
-                    continue;
-                }
-
-                answers[i].Add(tokens[i]);
-                batch[i].OnUpdate?.Invoke(new GenerationUpdate(step, [tokens[i]]));
+                answers[committed.Row].AddRange(committed.Tokens);
+                batch[committed.Row].OnUpdate?.Invoke(new GenerationUpdate(committed.Block, committed.Tokens));
             }
         }, cancellationToken);
 

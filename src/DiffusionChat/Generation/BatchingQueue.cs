@@ -130,14 +130,22 @@ internal sealed class BatchingQueue<TRequest, TResult> : IAsyncDisposable
             }
 
             var batch = new List<WorkItem> { first };
-            var key = batchKey(first.Request);
+            if (!TryKey(first, out var key))
+            {
+                continue;
+            }
+
             while (batch.Count < maxBatchSize && channel.Reader.TryRead(out var next))
             {
                 if (next.CallerToken.IsCancellationRequested)
                 {
                     next.Completion.TrySetCanceled(next.CallerToken);
                 }
-                else if (Equals(batchKey(next.Request), key))
+                else if (!TryKey(next, out var nextKey))
+                {
+                    // Its caller has the exception; the batch goes on without it.
+                }
+                else if (Equals(nextKey, key))
                 {
                     batch.Add(next);
                 }
@@ -150,6 +158,24 @@ internal sealed class BatchingQueue<TRequest, TResult> : IAsyncDisposable
             }
 
             RunAsync(batch).GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>The item's batch key; a key function that throws fails that item alone and keeps the worker alive.</summary>
+    private bool TryKey(WorkItem item, out object key)
+    {
+        try
+        {
+            key = batchKey(item.Request);
+            return true;
+        }
+#pragma warning disable CA1031 // The failure goes to the item's caller.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            item.Completion.TrySetException(ex);
+            key = item;
+            return false;
         }
     }
 

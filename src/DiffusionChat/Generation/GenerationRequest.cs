@@ -1,3 +1,5 @@
+using DiffusionChat.Sampling;
+
 namespace DiffusionChat.Generation;
 
 /// <summary>One answer to generate: the prompt's tokens and how to decode.</summary>

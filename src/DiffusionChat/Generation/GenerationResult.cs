@@ -1,3 +1,5 @@
+using DiffusionChat.Sampling;
+
 namespace DiffusionChat.Generation;
 
 /// <summary>The answer generated for one request.</summary>

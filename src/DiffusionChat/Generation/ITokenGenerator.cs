@@ -21,16 +21,18 @@ public interface ITokenGenerator : IDisposable
 
     /// <summary>
     /// A value that is equal for requests that can share one batch (e.g. same steps and block length). Requests with
-    /// different keys run in different batches.
+    /// different keys run in different batches. Called only for requests that passed <see cref="Validate"/>.
     /// </summary>
     object BatchKey(GenerationRequest request);
 
     /// <summary>
-    /// Checks a prompt before it joins a batch (token ids inside the model's vocabulary, no reserved ids such as the
-    /// mask token), so one bad request fails alone instead of failing the batch it would have shared.
+    /// Checks a request before it joins a batch, so one bad request fails alone instead of failing the batch it would
+    /// have shared: the prompt's token ids (inside the model's vocabulary, no reserved ids such as the mask token) and
+    /// the options (one the family cannot honour is refused, never dropped).
     /// </summary>
-    /// <exception cref="ArgumentException">The prompt holds an id the model cannot take (the message names it).</exception>
-    void ValidatePrompt(IReadOnlyList<int> promptTokens);
+    /// <exception cref="ArgumentException">The prompt is empty or holds an id the model cannot take (the message names it).</exception>
+    /// <exception cref="NotSupportedException">The request sets an option this family cannot honour (the message names it).</exception>
+    void Validate(GenerationRequest request);
 
     /// <summary>Generates every request of the batch in shared forward passes.</summary>
     /// <param name="batch">The requests; all have equal <see cref="BatchKey"/>.</param>

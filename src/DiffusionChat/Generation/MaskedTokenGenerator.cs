@@ -70,8 +70,16 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
     public DiffusionGenerationOptions DefaultDiffusion { get; }
 
     /// <inheritdoc />
-    public void ValidatePrompt(IReadOnlyList<int> promptTokens) =>
-        PromptIds.Check(promptTokens, denoiser.VocabSize, denoiser.MaskTokenId, "the mask token");
+    /// <remarks>Every option applies to masked diffusion; a key/value cache the denoiser lacks is refused.</remarks>
+    public void Validate(GenerationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        PromptCheck.Single(request.PromptTokens, denoiser.VocabSize, denoiser.MaskTokenId, "the mask token");
+        if (DefaultDiffusion.With(request.Diffusion).Cache is { } cache && cache != KeyValueCacheMode.None && !denoiser.SupportsKeyValueCache)
+        {
+            throw new NotSupportedException($"Cache {cache} was requested but the model has no key/value cache; use KeyValueCacheMode.None.");
+        }
+    }
 
     /// <inheritdoc />
     public object BatchKey(GenerationRequest request)
@@ -105,22 +113,13 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
         // Synchronous on the caller's thread (the client's generation thread), not a pool thread: see BatchingQueue.
         var result = sampler.Generate(
             request,
-            e =>
-            {
-                if (e is BlockCommittedEvent block)
-                {
-                    answers[block.Row].Accept(block.Block, block.Tokens);
-                }
-                else if (e is StepCommittedEvent step)
-                {
-                    StepCommitted?.Invoke(this, new DenoisingStepEventArgs(batch[step.Row], step.Block, step.Step, step.Positions, step.Tokens));
-                }
-            },
-            trace: null,
+            committed => answers[committed.Row].Accept(committed.Block, committed.Tokens),
+            step => StepCommitted?.Invoke(this, new DenoisingStepEventArgs(batch[step.Row], step.Block, step.Step, step.Positions, step.Tokens)),
+            observer: null,
             cancellationToken);
 
         return Task.FromResult<IReadOnlyList<GenerationResult>>(
-            answers.Select((a, row) => a.Result(result.FinishReasons[row] == MaskedFinishReason.EndOfSequence, result.ForwardPasses)).ToList());
+            answers.Select((a, row) => a.Result(result.FinishReasons[row] == GenerationFinishReason.EndOfSequence, result.ForwardPasses)).ToList());
     }
 
     /// <inheritdoc />

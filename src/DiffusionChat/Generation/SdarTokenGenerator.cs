@@ -54,15 +54,15 @@ public sealed class SdarTokenGenerator : ITokenGenerator
     public DiffusionGenerationOptions DefaultDiffusion { get; }
 
     /// <inheritdoc />
-    public void ValidatePrompt(IReadOnlyList<int> promptTokens) =>
-        PromptIds.Check(promptTokens, model.VocabSize, model.MaskTokenId, "the mask token");
+    public void Validate(GenerationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        PromptCheck.Single(request.PromptTokens, model.VocabSize, model.MaskTokenId, "the mask token");
+        Options(request);
+    }
 
     /// <inheritdoc />
-    public object BatchKey(GenerationRequest request)
-    {
-        Options(request); // refuses unsupported knobs before the request joins the queue
-        return new object();
-    }
+    public object BatchKey(GenerationRequest request) => new object();
 
     /// <inheritdoc />
     public Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> batch, CancellationToken cancellationToken)
@@ -98,10 +98,9 @@ public sealed class SdarTokenGenerator : ITokenGenerator
     {
         ArgumentNullException.ThrowIfNull(request);
         var knobs = DefaultDiffusion.With(request.Diffusion);
-        if (knobs.Remasking != RemaskingStrategy.LowConfidence || request.Diffusion.Cache is { } cache && cache != KeyValueCacheMode.None)
-        {
-            throw new NotSupportedException($"SDAR commits by confidence (Remasking LowConfidence, with ConfidenceThreshold for the dynamic schedule) and always keeps its exact block cache; Remasking '{knobs.Remasking}' / Cache '{request.Diffusion.Cache}' do not apply.");
-        }
+        UnsupportedOptions.Refuse("SDAR", "it commits by confidence (Remasking LowConfidence, with ConfidenceThreshold for the dynamic schedule) and always keeps its exact block cache",
+            ($"Remasking {knobs.Remasking}", knobs.Remasking != RemaskingStrategy.LowConfidence),
+            ($"Cache {request.Diffusion.Cache}", request.Diffusion.Cache is { } cache && cache != KeyValueCacheMode.None));
 
         return new BlockDiffusionOptions
         {

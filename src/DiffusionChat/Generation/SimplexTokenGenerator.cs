@@ -1,3 +1,4 @@
+using DiffusionChat.Sampling;
 using DiffusionChat.Models.Simplex;
 using DiffusionChat.Sampling.Simplex;
 
@@ -45,8 +46,18 @@ public sealed class SimplexTokenGenerator : ITokenGenerator
     public DiffusionGenerationOptions DefaultDiffusion { get; }
 
     /// <inheritdoc />
-    public void ValidatePrompt(IReadOnlyList<int> promptTokens) =>
-        PromptIds.Check(promptTokens, denoiser.Config.VocabSize, reserved: null, reservedName: null);
+    /// <remarks>Steps and block length apply; remasking, a confidence threshold, a key/value cache and top-k do not.</remarks>
+    public void Validate(GenerationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        PromptCheck.Single(request.PromptTokens, denoiser.Config.VocabSize, reserved: null, reservedName: null);
+        var d = request.Diffusion;
+        UnsupportedOptions.Refuse("SSD-LM (simplex diffusion)", "it decodes each block for Steps simplex steps through a top-p projection, with no remasking, confidence threshold, key/value cache or top-k",
+            (nameof(d.Remasking), d.Remasking is not null),
+            (nameof(d.ConfidenceThreshold), d.ConfidenceThreshold is not null),
+            (nameof(d.Cache), d.Cache is { } cache && cache != KeyValueCacheMode.None),
+            (nameof(request.Sampling.TopK), request.Sampling.TopK is not null));
+    }
 
     /// <inheritdoc />
     public object BatchKey(GenerationRequest request)
@@ -89,7 +100,7 @@ public sealed class SimplexTokenGenerator : ITokenGenerator
         var generation = sampler.Generate(
             batch.Select(r => r.PromptTokens).ToList(),
             noise,
-            block => answers[block.Row].Accept(block.BlockIndex, block.TokenIds),
+            block => answers[block.Row].Accept(block.Block, block.Tokens),
             cancellationToken);
 
         var results = answers.Select((a, row) => a.Result(generation.Rows[row].EndOfSequence, generation.BlocksDecoded * options.Steps)).ToList();

@@ -1,11 +1,6 @@
 using DiffusionChat.Checkpoints;
 using DiffusionChat.Devices;
 using DiffusionChat.Generation;
-using DiffusionChat.Models;
-using DiffusionChat.Models.Autoregressive;
-using DiffusionChat.Models.Dream;
-using DiffusionChat.Models.Sdar;
-using DiffusionChat.Models.Simplex;
 using DiffusionChat.Prompting;
 using DiffusionChat.Tokenization;
 using TorchSharp;
@@ -13,9 +8,10 @@ using TorchSharp;
 namespace DiffusionChat.Hosting;
 
 /// <summary>
-/// Loads a chat model from a Hugging Face-layout checkpoint folder: picks the model family from <c>config.json</c>,
-/// loads weights on the requested device and dtype, the tokenizer from the folder's own files, the chat format from
-/// its <c>tokenizer_config.json</c>, and the generation defaults from <c>config.json</c>.
+/// Loads a chat model from a Hugging Face-layout checkpoint folder: picks the model family from <c>config.json</c>
+/// (the one model registry, <c>Hosting/ModelRegistry.cs</c>), loads weights on the requested device and dtype, the
+/// tokenizer from the folder's own files, the chat format from its <c>tokenizer_config.json</c>, and the generation
+/// defaults from <c>config.json</c>.
 /// </summary>
 public sealed class CheckpointChatModelLoader : IChatModelLoader
 {
@@ -32,32 +28,12 @@ public sealed class CheckpointChatModelLoader : IChatModelLoader
         var device = ComputeDevice.Resolve(options.Device);
         var dtype = ParseDType(options.DType);
         using var checkpoint = CheckpointFolder.Open(options.ModelPath);
-        var types = ModelTypes(checkpoint);
-        // Released MDLM/BD3-LM folders ship no tokenizer files: they use GPT-2 with the mask appended.
-        var fallback = types.Any(t => t is "mdlm" or "MDLM" or "bd3lm" or "BD3LM") ? TokenizerLoader.Gpt2Encoding : null;
-        var tokenizer = TokenizerLoader.Load(checkpoint, fallback);
+        var registration = ModelRegistry.Find(checkpoint);
+        var tokenizer = TokenizerLoader.Load(checkpoint, registration.TokenizerFallback);
         var format = PromptFormatSelector.Select(checkpoint.Directory);
         var defaults = GenerationDefaults.Read(checkpoint);
-        int? eos = tokenizer.SpecialTokens.Eos?.Id;
         cancellationToken.ThrowIfCancellationRequested();
-
-        ITokenGenerator generator = types switch
-        {
-            _ when types.Any(t => DreamDenoiser.ModelTypes.Contains(t, StringComparer.OrdinalIgnoreCase)) =>
-                new DreamTokenGenerator(DreamDenoiser.Load(checkpoint, device, dtype), defaults, MaxSequenceLength(checkpoint)),
-            _ when types.Any(t => SdarDenoiser.ModelTypes.Contains(t, StringComparer.OrdinalIgnoreCase)) =>
-                new SdarTokenGenerator(SdarDenoiser.Load(checkpoint, device, dtype), defaults, MaxSequenceLength(checkpoint)),
-            _ when types.Any(t => DiffusionModel.SupportedTypes.Contains(t, StringComparer.OrdinalIgnoreCase)) =>
-                new MaskedTokenGenerator(DiffusionModel.Load(checkpoint, device, dtype), defaults, MaxSequenceLength(checkpoint)),
-            _ when types.Contains("roberta", StringComparer.OrdinalIgnoreCase) && checkpoint.Contains("embed_sum_layer.weight") =>
-                new SimplexTokenGenerator(SsdLmDenoiser.Load(checkpoint, device, dtype), defaults, eos),
-            _ when types.Contains("llama", StringComparer.OrdinalIgnoreCase) =>
-                new AutoregressiveTokenGenerator(LoadDecoder(checkpoint, device, dtype), tokenizer.SpecialTokens.Pad?.Id ?? eos ?? 0),
-            _ => throw new NotSupportedException(
-                $"Checkpoint '{checkpoint.Directory}' declares model type {Describe(types)}; supported: " +
-                $"masked diffusion ({string.Join(", ", DiffusionModel.SupportedTypes.Distinct(StringComparer.OrdinalIgnoreCase))}), Dream, SDAR (sdar), " +
-                "simplex diffusion (roberta with SSD-LM layers), autoregressive baseline (llama)."),
-        };
+        var generator = registration.Create(new ModelLoadContext(checkpoint, device, dtype, defaults, MaxSequenceLength(checkpoint), tokenizer));
 
         var modelId = string.IsNullOrWhiteSpace(options.ModelId) ? Path.GetFileName(checkpoint.Directory.TrimEnd(Path.DirectorySeparatorChar)) : options.ModelId;
         return new ChatModel(modelId, generator, tokenizer, format, checkpoint.Directory);
@@ -73,10 +49,12 @@ public sealed class CheckpointChatModelLoader : IChatModelLoader
         _ => throw new ArgumentException($"DType '{name}' is not valid. Allowed: float32, float16, bfloat16.", nameof(name)),
     };
 
-    // The trained context: LLaDA's max_sequence_length, MDLM's model_length, HF's max_position_embeddings.
+    // The trained context: LLaDA's max_sequence_length, MDLM's model_length, HF's max_position_embeddings. A config that
+    // names none is refused rather than given a made-up length the model may never have seen.
     private static int MaxSequenceLength(CheckpointFolder checkpoint)
     {
-        foreach (var key in new[] { "max_sequence_length", "model_length", "max_position_embeddings" })
+        string[] keys = ["max_sequence_length", "model_length", "max_position_embeddings"];
+        foreach (var key in keys)
         {
             if (checkpoint.Config.TryGetProperty(key, out var value) && value.ValueKind == System.Text.Json.JsonValueKind.Number && value.TryGetInt32(out int n) && n > 1)
             {
@@ -84,36 +62,7 @@ public sealed class CheckpointChatModelLoader : IChatModelLoader
             }
         }
 
-        return 4096;
+        throw new CheckpointFormatException(
+            $"'{Path.Combine(checkpoint.Directory, "config.json")}' names no usable context length: set one of {string.Join(", ", keys)} to the length the model was trained with (a whole number above 1).");
     }
-
-    private static LlamaForCausalLM LoadDecoder(CheckpointFolder checkpoint, torch.Device device, torch.ScalarType dtype)
-    {
-        var model = LlamaForCausalLM.FromCheckpoint(checkpoint, device);
-        if (dtype != torch.ScalarType.Float32)
-        {
-            model.to(dtype);
-        }
-
-        return model;
-    }
-
-    private static List<string> ModelTypes(CheckpointFolder checkpoint)
-    {
-        var names = new List<string>();
-        if (checkpoint.Config.TryGetProperty("model_type", out var type) && type.ValueKind == System.Text.Json.JsonValueKind.String)
-        {
-            names.Add(type.GetString()!);
-        }
-
-        if (checkpoint.Config.TryGetProperty("architectures", out var archs) && archs.ValueKind == System.Text.Json.JsonValueKind.Array)
-        {
-            names.AddRange(archs.EnumerateArray().Where(a => a.ValueKind == System.Text.Json.JsonValueKind.String).Select(a => a.GetString()!));
-        }
-
-        return names;
-    }
-
-    private static string Describe(List<string> types) =>
-        types.Count == 0 ? "(none: config.json has no model_type or architectures)" : string.Join(" / ", types.Select(t => $"'{t}'"));
 }

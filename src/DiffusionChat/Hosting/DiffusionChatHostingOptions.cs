@@ -9,7 +9,7 @@ namespace DiffusionChat.Hosting;
 /// <c>appsettings.json</c> section such as:
 /// <code>
 /// "DiffusionChat": { "ModelPath": "models/dc-masked-small", "Device": "auto", "DType": "float32",
-///                    "DefaultMaxOutputTokens": 128, "Diffusion": { "Steps": 16, "BlockLength": 8 } }
+///                    "DefaultMaxOutputTokens": 128, "Scaffolding": true, "Diffusion": { "Steps": 16, "BlockLength": 8 } }
 /// </code>
 /// Validated when the host starts.
 /// </summary>
@@ -39,6 +39,14 @@ public sealed class DiffusionChatHostingOptions
 
     /// <summary>Most concurrent requests batched into one generation.</summary>
     public int MaxBatchSize { get; set; } = new DiffusionChatClientOptions().MaxBatchSize;
+
+    /// <summary>
+    /// Whether the registered client writes tool calls and JSON answers by scaffolding (default true): the client is
+    /// wrapped in <see cref="Structured.ScaffoldingChatClient"/>, so a call the model opens or a request requires, a
+    /// <c>ChatResponseFormat.ForJsonSchema</c> answer (<c>GetResponseAsync&lt;T&gt;</c>) and a <c>ChatResponseFormat.Json</c>
+    /// answer come out well formed. False registers the bare <see cref="DiffusionChatClient"/> (free decoding only).
+    /// </summary>
+    public bool Scaffolding { get; set; } = true;
 
     /// <summary>Diffusion defaults (steps, block length, remasking, threshold, cache).</summary>
     public DiffusionKnobSettings Diffusion { get; set; } = new();

@@ -1,3 +1,4 @@
+using DiffusionChat.Chat;
 using DiffusionChat.Hosting;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
@@ -17,6 +18,11 @@ public static class DiffusionChatServiceCollectionExtensions
     /// Registers a diffusion chat client as the <see cref="IChatClient"/> singleton. The model is loaded once, on first
     /// use, and disposed with the container. Options are validated when the host starts.
     /// </summary>
+    /// <remarks>
+    /// Unless <see cref="DiffusionChatHostingOptions.Scaffolding"/> is false, the client is wrapped in
+    /// <see cref="DiffusionChat.Structured.ScaffoldingChatClient"/> (tool calls and JSON answers written by
+    /// scaffolding); <c>GetService&lt;DiffusionChatClient&gt;()</c> still reaches the client underneath.
+    /// </remarks>
     /// <param name="services">The services.</param>
     /// <param name="configure">Sets the options (at least <see cref="DiffusionChatHostingOptions.ModelPath"/>).</param>
     /// <returns>A builder to add middleware such as <c>UseFunctionInvocation()</c> or <c>UseLogging()</c>.</returns>
@@ -78,13 +84,18 @@ public static class DiffusionChatServiceCollectionExtensions
         return services.AddOptions<DiffusionChatHostingOptions>(name).ValidateOnStart();
     }
 
-    private static DiffusionChat.DiffusionChatClient Create(IServiceProvider services, string name)
+    /// <summary>
+    /// The model's client, under the scaffolding middleware unless turned off, with JSON response enforcement outermost
+    /// (it holds JSON answers back until checked; scaffolded ones always pass).
+    /// </summary>
+    private static IChatClient Create(IServiceProvider services, string name)
     {
         var options = services.GetRequiredService<IOptionsMonitor<DiffusionChatHostingOptions>>().Get(name);
         var loggerFactory = services.GetService<ILoggerFactory>();
         var logger = loggerFactory?.CreateLogger<DiffusionChat.DiffusionChatClient>();
         logger?.LogInformation("Loading diffusion chat model from {ModelPath} on {Device} ({DType}).", options.ModelPath, options.Device, options.DType);
         var model = services.GetRequiredService<IChatModelLoader>().Load(options);
-        return new DiffusionChat.DiffusionChatClient(model, options.ToClientOptions(), logger);
+        var client = new DiffusionChat.DiffusionChatClient(model, options.ToClientOptions(), logger);
+        return new JsonResponseChatClient(options.Scaffolding ? new DiffusionChat.Structured.ScaffoldingChatClient(client) : client);
     }
 }

@@ -16,9 +16,7 @@ public static class DiffusionModel
         new(StringComparer.OrdinalIgnoreCase)
         {
             ["mdlm"] = (c, d, t) => MdlmDenoiser.Load(c, d, t),
-            ["MDLM"] = (c, d, t) => MdlmDenoiser.Load(c, d, t),
             ["bd3lm"] = (c, d, t) => MdlmDenoiser.Load(c, d, t),
-            ["BD3LM"] = (c, d, t) => MdlmDenoiser.Load(c, d, t),
             ["llada"] = (c, d, t) => LladaDenoiser.Load(c, d, t),
             ["LLaDAModelLM"] = (c, d, t) => LladaDenoiser.Load(c, d, t),
             ["Dream"] = (c, d, t) => DreamDenoiser.Load(c, d, t),
@@ -53,18 +51,7 @@ public static class DiffusionModel
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(device);
-        var names = new List<string>();
-        if (checkpoint.Config.TryGetProperty("model_type", out var type) && type.ValueKind == System.Text.Json.JsonValueKind.String)
-        {
-            names.Add(type.GetString()!);
-        }
-
-        if (checkpoint.Config.TryGetProperty("architectures", out var archs) && archs.ValueKind == System.Text.Json.JsonValueKind.Array)
-        {
-            names.AddRange(archs.EnumerateArray().Where(a => a.ValueKind == System.Text.Json.JsonValueKind.String).Select(a => a.GetString()!));
-        }
-
-        foreach (var name in names)
+        foreach (var name in checkpoint.ModelTypes)
         {
             if (Loaders.TryGetValue(name, out var load))
             {
@@ -73,7 +60,7 @@ public static class DiffusionModel
         }
 
         throw new NotSupportedException(
-            $"Checkpoint '{checkpoint.Directory}' declares model type {(names.Count == 0 ? "(none: no model_type or architectures in config.json)" : string.Join(" / ", names.Select(n => $"'{n}'")))}; " +
+            $"Checkpoint '{checkpoint.Directory}' declares model type {checkpoint.DescribeModelTypes()}; " +
             $"supported masked-diffusion types: {string.Join(", ", Loaders.Keys.Distinct(StringComparer.OrdinalIgnoreCase))}.");
     }
 }

@@ -64,6 +64,11 @@ public interface IMaskedDenoiser : IDisposable
     /// the window, and the cached ones of [start + W, L). A prefix cache is a window reaching to the end of the
     /// sequence; a dual cache is a window covering only the current block. The cache is not modified.
     /// </summary>
+    /// <remarks>
+    /// A model whose logits are shifted (position i scored from the state at i - 1: Dream, LLaDA with
+    /// <c>shift_logits</c>) scores the window's first position from the final state the cache kept for the position
+    /// before the window (<see cref="KeyValueCache.OutputStates"/>), as a frozen prefix implies.
+    /// </remarks>
     /// <param name="windowIds">Token ids of the window, int64 [B, W].</param>
     /// <param name="start">Absolute position of the window's first token.</param>
     /// <param name="cache">Keys/values of all L positions from <see cref="ForwardWithCache"/>.</param>
@@ -72,5 +77,6 @@ public interface IMaskedDenoiser : IDisposable
     /// <param name="logitsFor">Optional range of window-relative positions that need logits, as in <see cref="Forward"/>.</param>
     /// <returns>Logits [B, W (or the range's length), <see cref="VocabSize"/>] for the window only.</returns>
     /// <exception cref="NotSupportedException"><see cref="SupportsKeyValueCache"/> is false.</exception>
+    /// <exception cref="ArgumentException">A shifted-logit model got a cache without kept final states.</exception>
     torch.Tensor ForwardWindow(torch.Tensor windowIds, long start, KeyValueCache cache, torch.Tensor? attentionMask = null, torch.Tensor? positionIds = null, Range? logitsFor = null);
 }

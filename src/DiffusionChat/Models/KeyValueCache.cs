@@ -17,6 +17,7 @@ public sealed class KeyValueCache : IDisposable
 {
     private readonly Tensor?[] keys;
     private readonly Tensor?[] values;
+    private Tensor? outputStates;
 
     /// <summary>Creates an empty cache for <paramref name="layers"/> layers, to be filled by <see cref="Append"/>.</summary>
     /// <param name="layers">Number of layers.</param>
@@ -32,7 +33,11 @@ public sealed class KeyValueCache : IDisposable
     /// leave any dispose scope).
     /// </summary>
     /// <param name="layers">The per-layer tensors, in layer order.</param>
-    public KeyValueCache(IEnumerable<(Tensor Keys, Tensor Values)> layers)
+    /// <param name="outputStates">
+    /// Optional final hidden states [B, L, D] of the same positions, for a model whose logits are shifted (position i is
+    /// scored from the state at i - 1): a cached window's first position is then scored from the kept state before it.
+    /// </param>
+    public KeyValueCache(IEnumerable<(Tensor Keys, Tensor Values)> layers, Tensor? outputStates = null)
     {
         ArgumentNullException.ThrowIfNull(layers);
         // The cache outlives the dispose scope of the call that built it; it disposes its tensors itself.
@@ -44,6 +49,7 @@ public sealed class KeyValueCache : IDisposable
 
         keys = filled.Select(l => (Tensor?)l.Item1).ToArray();
         values = filled.Select(l => (Tensor?)l.Item2).ToArray();
+        this.outputStates = outputStates?.DetachFromDisposeScope();
     }
 
     /// <summary>Number of layers.</summary>
@@ -51,6 +57,12 @@ public sealed class KeyValueCache : IDisposable
 
     /// <summary>Number of cached positions L (0 while empty).</summary>
     public long Length => keys[0]?.shape[2] ?? 0;
+
+    /// <summary>
+    /// The final hidden states [B, L, D] kept by a shifted-logit model's cache-building pass (still owned by the cache),
+    /// or null.
+    /// </summary>
+    public Tensor? OutputStates => outputStates;
 
     /// <summary>The keys and values of one layer, [B, kvHeads, L, headDim] each (still owned by the cache).</summary>
     /// <param name="layer">0-based layer index.</param>
@@ -86,6 +98,9 @@ public sealed class KeyValueCache : IDisposable
             values[i]?.Dispose();
             keys[i] = values[i] = null;
         }
+
+        outputStates?.Dispose();
+        outputStates = null;
     }
 
     private static Tensor Concat(Tensor? old, Tensor next)

@@ -11,6 +11,22 @@ namespace DiffusionChat.Models;
 /// </summary>
 internal static class RotaryPositions
 {
+    /// <summary>
+    /// <c>1 / theta^(2i / headDim)</c> for i in [0, headDim / 2), float32 [headDim / 2], computed in float32 as LLaDA,
+    /// Dream and SDAR compute it (<c>theta ** (arange(0, dim, 2) / dim)</c>, then the reciprocal), not in float64 and
+    /// rounded afterwards.
+    /// </summary>
+    /// <param name="theta">The rotary base (<c>rope_theta</c>).</param>
+    /// <param name="headDim">Head width (even).</param>
+    /// <param name="device">Where the table lives.</param>
+    public static Tensor InverseFrequencies(double theta, int headDim, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var exponent = HeldScalars.Range(0, headDim, ScalarType.Int64, device, step: 2).to(ScalarType.Float32).DividedBy(headDim);
+        using var basis = tensor((float)theta, dtype: ScalarType.Float32, device: device);
+        return basis.pow(exponent).reciprocal().MoveToOuterDisposeScope();
+    }
+
     /// <summary>The cos/sin tables [B, 1, L, headDim] for the given positions.</summary>
     /// <param name="inverseFrequencies">float32 [headDim / 2].</param>
     /// <param name="positions">int64 [B, L] or [L].</param>

@@ -44,7 +44,7 @@ public abstract class TransformerDenoiser : IMaskedDenoiser
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (b, l, positions) = CheckFull(ids, attentionMask, positionIds);
-        return Run(ids, sigma, positions, Allowed(attentionMask, positions, 0, l, l), null, 0, null, Output(logitsFor, l)).MoveToOuterDisposeScope();
+        return Run(new TransformerPass(ids, positions, Allowed(attentionMask, positions, 0, l, l), Output(logitsFor, l)) { Sigma = sigma }).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
@@ -54,15 +54,9 @@ public abstract class TransformerDenoiser : IMaskedDenoiser
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (b, l, positions) = CheckFull(ids, attentionMask, positionIds);
-        var fresh = new List<(Tensor Keys, Tensor Values)>();
-        var logits = Run(ids, null, positions, Allowed(attentionMask, positions, 0, l, l), null, 0, fresh, Output(logitsFor, l));
-        foreach (var (k, v) in fresh)
-        {
-            k.MoveToOuterDisposeScope();
-            v.MoveToOuterDisposeScope();
-        }
-
-        cache = new KeyValueCache(fresh);
+        var build = new CacheBuild();
+        var logits = Run(new TransformerPass(ids, positions, Allowed(attentionMask, positions, 0, l, l), Output(logitsFor, l)) { Build = build });
+        cache = new KeyValueCache(build.Layers, build.OutputStates);
         return logits.MoveToOuterDisposeScope();
     }
 
@@ -85,7 +79,7 @@ public abstract class TransformerDenoiser : IMaskedDenoiser
         DenoiserInputs.CheckPerPosition(positionIds, b, l, Device, nameof(positionIds));
         var positions = DenoiserInputs.Positions(positionIds, b, l, Device);
         var allowed = Allowed(attentionMask, positions, start, w, l);
-        return Run(windowIds, null, positions[.., (int)start..(int)(start + w)], allowed, cache, start, null, Output(logitsFor, w)).MoveToOuterDisposeScope();
+        return Run(new TransformerPass(windowIds, positions[.., (int)start..(int)(start + w)], allowed, Output(logitsFor, w)) { Cache = cache, Start = start }).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
@@ -108,16 +102,9 @@ public abstract class TransformerDenoiser : IMaskedDenoiser
     protected abstract void Dispose(bool disposing);
 
     /// <summary>Runs the network on a window of tokens.</summary>
-    /// <param name="ids">Window ids [B, W].</param>
-    /// <param name="sigma">Noise level [B] as the caller gave it, or null.</param>
-    /// <param name="positions">Absolute positions [B, W].</param>
-    /// <param name="allowed">Attention mask broadcastable to [B, heads, W, L], or null.</param>
-    /// <param name="cache">Keys/values of the whole sequence, or null.</param>
-    /// <param name="start">Window start.</param>
-    /// <param name="fresh">When not null, receives each layer's fresh keys/values.</param>
-    /// <param name="output">(offset, length) of the input positions that need logits.</param>
+    /// <param name="pass">The window, its positions and mask, the cache it reads or fills, and which logits to return.</param>
     /// <returns>Logits [B, length, V].</returns>
-    private protected abstract Tensor Run(Tensor ids, Tensor? sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh, (int Offset, int Length) output);
+    private protected abstract Tensor Run(TransformerPass pass);
 
     /// <summary>
     /// Loads a checkpoint's weights into a freshly built network (state-dict names after <paramref name="keyPrefix"/>)

@@ -25,25 +25,30 @@ namespace DiffusionChat.Sampling;
 /// </para>
 /// <para>
 /// The sampler stays on the device: a fixed schedule reads the block's tokens back once per block; threshold
-/// decoding reads the block once per step (its step count depends on the data). Reads are counted in the result.
+/// decoding reads the block once per step (its step count depends on the data). Every read and upload goes through
+/// the sampler's <see cref="DeviceTransfers"/> gate, which counts them.
 /// Thread-safe: the sampler holds no per-request state; the model is only read.
 /// </para>
 /// </remarks>
 public sealed class MaskedDiffusionSampler
 {
     private readonly IMaskedDenoiser model;
+    private readonly DeviceTransfers transfers;
 
     /// <summary>Creates a sampler over <paramref name="model"/> (not owned).</summary>
     /// <param name="model">The denoiser.</param>
-    public MaskedDiffusionSampler(IMaskedDenoiser model)
+    /// <param name="transfers">The gate every host read and upload goes through (a new one when null).</param>
+    public MaskedDiffusionSampler(IMaskedDenoiser model, DeviceTransfers? transfers = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         this.model = model;
+        this.transfers = transfers ?? new DeviceTransfers();
     }
 
     /// <summary>Generates an answer for every prompt of the request.</summary>
     /// <param name="request">Prompts, options and seed (validated here; not modified).</param>
-    /// <param name="onEvent">Optional progress callback, called on the sampling thread.</param>
+    /// <param name="onCommitted">Optional callback for every finished block of every running row, on the sampling thread.</param>
+    /// <param name="onStep">Optional callback for every step's commits (only with <see cref="MaskedSamplerOptions.ReportSteps"/>).</param>
     /// <param name="cancellationToken">Checked before every denoiser call.</param>
     /// <returns>The answers, finish reasons and call counts.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="request"/> or a prompt is null.</exception>
@@ -51,22 +56,21 @@ public sealed class MaskedDiffusionSampler
     /// <exception cref="ArgumentOutOfRangeException">An option is outside its range.</exception>
     /// <exception cref="NotSupportedException">A cache was asked for but the model has none.</exception>
     /// <exception cref="OperationCanceledException">Cancelled between steps.</exception>
-    public Task<MaskedGenerationResult> GenerateAsync(MaskedGenerationRequest request, Action<MaskedSamplerEvent>? onEvent = null, CancellationToken cancellationToken = default)
+    public Task<MaskedGenerationResult> GenerateAsync(MaskedGenerationRequest request, Action<TokensCommitted>? onCommitted = null, Action<StepCommittedEvent>? onStep = null, CancellationToken cancellationToken = default)
     {
         Validate(request);
-        return Task.Run(() => Generate(request, onEvent, null, cancellationToken), cancellationToken);
+        return Task.Run(() => Generate(request, onCommitted, onStep, null, cancellationToken), cancellationToken);
     }
 
-    /// <summary>The synchronous core; <paramref name="trace"/> sees every denoiser call (parity checks).</summary>
-    internal MaskedGenerationResult Generate(MaskedGenerationRequest request, Action<MaskedSamplerEvent>? onEvent, Action<SamplerCallTrace>? trace, CancellationToken cancellationToken)
+    /// <summary>The synchronous core; <paramref name="observer"/> (the golden tool's) sees every denoiser call.</summary>
+    internal MaskedGenerationResult Generate(MaskedGenerationRequest request, Action<TokensCommitted>? onCommitted, Action<StepCommittedEvent>? onStep, IMaskedSamplerObserver? observer, CancellationToken cancellationToken)
     {
         Validate(request);
         var options = request.Options;
         int rows = request.Prompts.Count, blockLength = options.BlockLength;
         long mask = model.MaskTokenId;
-        var reads = new HostReads();
         var answers = Enumerable.Range(0, rows).Select(_ => new List<int>()).ToArray();
-        var reasons = Enumerable.Repeat(MaskedFinishReason.Length, rows).ToArray();
+        var reasons = Enumerable.Repeat(GenerationFinishReason.Length, rows).ToArray();
         var active = Enumerable.Repeat(true, rows).ToArray();
         int forwardPasses = 0;
         var stopIds = !options.StopAtEndOfSequence ? [] :
@@ -75,104 +79,74 @@ public sealed class MaskedDiffusionSampler
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var noise = new RowNoise(request.RowSeeds ?? Enumerable.Range(0, rows).Select(r => request.Seed + (ulong)r).ToList(), model.Device);
-        var batch = PaddedBatch.Create(request.Prompts, options.AnswerLength, mask, model.EosTokenId ?? 0, model.Device);
+        var batch = PaddedBatch.Create(request.Prompts, options.AnswerLength, mask, model.EosTokenId ?? 0, model.Device, transfers);
         var x = batch.Ids;
-        long total = x.shape[1];
         var activeRows = ones(rows, 1, dtype: @bool, device: model.Device);
 
+        // Block by block, left to right; within a block, step until its masks are gone: predict, select, commit.
         for (int block = 0; block < options.BlockCount && active.Any(a => a); block++)
         {
-            long start = batch.PromptLength + ((long)block * blockLength), end = start + blockLength;
+            int start = batch.PromptLength + (block * blockLength), end = start + blockLength;
             var schedule = TransferSchedule.Linear(blockLength, options.StepsPerBlock);
+            using var forward = new BlockForward(model, batch, start, end, options.Cache, observer?.WantsWindowLogits ?? false);
             long[]? blockTokens = null;
-            KeyValueCache? cache = null;
-            try
+            for (int step = 0; ; step++)
             {
-                for (int inner = 0; ; inner++)
+                cancellationToken.ThrowIfCancellationRequested();
+                using var stepScope = NewDisposeScope();
+
+                // Predict: a token, its probability and a remasking score for every position of the block.
+                var call = forward.Call(x, step);
+                forwardPasses++;
+                var (tokens, probability, score) = TokenPrediction.Predict(call.BlockLogits, mask, options, noise);
+
+                // Select: which masked positions of the active rows this step commits.
+                var current = x[.., start..end];
+                var candidates = current.IsEqualTo(mask).logical_and(activeRows);
+                int count = step < schedule.Length ? schedule[step] : 0;
+                var transfer = TransferSelection.Select(score, probability, candidates, count, options.ConfidenceThreshold);
+
+                // Commit.
+                var updated = where(transfer, tokens, current);
+                x.index_put_(updated, TensorIndex.Colon, TensorIndex.Slice(start, end));
+                observer?.Called(new SamplerCallTrace(block, step, call.Kind, call.WindowStart, call.WindowEnd, start,
+                    call.Logits, candidates, tokens, probability, transfer, x, options.ConfidenceThreshold is null ? count : 0));
+                if (options.ReportSteps && onStep is not null)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    using var stepScope = NewDisposeScope();
-                    var (kind, windowEnd, logits, blockLogits) = Call(x, batch, start, end, total, inner, options.Cache, fullLogits: trace is not null, ref cache);
-                    forwardPasses++;
+                    ReportStep(onStep, transfer, updated, block, step, blockLength, active);
+                }
 
-                    var current = x[.., (int)start..(int)end];
-                    var candidates = current.IsEqualTo(mask).logical_and(activeRows);
-                    var (tokens, probability, score) = TokenPrediction.Predict(blockLogits, mask, options, noise);
-                    int count = inner < schedule.Length ? schedule[inner] : 0;
-                    var transfer = TransferSelection.Select(score, probability, candidates, count, options.ConfidenceThreshold);
-                    var updated = where(transfer, tokens, current);
-                    x.index_put_(updated, TensorIndex.Colon, TensorIndex.Slice(start, end));
-                    trace?.Invoke(new SamplerCallTrace(block, inner, kind, kind is SamplerCallKind.Full or SamplerCallKind.BuildCache ? 0 : start, windowEnd, start,
-                        logits, candidates, tokens, probability, transfer, x, options.ConfidenceThreshold is null ? count : 0));
-                    if (options.ReportSteps && onEvent is not null)
-                    {
-                        ReportStep(onEvent, reads, transfer, updated, block, inner, blockLength, active);
-                    }
+                // A fixed schedule ends after its steps; threshold decoding when no active row has a mask left.
+                bool complete;
+                if (options.ConfidenceThreshold is null)
+                {
+                    complete = step + 1 >= options.StepsPerBlock;
+                }
+                else
+                {
+                    blockTokens = transfers.ReadInt64(updated);
+                    complete = !Enumerable.Range(0, rows).Any(r => active[r] && blockTokens.AsSpan(r * blockLength, blockLength).Contains(mask));
+                }
 
-                    bool complete;
-                    if (options.ConfidenceThreshold is null)
-                    {
-                        complete = inner + 1 >= options.StepsPerBlock;
-                    }
-                    else
-                    {
-                        blockTokens = reads.ToArray(updated);
-                        complete = !Enumerable.Range(0, rows).Any(r => active[r] && blockTokens.AsSpan(r * blockLength, blockLength).Contains(mask));
-                    }
-
-                    // Fast-dLLM's cache loops always make at least one cached call after the cache-building one.
-                    bool extraCall = options.FastDllmExtraCachedCall && options.Cache != KeyValueCacheMode.None && inner == 0;
-                    if (complete && !extraCall)
-                    {
-                        break;
-                    }
+                if (complete && !(observer?.CallsAgain(block, step, options.Cache) ?? false))
+                {
+                    break;
                 }
             }
-            finally
-            {
-                cache?.Dispose();
-            }
 
-            blockTokens ??= reads.ToArray(x[.., (int)start..(int)end]);
-            if (FinishBlock(blockTokens, block, blockLength, active, answers, reasons, onEvent, stopIds))
+            blockTokens ??= transfers.ReadInt64(x[.., start..end]);
+            if (FinishBlock(blockTokens, block, blockLength, active, answers, reasons, onCommitted, stopIds))
             {
                 activeRows.Dispose();
-                activeRows = tensor(active, device: model.Device).unsqueeze(1);
+                activeRows = transfers.Upload(active, [rows, 1], model.Device);
             }
         }
 
-        return new MaskedGenerationResult(answers, reasons, forwardPasses, reads.Count);
-    }
-
-    /// <summary>
-    /// Makes the step's denoiser call; returns the logits it produced and the block's slice of them. Only the block's
-    /// logits are computed unless <paramref name="fullLogits"/> (tracing) asks for the whole window.
-    /// </summary>
-    private (SamplerCallKind Kind, long WindowEnd, Tensor Logits, Tensor BlockLogits) Call(Tensor x, PaddedBatch batch, long start, long end, long total, int inner, KeyValueCacheMode mode, bool fullLogits, ref KeyValueCache? cache)
-    {
-        Range? block = fullLogits ? null : (int)start..(int)end;
-        if (mode == KeyValueCacheMode.None)
-        {
-            var full = model.Forward(x, batch.AttentionMask, batch.PositionIds, logitsFor: block);
-            return (SamplerCallKind.Full, total, full, fullLogits ? full[.., (int)start..(int)end] : full);
-        }
-
-        if (inner == 0)
-        {
-            // The cache is built from x before this call's commit and never refreshed inside the block (Fast-dLLM).
-            var full = model.ForwardWithCache(x, batch.AttentionMask, batch.PositionIds, out var built, block);
-            cache = built;
-            return (SamplerCallKind.BuildCache, total, full, fullLogits ? full[.., (int)start..(int)end] : full);
-        }
-
-        long windowEnd = mode == KeyValueCacheMode.Prefix ? total : end;
-        var window = model.ForwardWindow(x[.., (int)start..(int)windowEnd], start, cache!, batch.AttentionMask, batch.PositionIds, fullLogits ? null : ..(int)(end - start));
-        var kind = mode == KeyValueCacheMode.Prefix ? SamplerCallKind.PrefixCached : SamplerCallKind.DualCached;
-        return (kind, windowEnd, window, fullLogits ? window[.., ..(int)(end - start)] : window);
+        return new MaskedGenerationResult(answers, reasons, forwardPasses);
     }
 
     /// <summary>Records a finished block per active row; returns whether some row finished.</summary>
-    private static bool FinishBlock(long[] blockTokens, int block, int blockLength, bool[] active, List<int>[] answers, MaskedFinishReason[] reasons, Action<MaskedSamplerEvent>? onEvent, HashSet<long> stopIds)
+    private static bool FinishBlock(long[] blockTokens, int block, int blockLength, bool[] active, List<int>[] answers, GenerationFinishReason[] reasons, Action<TokensCommitted>? onCommitted, HashSet<long> stopIds)
     {
         bool changed = false;
         for (int r = 0; r < active.Length; r++)
@@ -189,20 +163,20 @@ public sealed class MaskedDiffusionSampler
             if (cut >= 0)
             {
                 active[r] = false;
-                reasons[r] = MaskedFinishReason.EndOfSequence;
+                reasons[r] = GenerationFinishReason.EndOfSequence;
                 changed = true;
             }
 
-            onEvent?.Invoke(new BlockCommittedEvent(r, block, kept, cut >= 0));
+            onCommitted?.Invoke(new TokensCommitted(r, block, kept, cut >= 0));
         }
 
         return changed;
     }
 
-    private static void ReportStep(Action<MaskedSamplerEvent> onEvent, HostReads reads, Tensor transfer, Tensor updated, int block, int step, int blockLength, bool[] active)
+    private void ReportStep(Action<StepCommittedEvent> onStep, Tensor transfer, Tensor updated, int block, int step, int blockLength, bool[] active)
     {
         using var packed = stack([transfer.to(int64), updated], 0);
-        var values = reads.ToArray(packed);
+        var values = transfers.ReadInt64(packed);
         int rows = active.Length, plane = rows * blockLength;
         for (int r = 0; r < rows; r++)
         {
@@ -222,7 +196,7 @@ public sealed class MaskedDiffusionSampler
                 }
             }
 
-            onEvent(new StepCommittedEvent(r, block, step, positions, tokens));
+            onStep(new StepCommittedEvent(r, block, step, positions, tokens));
         }
     }
 
@@ -232,31 +206,10 @@ public sealed class MaskedDiffusionSampler
         ArgumentNullException.ThrowIfNull(request.Prompts, nameof(request));
         ArgumentNullException.ThrowIfNull(request.Options, nameof(request));
         request.Options.Validate();
-        if (request.Prompts.Count == 0)
-        {
-            throw new ArgumentException("The request has no prompts; give at least one row.", nameof(request));
-        }
-
+        PromptCheck.Rows(request.Prompts, model.VocabSize, allowEmpty: false, model.MaskTokenId, "the mask token", nameof(request));
         if (request.RowSeeds is { } seeds && seeds.Count != request.Prompts.Count)
         {
             throw new ArgumentException($"The request has {request.Prompts.Count} prompts but {seeds.Count} row seeds; give one seed per row or none.", nameof(request));
-        }
-
-        for (int r = 0; r < request.Prompts.Count; r++)
-        {
-            var prompt = request.Prompts[r] ?? throw new ArgumentNullException(nameof(request), $"Prompt {r} is null.");
-            if (prompt.Count == 0)
-            {
-                throw new ArgumentException($"Prompt {r} is empty; every row needs at least one token.", nameof(request));
-            }
-
-            foreach (var id in prompt)
-            {
-                if (id < 0 || id >= model.VocabSize || id == model.MaskTokenId)
-                {
-                    throw new ArgumentException($"Prompt {r} holds token id {id}; ids must be in [0, {model.VocabSize}) and not the mask id {model.MaskTokenId}.", nameof(request));
-                }
-            }
         }
 
         if (request.Options.Cache != KeyValueCacheMode.None && !model.SupportsKeyValueCache)

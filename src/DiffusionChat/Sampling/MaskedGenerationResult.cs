@@ -4,9 +4,7 @@ namespace DiffusionChat.Sampling;
 /// <param name="Answers">Answer token ids per row, cut before the first end-of-sequence token.</param>
 /// <param name="FinishReasons">Why each row stopped.</param>
 /// <param name="ForwardPasses">Number of denoiser calls made for the whole batch.</param>
-/// <param name="HostReads">Number of device-to-host reads the sampler made (see <see cref="Sampling.HostReads"/>).</param>
 public sealed record MaskedGenerationResult(
     IReadOnlyList<IReadOnlyList<int>> Answers,
-    IReadOnlyList<MaskedFinishReason> FinishReasons,
-    int ForwardPasses,
-    int HostReads);
+    IReadOnlyList<GenerationFinishReason> FinishReasons,
+    int ForwardPasses);

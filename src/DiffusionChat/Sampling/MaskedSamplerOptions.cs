@@ -54,12 +54,6 @@ public sealed record MaskedSamplerOptions
     /// <summary>Also raise a step event for every step (costs one small device read per step).</summary>
     public bool ReportSteps { get; init; }
 
-    /// <summary>
-    /// Reproduce Fast-dLLM v1's cache samplers exactly: when the cache-building call already completes a block, they
-    /// still make one more cached call (it commits nothing but counts as a forward pass). Off by default.
-    /// </summary>
-    public bool FastDllmExtraCachedCall { get; init; }
-
     /// <summary>Number of blocks.</summary>
     public int BlockCount => AnswerLength / BlockLength;
 

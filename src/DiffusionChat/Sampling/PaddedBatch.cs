@@ -12,30 +12,17 @@ namespace DiffusionChat.Sampling;
 internal sealed record PaddedBatch(Tensor Ids, Tensor? AttentionMask, Tensor? PositionIds, int PromptLength)
 {
     /// <summary>Builds the batch on <paramref name="device"/>; no mask or positions when no row needs padding.</summary>
-    public static PaddedBatch Create(IReadOnlyList<IReadOnlyList<int>> prompts, int answerLength, long maskTokenId, long padTokenId, Device device)
+    public static PaddedBatch Create(IReadOnlyList<IReadOnlyList<int>> prompts, int answerLength, long maskTokenId, long padTokenId, Device device, DeviceTransfers transfers)
     {
-        int promptLength = prompts.Max(p => p.Count);
+        var (ids, keep, promptLength) = LeftPadding.Lay(prompts, padTokenId, answerLength, maskTokenId);
         int rows = prompts.Count, total = promptLength + answerLength;
-        var ids = new long[rows * total];
-        var keep = new long[rows * total];
-        for (int r = 0; r < rows; r++)
-        {
-            int pad = promptLength - prompts[r].Count;
-            for (int j = 0; j < total; j++)
-            {
-                int at = (r * total) + j;
-                ids[at] = j < pad ? padTokenId : j < promptLength ? prompts[r][j - pad] : maskTokenId;
-                keep[at] = j < pad ? 0 : 1;
-            }
-        }
-
-        var x = tensor(ids, [rows, total], dtype: int64, device: device);
+        var x = transfers.Upload(ids, [rows, total], device);
         if (prompts.All(p => p.Count == promptLength))
         {
             return new PaddedBatch(x, null, null, promptLength);
         }
 
-        var mask = tensor(keep, [rows, total], dtype: int64, device: device);
+        var mask = transfers.Upload(keep, [rows, total], device);
         using var counted = mask.cumsum(1);
         var positions = counted.Minus(1).ClampMin(0);
         return new PaddedBatch(x, mask.to(@bool), positions, promptLength);

@@ -23,7 +23,8 @@ internal static class TokenPrediction
         var l64 = logits.to(float64);
         var probs = l64.softmax(-1);
         var choice = Filter(l64, options);
-        choice = choice.IndexFilled(-1, tensor(new[] { maskTokenId }, device: logits.device), double.NegativeInfinity);
+        using var maskIndex = HeldScalars.Range(maskTokenId, maskTokenId + 1, int64, logits.device);
+        choice = choice.IndexFilled(-1, maskIndex, double.NegativeInfinity);
         if (options.Temperature > 0)
         {
             // Gumbel-max: argmax(l/T - log(-log u)) samples softmax(l/T).
@@ -54,20 +55,14 @@ internal static class TokenPrediction
     private static Tensor Filter(Tensor l64, MaskedSamplerOptions options)
     {
         var result = l64;
-        if (options.TopK is { } k && k < l64.shape[^1])
+        if (options.TopK is { } k)
         {
-            var (kth, _) = result.topk(k, -1);
-            result = result.FillMasked(result.lt(kth[.., .., ^1..]), double.NegativeInfinity);
+            result = TopK.Filter(result, k);
         }
 
         if (options.TopP is { } topP && topP < 1)
         {
-            var (sorted, order) = result.sort(-1, descending: true);
-            var cumulative = sorted.softmax(-1).cumsum(-1);
-            // Drop a token when the mass before it already reaches top-p, so the token crossing top-p is kept.
-            var dropSorted = (cumulative - sorted.softmax(-1)).IsAtLeast(topP);
-            var drop = zeros_like(sorted).scatter(-1, order, dropSorted.to(float64)).to(@bool);
-            result = result.FillMasked(drop, double.NegativeInfinity);
+            result = Nucleus.Filter(result, topP);
         }
 
         return result;

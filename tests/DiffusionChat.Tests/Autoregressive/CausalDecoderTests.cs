@@ -1,5 +1,7 @@
 using DiffusionChat.Models;
 using DiffusionChat.Models.Autoregressive;
+using DiffusionChat.Sampling.Autoregressive;
+using DiffusionChat.Sampling;
 using static TorchSharp.torch;
 
 namespace DiffusionChat.Tests.Autoregressive;
@@ -43,6 +45,21 @@ public sealed class CausalDecoderTests
         var cached = CausalDecoder.Generate(model, [PromptA], options)[0].Tokens;
 
         Assert.Equal(UncachedGreedy(model, PromptA, 12), cached);
+    }
+
+    [Fact]
+    public void Decoder_reads_one_stop_flag_per_step_and_the_tokens_once()
+    {
+        using var model = TinyLlama.Create();
+        var options = new DecodingOptions(MaxNewTokens: 6, StopTokenIds: [], PadTokenId: 0);
+        var transfers = new DeviceTransfers();
+
+        var decoded = CausalDecoder.Generate(model, [PromptA, PromptB], options, onCommitted: null, transfers, CancellationToken.None);
+
+        Assert.All(decoded, row => Assert.Equal(6, row.Tokens.Count));
+        Assert.Equal(6 + 1, transfers.Reads);
+        Assert.Equal(6 + (2 * 6), transfers.ElementsRead);
+        Assert.Equal(3, transfers.Uploads); // prompt ids, their padding mask, the stop ids
     }
 
     [Fact]
@@ -104,6 +121,29 @@ public sealed class CausalDecoderTests
 
         Assert.True(stopped.Stopped);
         Assert.Equal(free.Take(free.ToList().IndexOf(free[3])), stopped.Tokens);
+    }
+
+    [Fact]
+    public void Committed_events_carry_each_rows_tokens_then_one_empty_end_and_nothing_after()
+    {
+        using var model = TinyLlama.Create();
+        var greedy = new DecodingOptions(MaxNewTokens: 10, StopTokenIds: [], PadTokenId: 0);
+        var free = CausalDecoder.Generate(model, [PromptA, PromptB], greedy);
+        int stopId = free[0].Tokens[3];
+        var events = new List<TokensCommitted>();
+
+        var stopped = CausalDecoder.Generate(model, [PromptA, PromptB], greedy with { StopTokenIds = [stopId] }, events.Add, CancellationToken.None);
+
+        for (int row = 0; row < 2; row++)
+        {
+            var mine = events.Where(e => e.Row == row).ToList();
+            Assert.Equal(stopped[row].Tokens, mine.SelectMany(e => e.Tokens));
+            Assert.Equal(Enumerable.Range(0, mine.Count), mine.Select(e => e.Block));
+            Assert.Equal(stopped[row].Stopped, mine[^1].Ended);
+            Assert.All(mine.SkipLast(1), e => Assert.False(e.Ended));
+        }
+
+        Assert.Empty(events.Single(e => e.Row == 0 && e.Ended).Tokens);
     }
 
     [Fact]

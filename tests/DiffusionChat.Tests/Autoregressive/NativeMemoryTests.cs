@@ -1,4 +1,5 @@
 using DiffusionChat.Models.Autoregressive;
+using DiffusionChat.Sampling.Autoregressive;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using DiffusionChat.Chat;
 using DiffusionChat.Generation;
 using DiffusionChat.Prompting;
 using Microsoft.Extensions.AI;
@@ -129,25 +130,53 @@ public class DiffusionChatClientTests
     [Fact]
     public async Task Json_response_format_fails_clearly_when_the_answer_is_not_json()
     {
-        var (client, _) = Create((_, _) => "not json<|im_end|>");
-        using var _ = client;
+        using var client = WithJsonEnforcement(Create((_, _) => "not json<|im_end|>").Client);
 
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() =>
             client.GetResponseAsync([new(ChatRole.User, "give json")], new ChatOptions { ResponseFormat = ChatResponseFormat.Json }));
 
         Assert.Contains("not valid JSON", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("not json", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Json_response_format_passes_a_json_answer()
     {
-        var (client, _) = Create((_, _) => "{\"a\":1}<|im_end|>");
-        using var _ = client;
+        using var client = WithJsonEnforcement(Create((_, _) => "{\"a\":1}<|im_end|>").Client);
 
         var response = await client.GetResponseAsync([new(ChatRole.User, "give json")], new ChatOptions { ResponseFormat = ChatResponseFormat.Json });
 
         Assert.Equal("{\"a\":1}", response.Text);
     }
+
+    [Fact]
+    public async Task Json_response_format_releases_no_streamed_text_before_the_answer_is_checked()
+    {
+        using var client = WithJsonEnforcement(Create((_, _) => "not json at all, several blocks long<|im_end|>").Client);
+        var received = new List<ChatResponseUpdate>();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            await foreach (var update in client.GetStreamingResponseAsync([new(ChatRole.User, "give json")], new ChatOptions { ResponseFormat = ChatResponseFormat.Json }))
+            {
+                received.Add(update);
+            }
+        });
+
+        Assert.Empty(received);
+    }
+
+    [Fact]
+    public async Task Text_streams_unchecked_when_no_json_is_asked_for()
+    {
+        using var client = WithJsonEnforcement(Create((_, _) => "not json<|im_end|>").Client);
+
+        var response = await client.GetStreamingResponseAsync([new(ChatRole.User, "hi")]).ToChatResponseAsync();
+
+        Assert.Equal("not json", response.Text);
+    }
+
+    private static IChatClient WithJsonEnforcement(IChatClient client) => client.AsBuilder().UseJsonResponseFormat().Build();
 
     [Fact]
     public void GetService_returns_metadata_model_parts_and_null_for_keys()

@@ -40,7 +40,7 @@ internal sealed class ScriptedGenerator(Func<string, long, string> answer, CharT
 
     public object BatchKey(GenerationRequest request) => request.Diffusion;
 
-    public void ValidatePrompt(IReadOnlyList<int> promptTokens)
+    public void Validate(GenerationRequest request)
     {
     }
 

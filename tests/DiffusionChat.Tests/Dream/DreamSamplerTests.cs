@@ -53,9 +53,11 @@ public sealed class DreamSamplerTests : IDisposable
     {
         var options = new DreamSamplerOptions { MaxNewTokens = 8, Steps = 4, Unmasking = DreamUnmasking.TopKMargin, Temperature = 0 };
 
-        var result = await new DreamSampler(model).GenerateAsync(new DreamGenerationRequest([ShortPrompt, LongPrompt], options));
+        var transfers = new DeviceTransfers();
 
-        Assert.Equal(1, result.HostReads);
+        var result = await new DreamSampler(model, transfers).GenerateAsync(new DreamGenerationRequest([ShortPrompt, LongPrompt], options));
+
+        Assert.Equal(1, transfers.Reads);
         Assert.Equal(4, result.ForwardPasses);
     }
 

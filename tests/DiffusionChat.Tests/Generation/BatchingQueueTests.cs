@@ -94,6 +94,31 @@ public class BatchingQueueTests
     }
 
     [Fact]
+    public async Task A_request_whose_batch_key_throws_fails_alone_and_the_worker_survives()
+    {
+        await using var queue = new BatchingQueue<int, int>(
+            (items, ct) =>
+            {
+                foreach (var item in items)
+                {
+                    item.Completion.TrySetResult(item.Request * 10);
+                }
+
+                return Task.CompletedTask;
+            },
+            batchKey: request => request < 0 ? throw new NotSupportedException("negative") : "same",
+            capacity: 4,
+            maxBatchSize: 4);
+
+        var bad = queue.EnqueueAsync(-1, CancellationToken.None);
+        var good = queue.EnqueueAsync(2, CancellationToken.None);
+
+        await Assert.ThrowsAsync<NotSupportedException>(() => bad).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(20, await good.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(30, await queue.EnqueueAsync(3, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
     public async Task Enqueue_after_dispose_throws_ObjectDisposedException()
     {
         var queue = new BatchingQueue<int, int>((items, ct) => Task.CompletedTask, _ => "k", 1, 1);

@@ -1,3 +1,4 @@
+using DiffusionChat.Sampling;
 using DiffusionChat.Generation;
 using DiffusionChat.Models;
 using DiffusionChat.Models.Simplex;
@@ -108,10 +109,45 @@ public class TokenGeneratorTests
     {
         using var generator = Create(family);
 
-        var ex = Assert.Throws<ArgumentException>(() => generator.ValidatePrompt([1, 2, 100000]));
+        var ex = Assert.Throws<ArgumentException>(() => generator.Validate(Request([1, 2, 100000], 4)));
 
         Assert.Contains("Prompt token 2", ex.Message, StringComparison.Ordinal);
         Assert.Contains("100000", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ar", "Steps, BlockLength, Remasking, ConfidenceThreshold, Cache")]
+    [InlineData("simplex", "Remasking, ConfidenceThreshold, Cache")]
+    public void Options_the_family_cannot_honour_are_refused_by_name(string family, string named)
+    {
+        using var generator = Create(family);
+        var knobs = new DiffusionGenerationOptions { Steps = 4, BlockLength = 4, Remasking = Sampling.RemaskingStrategy.Random, ConfidenceThreshold = 0.9, Cache = Sampling.KeyValueCacheMode.Prefix };
+
+        var ex = Assert.Throws<NotSupportedException>(() => generator.Validate(Request(PromptA, 4) with { Diffusion = knobs }));
+
+        Assert.Contains($"cannot honour {named}:", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Simplex_refuses_top_k_which_its_top_p_projection_cannot_apply()
+    {
+        using var generator = Create("simplex");
+
+        var ex = Assert.Throws<NotSupportedException>(() => generator.Validate(Request(PromptA, 4) with { Sampling = new TokenSampling(1.0, 5, null, 1) }));
+
+        Assert.Contains("TopK", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("masked")]
+    [InlineData("simplex")]
+    [InlineData("ar")]
+    public void A_request_with_only_the_options_the_family_honours_passes(string family)
+    {
+        using var generator = Create(family);
+        var knobs = family == "ar" ? new DiffusionGenerationOptions() : new DiffusionGenerationOptions { Steps = 4, BlockLength = 4, Cache = Sampling.KeyValueCacheMode.None };
+
+        generator.Validate(Request(PromptA, 4) with { Diffusion = knobs, Sampling = new TokenSampling(0.5, family == "simplex" ? null : 3, 0.9, 1) });
     }
 
     [Fact]

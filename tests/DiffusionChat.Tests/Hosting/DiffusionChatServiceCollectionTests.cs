@@ -48,6 +48,23 @@ public class DiffusionChatServiceCollectionTests
     }
 
     [Fact]
+    public async Task Registered_client_enforces_a_json_response_format()
+    {
+        var (loader, _) = FakeLoader("not json<|im_end|>");
+        var services = new ServiceCollection();
+        services.AddSingleton(loader.Object);
+        services.AddDiffusionChatClient(o => o.ModelPath = ExistingFolder);
+        using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<IChatClient>();
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            client.GetResponseAsync([new(ChatRole.User, "give json")], new ChatOptions { ResponseFormat = ChatResponseFormat.Json }));
+
+        Assert.Contains("not valid JSON", ex.Message, StringComparison.Ordinal);
+        Assert.NotNull(client.GetService<DiffusionChatClient>());
+    }
+
+    [Fact]
     public void Model_is_disposed_with_the_container()
     {
         var (loader, generators) = FakeLoader();

@@ -63,7 +63,7 @@ public sealed class BlockCausalAttentionTests : IDisposable
     {
         using var scope = NewDisposeScope();
         var alone = shiftedBlocks.Forward(tensor(new long[] { 5, 17, 3, 40, Mask, Mask, Mask }, [1, 7]));
-        var padded = PaddedBatch.Create([[5, 17, 3, 40], [9, 9, 5, 17, 3, 40]], 3, Mask, 399, CPU);
+        var padded = PaddedBatch.Create([[5, 17, 3, 40], [9, 9, 5, 17, 3, 40]], 3, Mask, 399, CPU, new DeviceTransfers());
 
         var logits = shiftedBlocks.Forward(padded.Ids, padded.AttentionMask, padded.PositionIds);
 

@@ -24,12 +24,23 @@ public class FastDllmPublicPathTests
         var options = new MaskedSamplerOptions
         {
             AnswerLength = 16, BlockLength = 4, StepsPerBlock = 4, Cache = cache, ConfidenceThreshold = threshold,
-            StopAtEndOfSequence = false, FastDllmExtraCachedCall = true,
+            StopAtEndOfSequence = false,
         };
 
         var result = await new MaskedDiffusionSampler(model).GenerateAsync(new MaskedGenerationRequest([promptIds], options));
 
         Assert.Equal(output.data<long>().Skip(promptIds.Count).Select(v => (int)v), result.Answers[0]);
-        Assert.Equal(nfe.data<long>()[0], result.ForwardPasses);
+        // Fast-dLLM's cache loops make one more, empty, cached call when the cache-building call completes a block;
+        // the library does not (the golden tool replays it), so with a cache and a threshold it may save up to one
+        // pass per block.
+        long reference = nfe.data<long>()[0];
+        if (cache == KeyValueCacheMode.None || threshold is null)
+        {
+            Assert.Equal(reference, result.ForwardPasses);
+        }
+        else
+        {
+            Assert.InRange(result.ForwardPasses, reference - options.BlockCount, reference);
+        }
     }
 }

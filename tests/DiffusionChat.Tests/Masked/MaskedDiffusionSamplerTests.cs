@@ -35,10 +35,12 @@ public class MaskedDiffusionSamplerTests
     {
         var options = new MaskedSamplerOptions { AnswerLength = 12, BlockLength = 4, StepsPerBlock = 4, StopAtEndOfSequence = false };
 
-        var result = await new MaskedDiffusionSampler(Confident(_ => 3)).GenerateAsync(Request(options, 0, [1], [2, 3]));
+        var transfers = new DeviceTransfers();
+
+        var result = await new MaskedDiffusionSampler(Confident(_ => 3), transfers).GenerateAsync(Request(options, 0, [1], [2, 3]));
 
         Assert.Equal(12, result.ForwardPasses);
-        Assert.Equal(3, result.HostReads);
+        Assert.Equal(3, transfers.Reads);
     }
 
     [Fact]
@@ -47,10 +49,12 @@ public class MaskedDiffusionSamplerTests
         var model = FixedRows(Enumerable.Range(0, 8).Select(j => new float[] { 0, j % 2 == 0 ? 9f : 1f, 0, 0, 0, 0, 0, 0 }).ToArray());
         var options = new MaskedSamplerOptions { AnswerLength = 8, BlockLength = 4, StepsPerBlock = 4, ConfidenceThreshold = 0.9 };
 
-        var result = await new MaskedDiffusionSampler(model).GenerateAsync(Request(options));
+        var transfers = new DeviceTransfers();
+
+        var result = await new MaskedDiffusionSampler(model, transfers).GenerateAsync(Request(options));
 
         Assert.InRange(result.ForwardPasses, 3, 7);
-        Assert.True(result.HostReads <= result.ForwardPasses, $"{result.HostReads} reads for {result.ForwardPasses} steps");
+        Assert.True(transfers.Reads <= result.ForwardPasses, $"{transfers.Reads} reads for {result.ForwardPasses} steps");
     }
 
     [Fact]
@@ -59,17 +63,16 @@ public class MaskedDiffusionSamplerTests
         // Answer position 5 (block 1) predicts EOS; every other position predicts 2.
         var model = Confident(p => p - 1 == 5 ? (int)Eos : 2);
         var options = new MaskedSamplerOptions { AnswerLength = 12, BlockLength = 4, StepsPerBlock = 4 };
-        var events = new List<MaskedSamplerEvent>();
+        var blocks = new List<TokensCommitted>();
 
-        var result = await new MaskedDiffusionSampler(model).GenerateAsync(Request(options), events.Add);
+        var result = await new MaskedDiffusionSampler(model).GenerateAsync(Request(options), blocks.Add);
 
         Assert.Equal([2, 2, 2, 2, 2], result.Answers[0]);
-        Assert.Equal(MaskedFinishReason.EndOfSequence, result.FinishReasons[0]);
+        Assert.Equal(GenerationFinishReason.EndOfSequence, result.FinishReasons[0]);
         Assert.Equal(8, result.ForwardPasses);
-        var blocks = events.OfType<BlockCommittedEvent>().ToList();
         Assert.Equal(2, blocks.Count);
         Assert.Equal([2], blocks[1].Tokens);
-        Assert.True(blocks[1].EndOfSequence);
+        Assert.True(blocks[1].Ended);
     }
 
     [Fact]
@@ -82,7 +85,7 @@ public class MaskedDiffusionSamplerTests
         var ignored = await new MaskedDiffusionSampler(model).GenerateAsync(Request(options with { StopAtEndOfSequence = false }));
 
         Assert.Equal([2, 2], result.Answers[0]);
-        Assert.Equal(MaskedFinishReason.EndOfSequence, result.FinishReasons[0]);
+        Assert.Equal(GenerationFinishReason.EndOfSequence, result.FinishReasons[0]);
         Assert.Equal([2, 2, 4, 2, 2, 2, 2, 2], ignored.Answers[0]);
     }
 
@@ -112,9 +115,9 @@ public class MaskedDiffusionSamplerTests
         var result = await new MaskedDiffusionSampler(model).GenerateAsync(Request(options, 0, [1, 4], [1, 5]));
 
         Assert.Equal([2], result.Answers[0]);
-        Assert.Equal(MaskedFinishReason.EndOfSequence, result.FinishReasons[0]);
+        Assert.Equal(GenerationFinishReason.EndOfSequence, result.FinishReasons[0]);
         Assert.Equal(Enumerable.Repeat(2, 8), result.Answers[1]);
-        Assert.Equal(MaskedFinishReason.Length, result.FinishReasons[1]);
+        Assert.Equal(GenerationFinishReason.Length, result.FinishReasons[1]);
     }
 
     [Fact]
@@ -131,7 +134,7 @@ public class MaskedDiffusionSamplerTests
         };
         var options = new MaskedSamplerOptions { AnswerLength = 8, BlockLength = 8, StepsPerBlock = 8 };
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new MaskedDiffusionSampler(model).GenerateAsync(Request(options), null, cts.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new MaskedDiffusionSampler(model).GenerateAsync(Request(options), cancellationToken: cts.Token));
 
         Assert.Equal(2, model.Calls);
     }

@@ -42,9 +42,9 @@ public class RemaskingStrategyTests
     {
         var model = Confident(_ => 3, strength: 5);
         var options = new MaskedSamplerOptions { AnswerLength = 4, BlockLength = 4, StepsPerBlock = 4, ReportSteps = true };
-        var events = new List<MaskedSamplerEvent>();
+        var events = new List<StepCommittedEvent>();
 
-        await new MaskedDiffusionSampler(model).GenerateAsync(Request(options), events.Add);
+        await new MaskedDiffusionSampler(model).GenerateAsync(Request(options), onStep: events.Add);
 
         Assert.Equal([[0], [1], [2], [3]], StepPositions(events));
     }
@@ -55,8 +55,8 @@ public class RemaskingStrategyTests
         var options = new MaskedSamplerOptions { AnswerLength = 6, BlockLength = 6, StepsPerBlock = 6, Remasking = RemaskingStrategy.Random, ReportSteps = true };
         async Task<string> Order(ulong seed)
         {
-            var events = new List<MaskedSamplerEvent>();
-            await new MaskedDiffusionSampler(Confident(_ => 3)).GenerateAsync(Request(options, seed), events.Add);
+            var events = new List<StepCommittedEvent>();
+            await new MaskedDiffusionSampler(Confident(_ => 3)).GenerateAsync(Request(options, seed), onStep: events.Add);
             return string.Join(",", StepPositions(events).Select(p => p.Single()));
         }
 
@@ -116,8 +116,8 @@ public class RemaskingStrategyTests
 
     private static async Task<int> FirstCommitted(ScriptedDenoiser model, RemaskingStrategy strategy)
     {
-        var events = new List<MaskedSamplerEvent>();
-        await new MaskedDiffusionSampler(model).GenerateAsync(Request(TwoSteps with { Remasking = strategy }), events.Add);
+        var events = new List<StepCommittedEvent>();
+        await new MaskedDiffusionSampler(model).GenerateAsync(Request(TwoSteps with { Remasking = strategy }), onStep: events.Add);
         return StepPositions(events)[0].Single();
     }
 }

@@ -66,6 +66,6 @@ internal static class SamplerTestModels
         new(prompts.Length == 0 ? [[1]] : prompts.Select(p => (IReadOnlyList<int>)p).ToList(), options, seed);
 
     /// <summary>The answer-relative positions committed by each step of row 0, in order.</summary>
-    public static List<IReadOnlyList<int>> StepPositions(List<MaskedSamplerEvent> events) =>
-        events.OfType<StepCommittedEvent>().Where(e => e.Row == 0).Select(e => e.Positions).ToList();
+    public static List<IReadOnlyList<int>> StepPositions(List<StepCommittedEvent> events) =>
+        events.Where(e => e.Row == 0).Select(e => e.Positions).ToList();
 }

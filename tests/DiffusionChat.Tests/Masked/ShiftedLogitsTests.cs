@@ -67,20 +67,35 @@ public sealed class ShiftedLogitsTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task A_shifted_model_has_no_key_value_cache_and_says_so()
+    [Theory]
+    [InlineData(KeyValueCacheMode.Prefix)]
+    [InlineData(KeyValueCacheMode.Dual)]
+    public void A_cached_window_over_the_unchanged_sequence_gives_the_full_pass_logits(KeyValueCacheMode mode)
     {
-        Assert.True(plain.SupportsKeyValueCache);
-        Assert.False(shifted.SupportsKeyValueCache);
+        Assert.True(shifted.SupportsKeyValueCache);
         using var scope = NewDisposeScope();
-        var ids = tensor(new long[] { 5, 17, 3 }, [1, 3]);
-        var direct = Assert.Throws<NotSupportedException>(() => shifted.ForwardWithCache(ids, null, null, out _));
-        Assert.Contains("KeyValueCacheMode.None", direct.Message, StringComparison.Ordinal);
+        var ids = tensor(new long[] { 5, 17, 3, 398, 398, 40, 41, 42, 398, 398 }, [1, 10]);
 
-        var options = new MaskedSamplerOptions { AnswerLength = 4, BlockLength = 4, StepsPerBlock = 4, Cache = KeyValueCacheMode.Prefix };
-        var sampled = await Assert.ThrowsAsync<NotSupportedException>(() =>
-            new MaskedDiffusionSampler(shifted).GenerateAsync(new MaskedGenerationRequest([[5, 17, 3]], options)));
-        Assert.Contains("Prefix", sampled.Message, StringComparison.Ordinal);
+        var full = shifted.ForwardWithCache(ids, null, null, out var cache);
+        using (cache)
+        {
+            int windowEnd = mode == KeyValueCacheMode.Prefix ? 10 : 7;
+            var window = shifted.ForwardWindow(ids[.., 3..windowEnd], 3, cache, logitsFor: ..4);
+
+            // Position 3 is scored from the kept state of position 2, outside the window.
+            Assert.InRange((window - full[.., 3..7]).abs().max().item<float>(), 0f, 1e-5f);
+        }
+    }
+
+    [Fact]
+    public async Task The_sampler_runs_a_shifted_model_with_a_cache()
+    {
+        var options = new MaskedSamplerOptions { AnswerLength = 8, BlockLength = 4, StepsPerBlock = 4, Cache = KeyValueCacheMode.Dual, StopAtEndOfSequence = false };
+
+        var result = await new MaskedDiffusionSampler(shifted).GenerateAsync(new MaskedGenerationRequest([[5, 17, 3]], options));
+
+        Assert.Equal(8, result.Answers[0].Count);
+        Assert.Equal(8, result.ForwardPasses);
     }
 
     [Fact]

@@ -20,6 +20,8 @@ internal static class LoadingCases
             c => c.EditConfig(j => { j["model_type"] = "gpt-neox"; j.Remove("architectures"); }));
         yield return Damaged("no model_type at all", typeof(NotSupportedException), ["no model_type or architectures"],
             c => c.EditConfig(j => { j.Remove("model_type"); j.Remove("architectures"); }));
+        yield return Damaged("config names no context length", typeof(CheckpointFormatException), ["names no usable context length", "max_sequence_length, model_length, max_position_embeddings"],
+            c => c.EditConfig(j => { j.Remove("max_sequence_length"); j.Remove("model_length"); j.Remove("max_position_embeddings"); }));
         yield return Damaged("weights file missing", typeof(CheckpointFormatException), ["no weights found", "looked for 'model.safetensors' and 'model.safetensors.index.json'"], c => File.Delete(c.File("model.safetensors")));
         yield return Damaged("truncated weights", typeof(CheckpointFormatException), ["model.safetensors", "run past the end of the data section", "may be truncated"], Truncate);
         yield return Damaged("weights shape differs from config (d_model)", typeof(CheckpointFormatException), ["tensor 'model.transformer.wte.weight'", "has shape [3072, 16]", "expects [3072, 32]"], c => c.EditConfig(j => j["d_model"] = 32));

@@ -24,6 +24,36 @@ public sealed class ChatSampleTests : IDisposable
     }
 
     [Fact]
+    public void Infill_fills_every_blank_of_a_json_document_and_keeps_the_text_around_them()
+    {
+        using var client = ChatApp.Load(masked.Path);
+        using var output = new StringWriter();
+        using var figures = new StringWriter();
+        var settings = Settings() with { Infill = "{\"city\":\"[MASK]\",\"country\":\"[MASK]\"}", BlankTokens = 3 };
+
+        int exit = ChatApp.RunInfill(client, settings, output, figures);
+
+        Assert.Equal(0, exit);
+        var text = output.ToString().TrimEnd();
+        Assert.StartsWith("{\"city\":\"", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("[MASK]", text, StringComparison.Ordinal);
+        Assert.Contains("forward passes", figures.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Infill_on_a_model_that_is_not_masked_exits_with_2_and_says_why()
+    {
+        using var client = Scripted((_, _) => "x", out _);
+        using var output = new StringWriter();
+        using var figures = new StringWriter();
+
+        int exit = ChatApp.RunInfill(client, Settings() with { Infill = "a [MASK] b" }, output, figures);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("masked", figures.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task One_shot_chat_on_a_tiny_model_folder_prints_the_answer_and_the_figures_the_client_reported()
     {
         using var client = ChatApp.Load(masked.Path);

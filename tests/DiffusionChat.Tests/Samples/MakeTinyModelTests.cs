@@ -24,6 +24,22 @@ public class MakeTinyModelTests
         Assert.False(string.IsNullOrWhiteSpace(output.ToString()));
     }
 
+    [Theory]
+    [InlineData("masked")]
+    [InlineData("simplex")]
+    [InlineData("ar")]
+    public void The_same_seed_writes_the_same_weights(string name)
+    {
+        var family = Enum.Parse<TinyModelFamily>(name, ignoreCase: true);
+        using var first = new TinyModelFolder(family);
+        using var second = new TinyModelFolder(family);
+
+        byte[] a = File.ReadAllBytes(Path.Combine(first.Path, "model.safetensors"));
+        byte[] b = File.ReadAllBytes(Path.Combine(second.Path, "model.safetensors"));
+
+        Assert.True(a.AsSpan().SequenceEqual(b), $"two {family} folders written with seed 7 differ");
+    }
+
     [Fact]
     public async Task Make_tiny_model_command_rejects_an_unknown_family()
     {

@@ -1,6 +1,7 @@
 using DiffusionChat.Checkpoints;
 using DiffusionChat.Models;
 using DiffusionChat.Models.Sdar;
+using DiffusionChat.Sampling;
 using DiffusionChat.Sampling.Sdar;
 using DiffusionChat.Tensors;
 using static TorchSharp.torch;
@@ -66,12 +67,13 @@ public sealed class BlockDiffusionSamplerTests : IDisposable
     public async Task A_static_schedule_reads_the_device_once_per_block()
     {
         var options = new BlockDiffusionOptions { GenLength = 8, Temperature = 1.0, Remasking = SdarRemasking.LowConfidenceStatic };
-        var blocks = new List<BlockCommitted>();
+        var blocks = new List<TokensCommitted>();
+        var transfers = new DeviceTransfers();
 
-        var result = await new BlockDiffusionSampler(model).GenerateAsync(new BlockDiffusionRequest([Prompt], options, Seed: 9), blocks.Add);
+        var result = await new BlockDiffusionSampler(model, transfers).GenerateAsync(new BlockDiffusionRequest([Prompt], options, Seed: 9), blocks.Add);
 
         Assert.Equal(3, blocks.Count);
-        Assert.Equal(3, result.HostReads);
+        Assert.Equal(3, transfers.Reads);
         Assert.Equal(result.Answers[0], blocks.SelectMany(b => b.Tokens));
     }
 

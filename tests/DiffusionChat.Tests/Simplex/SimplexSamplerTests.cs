@@ -1,3 +1,4 @@
+using DiffusionChat.Sampling;
 using DiffusionChat.Sampling.Simplex;
 using TorchSharp;
 
@@ -8,7 +9,7 @@ public class SimplexSamplerTests(TinySsdLm tiny) : IClassFixture<TinySsdLm>
     private static readonly int[][] Prompts = [[5, 17, 42, 8], [63, 9], []];
 
     private SimplexGeneration Run(SimplexSamplerOptions options, IReadOnlyList<IReadOnlyList<int>> prompts, ulong[] seeds,
-        Action<SimplexBlockCommitted>? onBlock = null, CancellationToken cancellationToken = default)
+        Action<TokensCommitted>? onBlock = null, CancellationToken cancellationToken = default)
     {
         using var noise = tiny.Noise(seeds);
         return new SimplexSampler(tiny.Model, options).Generate(prompts, noise, onBlock, cancellationToken);
@@ -46,27 +47,28 @@ public class SimplexSamplerTests(TinySsdLm tiny) : IClassFixture<TinySsdLm>
     [Fact]
     public void Sampler_reads_the_device_once_per_block()
     {
-        var sampler = new SimplexSampler(tiny.Model, TinySsdLm.FastOptions);
+        var transfers = new DeviceTransfers();
+        var sampler = new SimplexSampler(tiny.Model, TinySsdLm.FastOptions, transfers);
         using var noise = tiny.Noise(4, 5, 6);
 
         var result = sampler.Generate(Prompts, noise);
 
         Assert.Equal(3, result.BlocksDecoded);
-        Assert.Equal(3, sampler.HostReads);
+        Assert.Equal(3, transfers.Reads);
     }
 
     [Fact]
     public void Sampler_reports_every_block_of_every_row_in_order()
     {
-        var events = new List<SimplexBlockCommitted>();
+        var events = new List<TokensCommitted>();
 
         var result = Run(TinySsdLm.FastOptions, Prompts, [7, 8, 9], events.Add);
 
         Assert.Equal(9, events.Count);
-        Assert.Equal([(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2), (2, 0), (2, 1), (2, 2)], events.Select(e => (e.BlockIndex, e.Row)));
+        Assert.Equal([(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2), (2, 0), (2, 1), (2, 2)], events.Select(e => (e.Block, e.Row)));
         for (int row = 0; row < 3; row++)
         {
-            Assert.Equal(result.Rows[row].TokenIds, events.Where(e => e.Row == row).SelectMany(e => e.TokenIds));
+            Assert.Equal(result.Rows[row].TokenIds, events.Where(e => e.Row == row).SelectMany(e => e.Tokens));
         }
     }
 
@@ -77,15 +79,15 @@ public class SimplexSamplerTests(TinySsdLm tiny) : IClassFixture<TinySsdLm>
         var tokens = free.Rows[0].TokenIds.ToList();
         // An id that first appears inside the second block, so the stop is visibly mid-run.
         int position = Enumerable.Range(4, 4).First(i => tokens.IndexOf(tokens[i]) == i);
-        var events = new List<SimplexBlockCommitted>();
+        var events = new List<TokensCommitted>();
 
         var stopped = Run(TinySsdLm.FastOptions with { EndOfSequenceTokenId = tokens[position] }, [Prompts[0]], [21], events.Add);
 
         Assert.Equal(tokens.Take(position), stopped.Rows[0].TokenIds);
         Assert.True(stopped.Rows[0].EndOfSequence);
         Assert.Equal(2, stopped.BlocksDecoded);
-        Assert.True(events[^1].EndOfSequence);
-        Assert.Equal(tokens.Skip(4).Take(position - 4), events[^1].TokenIds);
+        Assert.True(events[^1].Ended);
+        Assert.Equal(tokens.Skip(4).Take(position - 4), events[^1].Tokens);
     }
 
     [Fact]
@@ -113,11 +115,12 @@ public class SimplexSamplerTests(TinySsdLm tiny) : IClassFixture<TinySsdLm>
     {
         using var cts = new CancellationTokenSource();
         cts.Cancel();
-        var sampler = new SimplexSampler(tiny.Model, TinySsdLm.FastOptions);
+        var transfers = new DeviceTransfers();
+        var sampler = new SimplexSampler(tiny.Model, TinySsdLm.FastOptions, transfers);
         using var noise = tiny.Noise(1);
 
         Assert.ThrowsAny<OperationCanceledException>(() => sampler.Generate([Prompts[0]], noise, cancellationToken: cts.Token));
-        Assert.Equal(0, sampler.HostReads);
+        Assert.Equal(0, transfers.Reads + transfers.Uploads);
     }
 
     [Fact]

@@ -59,7 +59,7 @@ public sealed class RealisticEvalTests
         Assert.Equal(Scenarios.Sum(s => s.Called is null ? 1 : 2), results.Count);
         Assert.All(results, r => Assert.True(r.Correct, $"{r.Family}: {r.Question} -> {r.Reply}"));
         Assert.All(results.Where(r => r.Family.EndsWith("/call", StringComparison.Ordinal)), r => Assert.True(r.WellFormedCall));
-        Assert.Contains("0.40", RealisticReport.Write("m", 20, 11, results, TimeSpan.FromSeconds(1), 0), StringComparison.Ordinal);
+        Assert.Contains("0.40", RealisticReport.Write("m", 20, 11, true, results, TimeSpan.FromSeconds(1), 0), StringComparison.Ordinal);
     }
 
     [Fact]

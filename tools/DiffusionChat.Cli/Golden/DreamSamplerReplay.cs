@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DiffusionChat.Models.Dream;
+using DiffusionChat.Sampling;
 using DiffusionChat.Sampling.Dream;
 using DiffusionChat.Tensors;
 using static TorchSharp.torch;
@@ -47,11 +48,12 @@ internal static class DreamSamplerReplay
         double timestepDiff = expected.Timesteps.data<float>().ToArray().Zip(timesteps, (a, b) => Math.Abs((double)a - b)).Max();
         string? mismatch = timestepDiff <= 1e-6 ? null : $"timesteps differ by {timestepDiff:E2}";
         int steps = 0;
-        var result = new DreamSampler(model).Generate(new DreamGenerationRequest(GoldenPrompts.Rows(prompt), options), draws, Compare, cancellationToken);
+        var transfers = new DeviceTransfers();
+        var result = new DreamSampler(model, transfers).Generate(new DreamGenerationRequest(GoldenPrompts.Rows(prompt), options), draws, null, Compare, cancellationToken);
         mismatch ??= steps != options.Steps ? $"{steps} steps, reference {options.Steps}" : null;
         mismatch ??= !draws.AllUsed ? "recorded draws left unused" : null;
         mismatch ??= OutputMismatch(prompt, result, folder.Tensor(File, $"{run}.output"));
-        return new GoldenCaseResult(run, "sampler", mismatch is null, mismatch ?? $"match ({steps} steps, {result.ForwardPasses} forward passes, {result.HostReads} host read, timesteps max |d| {timestepDiff:E1})");
+        return new GoldenCaseResult(run, "sampler", mismatch is null, mismatch ?? $"match ({steps} steps, {result.ForwardPasses} forward passes, {transfers.Reads} host read, timesteps max |d| {timestepDiff:E1})");
 
         void Compare(DreamStepTrace step)
         {

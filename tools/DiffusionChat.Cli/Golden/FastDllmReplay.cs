@@ -34,14 +34,13 @@ internal static class FastDllmReplay
                 _ => KeyValueCacheMode.None,
             },
             StopAtEndOfSequence = false,
-            FastDllmExtraCachedCall = true,
         };
 
         var prompt = folder.Tensor(file, $"{run}.prompt");
         var initial = cat([prompt, HeldScalars.Filled([prompt.shape[0], answer], model.MaskTokenId, int64, null)], 1);
-        using var recorder = new SamplerTraceRecorder(initial, model.MaskTokenId, options.ConfidenceThreshold is not null);
+        using var recorder = new SamplerTraceRecorder(initial, model.MaskTokenId, options.ConfidenceThreshold is not null, fastDllmLoop: true);
         var result = new MaskedDiffusionSampler(model).Generate(
-            new MaskedGenerationRequest(GoldenPrompts.Rows(prompt), options), null, recorder.Record, cancellationToken);
+            new MaskedGenerationRequest(GoldenPrompts.Rows(prompt), options), null, null, recorder, cancellationToken);
 
         string? mismatch = FirstDifferingCall(folder, file, run, recorder.Calls);
         var nfe = folder.Tensor(file, $"{run}.nfe")[0].item<long>();

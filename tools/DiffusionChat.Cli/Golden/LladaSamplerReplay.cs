@@ -28,7 +28,7 @@ internal static class LladaSamplerReplay
         var prompts = GoldenPrompts.Rows(prompt);
         var initial = cat([prompt, HeldScalars.Filled([prompt.shape[0], answer], model.MaskTokenId, int64, null)], 1);
         using var recorder = new SamplerTraceRecorder(initial, model.MaskTokenId, thresholdMode: false);
-        var result = new MaskedDiffusionSampler(model).Generate(new MaskedGenerationRequest(prompts, options), null, recorder.Record, cancellationToken);
+        var result = new MaskedDiffusionSampler(model).Generate(new MaskedGenerationRequest(prompts, options), null, null, recorder, cancellationToken);
 
         var calls = recorder.Calls;
         var expectedSteps = folder.Tensor(file, $"{run}.step_x").shape[0];

@@ -11,27 +11,41 @@ internal sealed record RecordedCall(
     Tensor Candidates, Tensor X0InWindow, Tensor X0AllMasks, Tensor Confidence, Tensor Transfer, Tensor X);
 
 /// <summary>
-/// Turns <see cref="SamplerCallTrace"/>s into the reference's per-call records. LLaDA's <c>generate</c> records the
-/// argmax at every masked position (later blocks too); Fast-dLLM's records it at candidates and the input token
-/// elsewhere in the window, -1 outside it. Both are kept.
+/// Observes the masked sampler and turns its <see cref="SamplerCallTrace"/>s into the reference's per-call records.
+/// LLaDA's <c>generate</c> records the argmax at every masked position (later blocks too); Fast-dLLM's records it at
+/// candidates and the input token elsewhere in the window, -1 outside it. Both are kept.
 /// </summary>
-internal sealed class SamplerTraceRecorder : IDisposable
+/// <remarks>
+/// With <c>fastDllmLoop</c> it also replays Fast-dLLM v1's loop shape, which our sampler does not have: its cache
+/// samplers make one more cached call after the cache-building call even when that call already completed the block
+/// (the call commits nothing but counts as a forward pass, so the NFE figures match only with it).
+/// </remarks>
+internal sealed class SamplerTraceRecorder : IMaskedSamplerObserver, IDisposable
 {
     private readonly List<RecordedCall> calls = [];
     private readonly long maskTokenId;
     private readonly bool thresholdMode;
+    private readonly bool fastDllmLoop;
     private Tensor previous;
 
-    public SamplerTraceRecorder(Tensor initialX, long maskTokenId, bool thresholdMode)
+    public SamplerTraceRecorder(Tensor initialX, long maskTokenId, bool thresholdMode, bool fastDllmLoop = false)
     {
         this.thresholdMode = thresholdMode;
+        this.fastDllmLoop = fastDllmLoop;
         previous = initialX.cpu().clone().DetachFromDisposeScope();
         this.maskTokenId = maskTokenId;
     }
 
     public IReadOnlyList<RecordedCall> Calls => calls;
 
-    public void Record(SamplerCallTrace t)
+    /// <inheritdoc />
+    public bool WantsWindowLogits => true;
+
+    /// <inheritdoc />
+    public bool CallsAgain(int block, int step, KeyValueCacheMode cache) => fastDllmLoop && cache != KeyValueCacheMode.None && step == 0;
+
+    /// <inheritdoc />
+    public void Called(SamplerCallTrace t)
     {
         using var scope = NewDisposeScope();
         var before = previous;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DiffusionChat.Models.Sdar;
+using DiffusionChat.Sampling;
 using DiffusionChat.Sampling.Sdar;
 using static TorchSharp.torch;
 
@@ -44,7 +45,8 @@ internal static class SdarSamplerReplay
         var draws = new RecordedDraws(Enumerable.Range(0, (int)stepX0.shape[0]).Select(d => stepX0[d]).ToList(), [], []);
         string? mismatch = null;
         int call = 0, step = 0;
-        var result = new BlockDiffusionSampler(model).Generate(
+        var transfers = new DeviceTransfers();
+        var result = new BlockDiffusionSampler(model, transfers).Generate(
             new BlockDiffusionRequest(GoldenPrompts.Rows(prompt), options), _ => draws, null, Compare, cancellationToken);
         mismatch ??= call != kinds.Length ? $"{call} model calls, reference {kinds.Length}" : null;
         mismatch ??= !draws.AllUsed ? "recorded draws left unused" : null;
@@ -52,7 +54,7 @@ internal static class SdarSamplerReplay
             ? null : "num_transfer_tokens differ";
         mismatch ??= OutputMismatch(prompt, result, T("output"), model.MaskTokenId);
         return new GoldenCaseResult(run, "sampler", mismatch is null,
-            mismatch ?? $"match ({call} model calls incl. {step} denoising steps, {result.HostReads} host reads)");
+            mismatch ?? $"match ({call} model calls incl. {step} denoising steps, {transfers.Reads} host reads)");
 
         void Compare(BlockDiffusionCall c)
         {

@@ -115,7 +115,7 @@ internal static class TinyModelWriter
             ["generation_defaults"] = new JsonObject { ["steps"] = 8, ["block_length"] = 8 },
         };
         using var model = new SsdLmDenoiser(SsdLmConfig.FromJson(System.Text.Json.JsonDocument.Parse(config.ToJsonString()).RootElement, "tiny config"));
-        RandomModelWriter.Write(folder, config, model, "", Noised(generator));
+        RandomModelWriter.Write(folder, config, model, "", Seeded(generator));
     }
 
     private static void WriteLlama(string folder, SpecialIds ids, Generator generator)
@@ -126,12 +126,29 @@ internal static class TinyModelWriter
             PadTokenId = ids.Pad,
         };
         using var model = new LlamaForCausalLM(llama.Validate());
-        RandomModelWriter.Write(folder, llama.ToJson(), model, "", Noised(generator));
+        RandomModelWriter.Write(folder, llama.ToJson(), model, "", Seeded(generator));
     }
 
     // Fresh weights plus seeded noise: spread-out logits, so greedy answers differ from prompt to prompt.
     private static RandomModelWriter.Draw Noised(Generator generator) =>
         (_, initialised) => initialised.Plus(randn(initialised.shape, generator: generator).Times(initialised.dim() == 1 ? 0.1 : 0.5));
+
+    // SSD-LM and LLaMA modules initialise from torch's global generator, which tests running in parallel share, so their
+    // own initial values are not reproducible ("same seed, same model" would not hold, and a rare draw answered with
+    // nothing). Every value is drawn from the seeded generator instead, at the modules' own scales: N(0, 1) for
+    // embeddings, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for other matrices, ones for norm weights and zeros for biases;
+    // then the same noise as Noised. (LLaDA's initialisation is already seeded.)
+    private static RandomModelWriter.Draw Seeded(Generator generator) =>
+        (name, initialised) =>
+        {
+            var shape = initialised.shape;
+            var fresh = initialised.dim() == 1
+                ? (name.EndsWith("bias", StringComparison.Ordinal) ? zeros(shape) : ones(shape))
+                : name.Contains("embed", StringComparison.OrdinalIgnoreCase)
+                    ? randn(shape, generator: generator)
+                    : rand(shape, generator: generator).Times(2).Minus(1).Times(1 / Math.Sqrt(shape[^1]));
+            return fresh.Plus(randn(shape, generator: generator).Times(initialised.dim() == 1 ? 0.1 : 0.5));
+        };
 
     /// <summary>The special-token ids a tiny model's config needs, read from <c>tokenizer_config.json</c>.</summary>
     private sealed record SpecialIds(int VocabSize, int EndOfText, int Mask, int Pad)

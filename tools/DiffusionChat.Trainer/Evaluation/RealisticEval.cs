@@ -18,10 +18,18 @@ namespace DiffusionChat.Trainer.Evaluation;
 internal static class RealisticEval
 {
     /// <summary>Loads <paramref name="modelFolder"/> through dependency injection as an app does and runs the scenarios.</summary>
-    public static async Task<List<RealisticResult>> RunAsync(string modelFolder, IReadOnlyList<AppScenario> scenarios, CancellationToken cancellationToken)
+    /// <param name="modelFolder">The checkpoint folder.</param>
+    /// <param name="scenarios">The conversations.</param>
+    /// <param name="scaffolding">The registration's <c>Scaffolding</c> setting (on by default for apps).</param>
+    /// <param name="cancellationToken">Stops the run.</param>
+    public static async Task<List<RealisticResult>> RunAsync(string modelFolder, IReadOnlyList<AppScenario> scenarios, bool scaffolding, CancellationToken cancellationToken)
     {
         var services = new ServiceCollection();
-        services.AddDiffusionChatClient(options => options.ModelPath = modelFolder);
+        services.AddDiffusionChatClient(options =>
+        {
+            options.ModelPath = modelFolder;
+            options.Scaffolding = scaffolding;
+        });
         await using var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<IChatClient>();
         return await RunAsync(client, scenarios, cancellationToken).ConfigureAwait(false);

@@ -7,21 +7,21 @@ namespace DiffusionChat.Trainer.Evaluation;
 /// <summary>The realistic split's Markdown report: per family, pooled, per kind of place name, speed, failures.</summary>
 internal static class RealisticReport
 {
-    public static string Write(string folder, int count, int seed, IReadOnlyList<RealisticResult> results, TimeSpan elapsed, int showFailures)
+    public static string Write(string folder, int count, int seed, bool scaffolding, IReadOnlyList<RealisticResult> results, TimeSpan elapsed, int showFailures)
     {
         var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
-        text.AppendLine(c, $"Realistic evaluation of `{folder}`: {count} held-out app conversations (seed {seed}), {results.Count} requests through `services.AddDiffusionChatClient(...)`, tools as AIFunctions, otherwise default ChatOptions (no MaxOutputTokens, no diffusion settings; greedy). Places, phrasings, system texts, tool definitions and result shapes are never in training.");
+        text.AppendLine(c, $"Realistic evaluation of `{folder}`: {count} held-out app conversations (seed {seed}), {results.Count} requests through `services.AddDiffusionChatClient(...)` (scaffolding {(scaffolding ? "on, the default" : "off")}), tools as AIFunctions, otherwise default ChatOptions (no MaxOutputTokens, no diffusion settings; greedy). Places, phrasings, system texts, tool definitions and result shapes are never in training.");
         text.AppendLine();
-        text.AppendLine("| family | n | correct | well-formed tool call | did not fit the context | forward passes per answer token | tokens/s |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| family | n | correct | well-formed tool call | did not fit the context | forward passes per answer token | forward passes per request | tokens/s |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         var rows = results.GroupBy(r => r.Family).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, (IReadOnlyList<RealisticResult>)g.ToList())).ToList();
         rows.Add(("pooled calls", results.Where(r => r.Family.EndsWith("/call", StringComparison.Ordinal)).ToList()));
         rows.Add(("pooled answers", results.Where(r => r.Family.EndsWith("/answer", StringComparison.Ordinal)).ToList()));
         foreach (var (family, group) in rows.Where(r => r.Item2.Count > 0))
         {
             bool isCall = family.EndsWith("call", StringComparison.Ordinal) || family == "pooled calls";
-            text.AppendLine(c, $"| {family} | {group.Count} | {Percent(group, r => r.Correct)} | {(isCall ? Percent(group, r => r.WellFormedCall) : "-")} | {group.Count(r => r.DidNotFit)} | {PassesPerToken(group)} | {TokensPerSecond(group)} |");
+            text.AppendLine(c, $"| {family} | {group.Count} | {Percent(group, r => r.Correct)} | {(isCall ? Percent(group, r => r.WellFormedCall) : "-")} | {group.Count(r => r.DidNotFit)} | {PassesPerToken(group)} | {PassesPerRequest(group)} | {TokensPerSecond(group)} |");
         }
 
         var calls = results.Where(r => r.Family.EndsWith("/call", StringComparison.Ordinal)).ToList();
@@ -77,6 +77,12 @@ internal static class RealisticReport
     {
         int tokens = group.Sum(r => r.Tokens);
         return tokens == 0 ? "-" : (group.Sum(r => r.ForwardPasses) / (double)tokens).ToString("0.00", CultureInfo.InvariantCulture);
+    }
+
+    private static string PassesPerRequest(IReadOnlyList<RealisticResult> group)
+    {
+        var answered = group.Where(r => !r.DidNotFit).ToList();
+        return answered.Count == 0 ? "-" : answered.Average(r => r.ForwardPasses).ToString("0.0", CultureInfo.InvariantCulture);
     }
 
     private static string TokensPerSecond(IReadOnlyList<RealisticResult> group)

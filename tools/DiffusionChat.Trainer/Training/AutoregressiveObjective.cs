@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using DiffusionChat.Models.Autoregressive;
+using DiffusionChat.Sampling.Autoregressive;
 using TorchSharp;
 using static TorchSharp.torch;
 using DiffusionChat.Tensors;

@@ -64,11 +64,7 @@ public sealed class LlamaAttention : nn.Module
             (k, v) = cache.Append(layer, k, v); // [B, Hkv, S, D], S = cached + T; owned by the cache
         }
 
-        if (keyValueHeads != heads)
-        {
-            k = k.repeat_interleave(heads / keyValueHeads, dim: 1);
-            v = v.repeat_interleave(heads / keyValueHeads, dim: 1);
-        }
+        (k, v) = Attention.ExpandKeyValueHeads(k, v, heads, keyValueHeads);
 
         var scores = matmul(q, k.transpose(-2, -1)).DividedBy(Math.Sqrt(headDim)); // [B, H, T, S]
         scores = scores.FillMasked(allowed.logical_not(), double.NegativeInfinity);

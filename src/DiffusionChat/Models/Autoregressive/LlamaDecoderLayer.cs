@@ -12,7 +12,7 @@ public sealed class LlamaDecoderLayer : nn.Module
     public readonly LlamaAttention self_attn;
 
     /// <summary>Feed-forward.</summary>
-    public readonly LlamaMlp mlp;
+    public readonly SwiGluMlp mlp;
 
     /// <summary>Norm before attention.</summary>
     public readonly RmsNorm input_layernorm;
@@ -27,7 +27,7 @@ public sealed class LlamaDecoderLayer : nn.Module
     {
         ArgumentNullException.ThrowIfNull(config);
         self_attn = new LlamaAttention("self_attn", config);
-        mlp = new LlamaMlp("mlp", config);
+        mlp = new SwiGluMlp("mlp", config.HiddenSize, config.IntermediateSize);
         input_layernorm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
         post_attention_layernorm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
         RegisterComponents();

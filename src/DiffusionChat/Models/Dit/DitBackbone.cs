@@ -29,20 +29,14 @@ internal sealed class DitBackbone : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>
-    /// Logits [B, W, V] for the window <paramref name="ids"/> [B, W] at <paramref name="positions"/> [B, W].
-    /// </summary>
-    /// <param name="ids">Window token ids.</param>
+    /// <summary>Logits [B, W, V] for the pass's window.</summary>
+    /// <param name="pass">The window, its positions and mask, the cache it reads or fills, and which logits to return.</param>
     /// <param name="sigma">Noise level [B] (already zero when the model is not time-conditioned).</param>
-    /// <param name="positions">Absolute positions of the window tokens.</param>
-    /// <param name="allowed">Optional attention mask [B or 1, 1, W, Lk].</param>
-    /// <param name="cache">Keys/values of the whole sequence, or null.</param>
-    /// <param name="start">Window start when <paramref name="cache"/> is given.</param>
-    /// <param name="fresh">When not null, receives each layer's fresh keys/values (caller owns them).</param>
-    /// <param name="output">(offset, length) of the window positions that need logits.</param>
-    public Tensor Run(Tensor ids, Tensor sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh, (int Offset, int Length) output)
+    public Tensor Run(TransformerPass pass, Tensor sigma)
     {
         using var scope = NewDisposeScope();
+        var (ids, positions, allowed, output) = pass;
+        var (cache, start, fresh) = (pass.Cache, pass.Start, pass.Build?.Layers);
         var x = vocab_embed.forward(ids);
         var c = nn.functional.silu(sigma_map.forward(sigma));
         var (cos, sin) = RotaryPositions.Tables(rotary_emb.InverseFrequencies, positions);

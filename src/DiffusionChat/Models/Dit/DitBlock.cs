@@ -59,7 +59,7 @@ internal sealed class DitBlock : nn.Module
         var k = Rotary(qkv.select(2, 1), cos, sin);
         var v = qkv.select(2, 2).transpose(1, 2);
 
-        var (keys, values) = cached is { } kv ? Splice(kv, k, v, start) : (k, v);
+        var (keys, values) = cached is { } kv ? Attention.SpliceWindow(kv, k, v, start) : (k, v);
         var att = Models.Attention.ScaledDotProduct(q, keys, values, allowed).transpose(1, 2).reshape(b, w, -1);
         x = x.Plus(gateMsa * attn_out.forward(att));
         x = x.Plus(gateMlp * mlp.forward(Modulate(norm2.forward(x), shiftMlp, scaleMlp)));
@@ -69,14 +69,6 @@ internal sealed class DitBlock : nn.Module
     internal static Tensor Modulate(Tensor x, Tensor shift, Tensor scale) => (x * scale.Plus(1.0)).Plus(shift);
 
     /// <summary>Keys/values of the whole sequence: cached outside the window, fresh inside it.</summary>
-    internal static (Tensor Keys, Tensor Values) Splice((Tensor Keys, Tensor Values) cached, Tensor k, Tensor v, long start)
-    {
-        long end = start + k.shape[2];
-        var keys = cat([cached.Keys[.., .., ..(int)start], k, cached.Keys[.., .., (int)end..]], 2);
-        var values = cat([cached.Values[.., .., ..(int)start], v, cached.Values[.., .., (int)end..]], 2);
-        return (keys, values);
-    }
-
     private static Tensor Rotary(Tensor t, Tensor cos, Tensor sin) =>
         RotaryPositions.Apply(t.transpose(1, 2), cos, sin);
 }

@@ -73,7 +73,7 @@ public sealed class MdlmDenoiser : TransformerDenoiser
         }
 
         var positions = DenoiserInputs.Positions(null, b, l, Device);
-        return backbone.Run(ids, sigma, positions, Allowed(null, positions, 0, l, l), null, 0, null, (0, (int)l)).MoveToOuterDisposeScope();
+        return backbone.Run(new TransformerPass(ids, positions, Allowed(null, positions, 0, l, l), (0, (int)l)), sigma).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
@@ -86,8 +86,8 @@ public sealed class MdlmDenoiser : TransformerDenoiser
     }
 
     /// <inheritdoc />
-    private protected override Tensor Run(Tensor ids, Tensor? sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh, (int Offset, int Length) output) =>
-        backbone.Run(ids, Sigma(sigma, ids.shape[0]), positions, allowed, cache, start, fresh, output);
+    private protected override Tensor Run(TransformerPass pass) =>
+        backbone.Run(pass, Sigma(pass.Sigma, pass.Ids.shape[0]));
 
     /// <summary>Key padding mask combined with BD3-LM's block-causal mask for queries [start, start + W).</summary>
     /// <remarks>Blocks count sequence indices, as BD3-LM's unpadded pretraining rows do (its golden fixtures).</remarks>

@@ -13,9 +13,17 @@ namespace DiffusionChat.Models.Dream;
 /// tensor Dream's <c>diffusion_generate</c> scores position i with.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Padded batches: pass an attention mask (padding keys are never attended to) and position ids counting only real
-/// tokens, as Dream's sampler does with <c>tok_idx</c>. No key/value cache: a cached window's first position would need
-/// the state of the position before the window.
+/// tokens, as Dream's sampler does with <c>tok_idx</c>.
+/// </para>
+/// <para>
+/// Key/value cache (Fast-dLLM's prefix and dual caches, as NVlabs/Fast-dLLM runs them on Dream): the cache-building pass
+/// keeps every layer's keys/values and, because of the shift, the final hidden states too; a cached window then scores
+/// its first position from the kept state of the position before it, as a frozen prefix implies (Fast-dLLM's Dream
+/// sampler commits that position in the cache-building pass). So a window over an unchanged sequence gives the full
+/// pass's logits.
+/// </para>
 /// </remarks>
 public sealed class DreamDenoiser : TransformerDenoiser
 {
@@ -31,9 +39,6 @@ public sealed class DreamDenoiser : TransformerDenoiser
 
     /// <summary>The decoder's architecture.</summary>
     public QwenConfig Config => network.Config;
-
-    /// <inheritdoc />
-    public override bool SupportsKeyValueCache => false;
 
     /// <inheritdoc />
     public override int VocabSize => Config.VocabSize;
@@ -85,10 +90,30 @@ public sealed class DreamDenoiser : TransformerDenoiser
     }
 
     /// <inheritdoc />
-    private protected override Tensor Run(Tensor ids, Tensor? sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh, (int Offset, int Length) output)
+    private protected override Tensor Run(TransformerPass pass)
     {
         using var scope = NewDisposeScope();
-        var hidden = network.Hidden(ids, positions, allowed, null, store: false);
-        return network.Project(ShiftedLogits.States(hidden, output)).MoveToOuterDisposeScope();
+        var (cache, build) = (pass.Cache, pass.Build);
+        Tensor hidden;
+        try
+        {
+            hidden = network.Hidden(pass.Ids, pass.Positions, pass.Allowed, cache, store: false, cache is null ? null : pass.Start, build?.Layers);
+        }
+        catch when (build is not null)
+        {
+            // The captured keys/values belong to no dispose scope yet.
+            build.Layers.ForEach(layer => { layer.Keys.Dispose(); layer.Values.Dispose(); });
+            build.Layers.Clear();
+            throw;
+        }
+
+        var before = pass.Output.Offset == 0 ? ShiftedLogits.StateBefore(cache, pass.Start) : null;
+        var logits = network.Project(ShiftedLogits.States(hidden, pass.Output, before)).MoveToOuterDisposeScope();
+        if (build is not null)
+        {
+            build.OutputStates = hidden.DetachFromDisposeScope();
+        }
+
+        return logits;
     }
 }

@@ -60,13 +60,8 @@ internal sealed class LladaBlock : nn.Module
         var k = RotaryPositions.Apply(k_proj.forward(h).view(b, w, kvHeads, -1).transpose(1, 2), cos, sin);
         var v = v_proj.forward(h).view(b, w, kvHeads, -1).transpose(1, 2);
 
-        var (keys, values) = cached is { } kv ? Dit.DitBlock.Splice(kv, k, v, start) : (k, v);
-        if (heads != kvHeads)
-        {
-            // kv head j serves query heads j*g .. j*g+g-1 (repeat_interleave, as in the reference).
-            keys = keys.repeat_interleave(heads / kvHeads, 1);
-            values = values.repeat_interleave(heads / kvHeads, 1);
-        }
+        var (keys, values) = cached is { } kv ? Attention.SpliceWindow(kv, k, v, start) : (k, v);
+        (keys, values) = Attention.ExpandKeyValueHeads(keys, values, heads, kvHeads);
 
         var att = Attention.ScaledDotProduct(q, keys, values, allowed).transpose(1, 2).reshape(b, w, -1);
         x = x.Plus(attn_out.forward(att));

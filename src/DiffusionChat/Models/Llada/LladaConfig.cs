@@ -29,7 +29,8 @@ public sealed record LladaConfig(int ModelDim, int Heads, int KeyValueHeads, int
     /// <c>shift_logits</c> (our extension, default false): the token at position i is predicted from the hidden state
     /// at position i - 1, as in Dream 7B, whose masked model starts from an autoregressive one and so keeps the AR
     /// model's "next token" alignment (position 0 reuses its own state). LLaDA's released models predict in place.
-    /// A shifted model has no key/value cache: a cached window's first position needs a state the window lacks.
+    /// A shifted model's key/value cache also keeps the final states, so a cached window's first position is scored
+    /// from the kept state of the position before the window.
     /// </summary>
     public bool ShiftLogits { get; init; }
 

@@ -29,10 +29,6 @@ public sealed class LladaDenoiser : TransformerDenoiser
     public LladaConfig Config { get; }
 
     /// <inheritdoc />
-    /// <remarks>False for a model with <see cref="LladaConfig.ShiftLogits"/>.</remarks>
-    public override bool SupportsKeyValueCache => !Config.ShiftLogits;
-
-    /// <inheritdoc />
     public override int VocabSize => Config.EmbeddingSize;
 
     /// <inheritdoc />
@@ -138,7 +134,7 @@ public sealed class LladaDenoiser : TransformerDenoiser
             allowed = allowed.logical_and(ones(length, length, ScalarType.Bool, ids.device).tril()); // [B, 1, L, L]
         }
 
-        var logits = transformer.Run(ids, positions, allowed, null, 0, null, (0, (int)length));
+        var logits = transformer.Run(new TransformerPass(ids, positions, allowed, (0, (int)length)));
         return logits.MoveToOuterDisposeScope();
     }
 
@@ -235,6 +231,5 @@ public sealed class LladaDenoiser : TransformerDenoiser
     }
 
     /// <inheritdoc />
-    private protected override Tensor Run(Tensor ids, Tensor? sigma, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh, (int Offset, int Length) output) =>
-        transformer.Run(ids, positions, allowed, cache, start, fresh, output);
+    private protected override Tensor Run(TransformerPass pass) => transformer.Run(pass);
 }

@@ -31,25 +31,24 @@ internal sealed class LladaTransformer : nn.Module
         shiftLogits = config.ShiftLogits;
         RegisterComponents();
 
-        // rope_theta^(-2i/headDim) in float32 like the reference (not a checkpoint tensor, so not registered).
-        using var basis = tensor((float)config.RopeTheta, dtype: float32, device: device);
-        using var exponent = HeldScalars.Range(0, config.HeadDim, float32, device, step: 2).DividedBy(config.HeadDim);
-        inverseFrequencies = basis.pow(exponent).reciprocal();
+        // Not a checkpoint tensor, so not registered.
+        inverseFrequencies = RotaryPositions.InverseFrequencies(config.RopeTheta, config.HeadDim, device);
     }
 
-    /// <summary>Logits [B, W, V] for the window <paramref name="ids"/> [B, W] at <paramref name="positions"/> [B, W].</summary>
-    /// <param name="ids">Window token ids.</param>
-    /// <param name="positions">Absolute positions of the window tokens.</param>
-    /// <param name="allowed">Optional key mask [B, 1, 1, Lk].</param>
-    /// <param name="cache">Keys/values of the whole sequence, or null.</param>
-    /// <param name="start">Window start when <paramref name="cache"/> is given.</param>
-    /// <param name="fresh">When not null, receives each layer's fresh keys/values (caller owns them).</param>
-    /// <param name="output">(offset, length) of the window positions that need logits.</param>
-    public Tensor Run(Tensor ids, Tensor positions, Tensor? allowed, KeyValueCache? cache, long start, List<(Tensor Keys, Tensor Values)>? fresh, (int Offset, int Length) output)
+    /// <summary>Logits [B, W, V] for the pass's window (its sigma is not used: LLaDA is not time-conditioned).</summary>
+    /// <param name="pass">The window, its positions and mask, the cache it reads or fills, and which logits to return.</param>
+    public Tensor Run(TransformerPass pass)
     {
         using var scope = NewDisposeScope();
-        var x = Hidden(ids, positions, allowed, cache, start, fresh);
-        return Project(OutputStates(x, output)).MoveToOuterDisposeScope();
+        var x = Hidden(pass.Ids, pass.Positions, pass.Allowed, pass.Cache, pass.Start, pass.Build?.Layers);
+        var logits = Project(OutputStates(x, pass.Output, pass.Cache, pass.Start)).MoveToOuterDisposeScope();
+        if (pass.Build is { } build && shiftLogits)
+        {
+            // A cached window's first position is scored from the state before it (kept here, as Dream does).
+            build.OutputStates = x.MoveToOuterDisposeScope();
+        }
+
+        return logits;
     }
 
     /// <summary>
@@ -88,10 +87,18 @@ internal sealed class LladaTransformer : nn.Module
         return ff_out is null ? nn.functional.linear(last, wte.weight!) : ff_out.forward(last);
     }
 
-    /// <summary>The hidden states that give the logits of the output positions (their own, or their left neighbours' when shifted).</summary>
-    private Tensor OutputStates(Tensor x, (int Offset, int Length) output)
+    /// <summary>
+    /// The hidden states that give the logits of the output positions (their own, or their left neighbours' when
+    /// shifted; a cached window's first position then reads the state the cache kept for the position before it).
+    /// </summary>
+    private Tensor OutputStates(Tensor x, (int Offset, int Length) output, KeyValueCache? cache, long start)
     {
-        return shiftLogits ? ShiftedLogits.States(x, output) : x[.., output.Offset..(output.Offset + output.Length)];
+        if (!shiftLogits)
+        {
+            return x[.., output.Offset..(output.Offset + output.Length)];
+        }
+
+        return ShiftedLogits.States(x, output, output.Offset == 0 ? ShiftedLogits.StateBefore(cache, start) : null);
     }
 
     protected override void Dispose(bool disposing)

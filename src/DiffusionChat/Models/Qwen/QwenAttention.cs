@@ -49,8 +49,14 @@ internal sealed class QwenAttention : nn.Module
     /// <param name="cache">Keys/values of earlier positions (after norm and rotation), or null.</param>
     /// <param name="layer">This layer's index in <paramref name="cache"/>.</param>
     /// <param name="store">Whether this call's keys/values are appended to <paramref name="cache"/>.</param>
+    /// <param name="windowStart">
+    /// Where these W tokens sit in a <paramref name="cache"/> that covers the whole sequence (a masked model's cached
+    /// window): the cached keys/values before and after the window are read and the window's own replace the cached
+    /// ones in between. Null: the tokens follow everything cached.
+    /// </param>
+    /// <param name="fresh">When not null, receives this call's keys/values (detached from every dispose scope: the caller owns them).</param>
     /// <returns>[B, W, D].</returns>
-    public Tensor Forward(Tensor h, Tensor cos, Tensor sin, Tensor? allowed, KeyValueCache? cache, int layer, bool store)
+    public Tensor Forward(Tensor h, Tensor cos, Tensor sin, Tensor? allowed, KeyValueCache? cache, int layer, bool store, long? windowStart, List<(Tensor Keys, Tensor Values)>? fresh)
     {
         using var scope = NewDisposeScope();
         long b = h.shape[0], w = h.shape[1];
@@ -71,18 +77,18 @@ internal sealed class QwenAttention : nn.Module
         {
             (keys, values) = cache.Append(layer, k, v); // owned by the cache
         }
+        else if (cache is { Length: > 0 } && windowStart is { } start)
+        {
+            (keys, values) = Attention.SpliceWindow(cache.Layer(layer), k, v, start);
+        }
         else if (cache is { Length: > 0 })
         {
             var (cachedKeys, cachedValues) = cache.Layer(layer);
             (keys, values) = (cat([cachedKeys, k], 2), cat([cachedValues, v], 2));
         }
 
-        if (heads != kvHeads)
-        {
-            // repeat_interleave, not repeat: kv head j serves query heads j*g .. j*g+g-1.
-            keys = keys.repeat_interleave(heads / kvHeads, 1);
-            values = values.repeat_interleave(heads / kvHeads, 1);
-        }
+        fresh?.Add((k.DetachFromDisposeScope(), v.DetachFromDisposeScope()));
+        (keys, values) = Attention.ExpandKeyValueHeads(keys, values, heads, kvHeads);
 
         var att = Attention.ScaledDotProduct(q, keys, values, allowed).transpose(1, 2).reshape(b, w, heads * headDim);
         return o_proj.forward(att).MoveToOuterDisposeScope();

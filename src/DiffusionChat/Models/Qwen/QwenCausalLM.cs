@@ -48,8 +48,8 @@ internal sealed class QwenCausalLM : nn.Module
     }
 
     /// <summary>Final normed hidden states [B, W, D]; see <see cref="QwenModel.Forward"/>.</summary>
-    public Tensor Hidden(Tensor ids, Tensor positions, Tensor? allowed, KeyValueCache? cache, bool store) =>
-        model.Forward(ids, positions, allowed, cache, store);
+    public Tensor Hidden(Tensor ids, Tensor positions, Tensor? allowed, KeyValueCache? cache, bool store, long? windowStart = null, List<(Tensor Keys, Tensor Values)>? fresh = null) =>
+        model.Forward(ids, positions, allowed, cache, store, windowStart, fresh);
 
     /// <summary>Logits [..., V] of final hidden states.</summary>
     public Tensor Project(Tensor states) => lm_head is null ? nn.functional.linear(states, model.EmbeddingTable) : lm_head.forward(states);

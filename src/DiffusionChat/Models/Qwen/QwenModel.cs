@@ -23,7 +23,7 @@ internal sealed class QwenModel : nn.Module
         RegisterComponents();
 
         // Not a checkpoint tensor (a non-persistent buffer in the reference), so not registered.
-        inverseFrequencies = QwenRotary.InverseFrequencies(config.RopeTheta, config.HeadDim, device);
+        inverseFrequencies = RotaryPositions.InverseFrequencies(config.RopeTheta, config.HeadDim, device);
     }
 
     /// <summary>The input embedding table [V, D] (the output projection of a tied model).</summary>
@@ -35,14 +35,16 @@ internal sealed class QwenModel : nn.Module
     /// <param name="allowed">Optional bool mask broadcastable to [B, heads, W, cached + W].</param>
     /// <param name="cache">Keys/values of earlier positions, or null.</param>
     /// <param name="store">Whether this call's keys/values are appended to <paramref name="cache"/>.</param>
-    public Tensor Forward(Tensor ids, Tensor positions, Tensor? allowed, KeyValueCache? cache, bool store)
+    /// <param name="windowStart">Where the tokens sit in a whole-sequence cache (see <see cref="QwenAttention.Forward"/>); null: after everything cached.</param>
+    /// <param name="fresh">When not null, receives each layer's keys/values in layer order (the caller owns them).</param>
+    public Tensor Forward(Tensor ids, Tensor positions, Tensor? allowed, KeyValueCache? cache, bool store, long? windowStart = null, List<(Tensor Keys, Tensor Values)>? fresh = null)
     {
         using var scope = NewDisposeScope();
         var (cos, sin) = RotaryPositions.Tables(inverseFrequencies, positions);
         var x = embed_tokens.forward(ids);
         for (int i = 0; i < layers.Count; i++)
         {
-            x = layers[i].Forward(x, cos, sin, allowed, cache, i, store);
+            x = layers[i].Forward(x, cos, sin, allowed, cache, i, store, windowStart, fresh);
         }
 
         return norm.forward(x).MoveToOuterDisposeScope();

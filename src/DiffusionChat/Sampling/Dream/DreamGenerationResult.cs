@@ -6,5 +6,4 @@ namespace DiffusionChat.Sampling.Dream;
 /// follows them included (Dream's reference returns the whole sequence; callers cut at the first end id).
 /// </param>
 /// <param name="ForwardPasses">Denoiser calls made.</param>
-/// <param name="HostReads">Device-to-host copies made.</param>
-public sealed record DreamGenerationResult(IReadOnlyList<IReadOnlyList<int>> Answers, int ForwardPasses, int HostReads);
+public sealed record DreamGenerationResult(IReadOnlyList<IReadOnlyList<int>> Answers, int ForwardPasses);

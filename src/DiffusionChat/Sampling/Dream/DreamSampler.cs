@@ -23,19 +23,24 @@ namespace DiffusionChat.Sampling.Dream;
 /// <para>
 /// Like the reference, the sampler does not stop at the end-of-sequence token: the answer has its full length and
 /// callers cut it. Rows of different prompt lengths are left-padded with the pad id, which attention never sees, and
-/// positions count real tokens only. Thread-safe: no per-request state is kept; the model is only read.
+/// positions count real tokens only. Host reads and uploads go through the sampler's <see cref="DeviceTransfers"/>
+/// gate: the batch is uploaded once and the answer read once. Thread-safe: no per-request state is kept; the model is
+/// only read.
 /// </para>
 /// </remarks>
 public sealed class DreamSampler
 {
     private readonly DreamDenoiser model;
+    private readonly DeviceTransfers transfers;
 
     /// <summary>Creates a sampler over <paramref name="model"/> (not owned).</summary>
     /// <param name="model">The denoiser.</param>
-    public DreamSampler(DreamDenoiser model)
+    /// <param name="transfers">The gate every host read and upload goes through (a new one when null).</param>
+    public DreamSampler(DreamDenoiser model, DeviceTransfers? transfers = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         this.model = model;
+        this.transfers = transfers ?? new DeviceTransfers();
     }
 
     /// <summary>Generates an answer for every prompt of the request.</summary>
@@ -45,31 +50,40 @@ public sealed class DreamSampler
     /// <exception cref="ArgumentException">A prompt is empty or holds an id outside the vocabulary or the mask id.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is outside its range.</exception>
     /// <exception cref="OperationCanceledException">Cancelled between steps.</exception>
-    public Task<DreamGenerationResult> GenerateAsync(DreamGenerationRequest request, CancellationToken cancellationToken = default)
+    public Task<DreamGenerationResult> GenerateAsync(DreamGenerationRequest request, CancellationToken cancellationToken = default) =>
+        GenerateAsync(request, onCommitted: null, cancellationToken);
+
+    /// <inheritdoc cref="GenerateAsync(DreamGenerationRequest, CancellationToken)"/>
+    /// <param name="request">Prompts, options and seed (validated; not modified).</param>
+    /// <param name="onCommitted">
+    /// Called once per row when the answer is final (Dream's answer is one block; end ids are left in, as the
+    /// reference returns them), on the sampling thread.
+    /// </param>
+    /// <param name="cancellationToken">Checked before every denoiser call.</param>
+    public Task<DreamGenerationResult> GenerateAsync(DreamGenerationRequest request, Action<TokensCommitted>? onCommitted, CancellationToken cancellationToken = default)
     {
         Validate(request);
         return Task.Run(
             () =>
             {
                 using var draws = new GeneratorDraws(request.Seed, model.Device);
-                return Generate(request, draws, null, cancellationToken);
+                return Generate(request, draws, onCommitted, null, cancellationToken);
             },
             cancellationToken);
     }
 
     /// <summary>The synchronous core; <paramref name="draws"/> supplies every random choice, <paramref name="trace"/> sees every step.</summary>
-    internal DreamGenerationResult Generate(DreamGenerationRequest request, ICategoricalDraws draws, Action<DreamStepTrace>? trace, CancellationToken cancellationToken)
+    internal DreamGenerationResult Generate(DreamGenerationRequest request, ICategoricalDraws draws, Action<TokensCommitted>? onCommitted, Action<DreamStepTrace>? trace, CancellationToken cancellationToken)
     {
         Validate(request);
         var options = request.Options;
         int rows = request.Prompts.Count, answer = options.MaxNewTokens;
         long mask = model.MaskTokenId;
-        var reads = new HostReads();
         var timesteps = DreamSchedule.Timesteps(options.Steps, options.Eps);
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var batch = PaddedBatch.Create(request.Prompts, answer, mask, model.PadTokenId ?? model.EosTokenId ?? 0, model.Device);
+        var batch = PaddedBatch.Create(request.Prompts, answer, mask, model.PadTokenId ?? model.EosTokenId ?? 0, model.Device, transfers);
         var x = batch.Ids;
         int start = batch.PromptLength, end = start + answer;
         int masked = answer; // per row; the prompt holds no mask id, and every row fills the same count per step
@@ -114,11 +128,16 @@ public sealed class DreamSampler
             trace?.Invoke(new DreamStepTrace(i, candidates, tokens, tokenProbability, confidence, count, transfer, x));
         }
 
-        var flat = reads.ToArray(x[.., start..end]);
+        var flat = transfers.ReadInt64(x[.., start..end]);
         var answers = Enumerable.Range(0, rows)
             .Select(r => (IReadOnlyList<int>)flat.AsSpan(r * answer, answer).ToArray().Select(v => (int)v).ToList())
             .ToList();
-        return new DreamGenerationResult(answers, options.Steps, reads.Count);
+        for (int r = 0; r < rows; r++)
+        {
+            onCommitted?.Invoke(new TokensCommitted(r, 0, answers[r], Ended: false));
+        }
+
+        return new DreamGenerationResult(answers, options.Steps);
     }
 
     /// <summary>Temperature, top-p, top-k in the reference's order, in float32 (the reference's logits dtype).</summary>
@@ -134,12 +153,12 @@ public sealed class DreamSampler
 
         if (options.TopP is { } topP && topP < 1)
         {
-            l = LogitFilters.Nucleus(l, topP, removed);
+            l = Nucleus.Filter(l, topP, removed);
         }
 
         if (options.TopK is { } topK)
         {
-            l = LogitFilters.TopK(l, topK, removed);
+            l = TopK.Filter(l, topK, removed);
         }
 
         return l;
@@ -165,6 +184,6 @@ public sealed class DreamSampler
         ArgumentNullException.ThrowIfNull(request.Prompts, nameof(request));
         ArgumentNullException.ThrowIfNull(request.Options, nameof(request));
         request.Options.Validate();
-        PromptRows.Validate(request.Prompts, model.VocabSize, model.MaskTokenId, nameof(request));
+        PromptCheck.Rows(request.Prompts, model.VocabSize, allowEmpty: false, model.MaskTokenId, "the mask token", nameof(request));
     }
 }

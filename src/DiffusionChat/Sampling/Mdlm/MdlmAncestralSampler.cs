@@ -16,13 +16,16 @@ namespace DiffusionChat.Sampling.Mdlm;
 public sealed class MdlmAncestralSampler
 {
     private readonly IMaskedDenoiser model;
+    private readonly DeviceTransfers transfers;
 
     /// <summary>Creates the sampler for a denoiser whose output uses MDLM's subs parameterization.</summary>
     /// <param name="model">The denoiser (not owned).</param>
-    public MdlmAncestralSampler(IMaskedDenoiser model)
+    /// <param name="transfers">The gate every host read goes through (a new one when null): one small flag per step.</param>
+    public MdlmAncestralSampler(IMaskedDenoiser model, DeviceTransfers? transfers = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         this.model = model;
+        this.transfers = transfers ?? new DeviceTransfers();
     }
 
     /// <summary>Samples <paramref name="batch"/> sequences of <paramref name="length"/> tokens.</summary>
@@ -36,7 +39,7 @@ public sealed class MdlmAncestralSampler
     /// <param name="eps">Final time (the reference's <c>sampling_eps</c>, 1e-5).</param>
     /// <param name="observer">Optional per-step hook (x before/after, whether the network ran); for tracing.</param>
     /// <param name="cancellationToken">Checked between steps.</param>
-    /// <returns>The sampled ids [B, L] (after the final noise-removal argmax), network calls and host reads.</returns>
+    /// <returns>The sampled ids [B, L] (after the final noise-removal argmax) and the network calls.</returns>
     public MdlmSample Sample(int batch, int length, int steps, Func<int, Tensor> uniforms, double eps = 1e-5, Action<MdlmStep>? observer = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
@@ -50,7 +53,6 @@ public sealed class MdlmAncestralSampler
 
         using var outer = NewDisposeScope();
         var mask = model.MaskTokenId;
-        var reads = new HostReads();
         var x = HeldScalars.Filled([batch, length], mask, int64, model.Device);
         using var timesteps = linspace(1.0, eps, steps + 1, dtype: float32, device: model.Device);
         var dt = (1 - eps) / steps;
@@ -76,7 +78,7 @@ public sealed class MdlmAncestralSampler
             var next = where(x.IsNotEqualTo(mask), x, drawn);
 
             // Reuse the cached p_x0 only when nothing changed (the reference's allclose test): one small read.
-            var changed = reads.ToBool(next.ne(x).any());
+            var changed = transfers.ReadBool(next.ne(x).any());
             observer?.Invoke(new MdlmStep(k, x, next, called));
             var previous = x;
             x = next.MoveToOuterDisposeScope();
@@ -93,7 +95,7 @@ public sealed class MdlmAncestralSampler
         // Noise removal: one last prediction; positions still masked take the argmax.
         var final = LogProbs(x).argmax(-1);
         calls++;
-        return new MdlmSample(final.MoveToOuterDisposeScope(), calls, reads.Count);
+        return new MdlmSample(final.MoveToOuterDisposeScope(), calls);
     }
 
     /// <summary>A uniform source drawing fresh <c>rand</c> values from <paramref name="generator"/>.</summary>
@@ -130,5 +132,4 @@ public sealed record MdlmStep(int Step, Tensor Before, Tensor After, bool Networ
 /// <summary>The result of <see cref="MdlmAncestralSampler.Sample"/>.</summary>
 /// <param name="Ids">Sampled ids [B, L]; the caller disposes it.</param>
 /// <param name="ForwardPasses">Number of network calls (cached steps make none; the noise removal makes one).</param>
-/// <param name="HostReads">Device-to-host reads: one small "did anything change" flag per step.</param>
-public sealed record MdlmSample(Tensor Ids, int ForwardPasses, int HostReads);
+public sealed record MdlmSample(Tensor Ids, int ForwardPasses);

@@ -7,5 +7,4 @@ namespace DiffusionChat.Sampling.Sdar;
 /// </param>
 /// <param name="Stopped">Per row, whether a stop id ended the generation early.</param>
 /// <param name="ModelCalls">Model calls made (prefills, denoising steps and store passes).</param>
-/// <param name="HostReads">Device-to-host copies made.</param>
-public sealed record BlockDiffusionResult(IReadOnlyList<IReadOnlyList<int>> Answers, IReadOnlyList<bool> Stopped, int ModelCalls, int HostReads);
+public sealed record BlockDiffusionResult(IReadOnlyList<IReadOnlyList<int>> Answers, IReadOnlyList<bool> Stopped, int ModelCalls);

@@ -24,19 +24,23 @@ namespace DiffusionChat.Sampling.Sdar;
 /// <para>
 /// Host reads: a static or sequential schedule reads each block once when it is finished (streaming and stop ids);
 /// the dynamic threshold reads one number per step, since how many positions it commits depends on the data. Each row
-/// is decoded on its own, as in the reference (batch 1). Thread-safe: each call has its own cache; the model is only read.
+/// is decoded on its own, as in the reference (batch 1). Every read and upload goes through the sampler's
+/// <see cref="DeviceTransfers"/> gate, which counts them. Thread-safe: each call has its own cache; the model is only read.
 /// </para>
 /// </remarks>
 public sealed class BlockDiffusionSampler
 {
     private readonly SdarDenoiser model;
+    private readonly DeviceTransfers transfers;
 
     /// <summary>Creates a sampler over <paramref name="model"/> (not owned).</summary>
     /// <param name="model">The block diffusion model.</param>
-    public BlockDiffusionSampler(SdarDenoiser model)
+    /// <param name="transfers">The gate every host read and upload goes through (a new one when null).</param>
+    public BlockDiffusionSampler(SdarDenoiser model, DeviceTransfers? transfers = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         this.model = model;
+        this.transfers = transfers ?? new DeviceTransfers();
     }
 
     /// <summary>Generates an answer for every prompt of the request.</summary>
@@ -47,17 +51,16 @@ public sealed class BlockDiffusionSampler
     /// <exception cref="ArgumentException">A prompt is empty or holds an id outside the vocabulary or the mask id.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is outside its range.</exception>
     /// <exception cref="OperationCanceledException">Cancelled between model calls.</exception>
-    public Task<BlockDiffusionResult> GenerateAsync(BlockDiffusionRequest request, Action<BlockCommitted>? onBlock = null, CancellationToken cancellationToken = default)
+    public Task<BlockDiffusionResult> GenerateAsync(BlockDiffusionRequest request, Action<TokensCommitted>? onBlock = null, CancellationToken cancellationToken = default)
     {
         Validate(request);
         return Task.Run(() => Generate(request, row => new GeneratorDraws(request.Seed + (ulong)row, model.Device), onBlock, null, cancellationToken), cancellationToken);
     }
 
     /// <summary>The synchronous core: <paramref name="drawsFor"/> gives each row's draws, <paramref name="trace"/> sees every model call.</summary>
-    internal BlockDiffusionResult Generate(BlockDiffusionRequest request, Func<int, ICategoricalDraws> drawsFor, Action<BlockCommitted>? onBlock, Action<BlockDiffusionCall>? trace, CancellationToken cancellationToken)
+    internal BlockDiffusionResult Generate(BlockDiffusionRequest request, Func<int, ICategoricalDraws> drawsFor, Action<TokensCommitted>? onBlock, Action<BlockDiffusionCall>? trace, CancellationToken cancellationToken)
     {
         Validate(request);
-        var reads = new HostReads();
         var answers = new List<IReadOnlyList<int>>();
         var stopped = new List<bool>();
         int calls = 0;
@@ -66,7 +69,7 @@ public sealed class BlockDiffusionSampler
             var draws = drawsFor(row);
             try
             {
-                var (answer, stop) = GenerateRow(row, request.Prompts[row], request.Options, draws, reads, onBlock, trace, ref calls, cancellationToken);
+                var (answer, stop) = GenerateRow(row, request.Prompts[row], request.Options, draws, onBlock, trace, ref calls, cancellationToken);
                 answers.Add(answer);
                 stopped.Add(stop);
             }
@@ -76,10 +79,10 @@ public sealed class BlockDiffusionSampler
             }
         }
 
-        return new BlockDiffusionResult(answers, stopped, calls, reads.Count);
+        return new BlockDiffusionResult(answers, stopped, calls);
     }
 
-    private (List<int> Answer, bool Stopped) GenerateRow(int row, IReadOnlyList<int> prompt, BlockDiffusionOptions options, ICategoricalDraws draws, HostReads reads, Action<BlockCommitted>? onBlock, Action<BlockDiffusionCall>? trace, ref int calls, CancellationToken cancellationToken)
+    private (List<int> Answer, bool Stopped) GenerateRow(int row, IReadOnlyList<int> prompt, BlockDiffusionOptions options, ICategoricalDraws draws, Action<TokensCommitted>? onBlock, Action<BlockDiffusionCall>? trace, ref int calls, CancellationToken cancellationToken)
     {
         int blockLength = options.BlockLength ?? model.BlockSize, promptLength = prompt.Count;
         int blocks = (promptLength + options.GenLength + blockLength - 1) / blockLength;
@@ -96,7 +99,7 @@ public sealed class BlockDiffusionSampler
         {
             cancellationToken.ThrowIfCancellationRequested();
             long end = (long)prefillBlocks * blockLength;
-            var ids = tensor(prompt.Take((int)end).Select(t => (long)t).ToArray(), [1, end], device: model.Device);
+            var ids = transfers.Upload(prompt.Take((int)end).Select(t => (long)t).ToArray(), [1, end], model.Device);
             model.Forward(ids, positions[.., ..(int)end], SdarDenoiser.BlockCausalMask(end, blockLength, model.Device), cache, store: true).Dispose();
             calls++;
             trace?.Invoke(new BlockDiffusionCall(row, BlockDiffusionCallKind.Prefill, -1, -1, 0, end, 0, null));
@@ -107,7 +110,7 @@ public sealed class BlockDiffusionSampler
             using var blockScope = NewDisposeScope();
             int start = block * blockLength, promptHere = Math.Max(0, Math.Min(promptLength - start, blockLength));
             var initial = Enumerable.Range(start, blockLength).Select(p => p < promptLength ? prompt[p] : model.MaskTokenId).ToArray();
-            var current = tensor(initial, [1, blockLength], device: model.Device);
+            var current = transfers.Upload(initial, [1, blockLength], model.Device);
             var blockPositions = positions[.., start..(start + blockLength)];
             int masked = blockLength - promptHere;
             for (int step = 0; step <= options.DenoisingSteps; step++)
@@ -135,7 +138,7 @@ public sealed class BlockDiffusionSampler
                 var next = where(transfer, tokens, current[0]).unsqueeze(0);
                 if (options.Remasking == SdarRemasking.LowConfidenceDynamic)
                 {
-                    masked = (int)reads.ToArray(next.IsEqualTo(model.MaskTokenId).sum())[0];
+                    masked = (int)transfers.ReadInt64(next.IsEqualTo(model.MaskTokenId).sum())[0];
                 }
                 else
                 {
@@ -148,11 +151,11 @@ public sealed class BlockDiffusionSampler
                 current = next.MoveToOuterDisposeScope();
             }
 
-            var finished = reads.ToArray(current);
+            var finished = transfers.ReadInt64(current);
             var generated = finished.Skip(promptHere).Select(t => (int)t).ToList();
             answer.AddRange(generated);
             bool stop = generated.Any(stopIds.Contains);
-            onBlock?.Invoke(new BlockCommitted(row, block, generated, stop));
+            onBlock?.Invoke(new TokensCommitted(row, block, generated, stop));
             if (stop)
             {
                 return (answer, true);
@@ -173,12 +176,12 @@ public sealed class BlockDiffusionSampler
 
         if (options.TopK > 0)
         {
-            l = LogitFilters.TopK(l, options.TopK, double.NegativeInfinity);
+            l = TopK.Filter(l, options.TopK);
         }
 
         if (options.TopP < 1.0)
         {
-            l = LogitFilters.Nucleus(l, options.TopP, double.NegativeInfinity);
+            l = Nucleus.Filter(l, options.TopP);
         }
 
         var probabilities = l.softmax(-1);
@@ -220,6 +223,6 @@ public sealed class BlockDiffusionSampler
         ArgumentNullException.ThrowIfNull(request.Prompts, nameof(request));
         ArgumentNullException.ThrowIfNull(request.Options, nameof(request));
         request.Options.Validate();
-        PromptRows.Validate(request.Prompts, model.VocabSize, model.MaskTokenId, nameof(request));
+        PromptCheck.Rows(request.Prompts, model.VocabSize, allowEmpty: false, model.MaskTokenId, "the mask token", nameof(request));
     }
 }

@@ -21,26 +21,14 @@ internal sealed class BlockContext : IDisposable
     public Tensor? Mask { get; private set; }
 
     /// <summary>Left-pads the prompts with <paramref name="padTokenId"/> to the longest one.</summary>
-    public static BlockContext FromPrompts(IReadOnlyList<IReadOnlyList<int>> prompts, int padTokenId, Device device)
+    public static BlockContext FromPrompts(IReadOnlyList<IReadOnlyList<int>> prompts, int padTokenId, Device device, DeviceTransfers transfers)
     {
-        int rows = prompts.Count, width = prompts.Max(p => p.Count);
-        var ids = new long[rows * width];
-        var mask = new long[rows * width];
-        Array.Fill(ids, padTokenId);
-        for (int row = 0; row < rows; row++)
-        {
-            int offset = row * width + width - prompts[row].Count;
-            for (int i = 0; i < prompts[row].Count; i++)
-            {
-                ids[offset + i] = prompts[row][i];
-                mask[offset + i] = 1;
-            }
-        }
-
+        var (ids, mask, width) = LeftPadding.Lay(prompts, padTokenId);
+        int rows = prompts.Count;
         var padded = prompts.Any(p => p.Count != width);
         return new BlockContext(
-            tensor(ids, [rows, width], ScalarType.Int64, device),
-            padded ? tensor(mask, [rows, width], ScalarType.Int64, device) : null);
+            transfers.Upload(ids, [rows, width], device),
+            padded ? transfers.Upload(mask, [rows, width], device) : null);
     }
 
     /// <summary>The attention mask over context and a block of <paramref name="blockLength"/>, or null when nothing is padded.</summary>

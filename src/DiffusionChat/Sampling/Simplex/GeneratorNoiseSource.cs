@@ -9,8 +9,7 @@ namespace DiffusionChat.Sampling.Simplex;
 /// <remarks>Not thread-safe; use one instance per generation call. Dispose it to free the generators.</remarks>
 public sealed class GeneratorNoiseSource : INoiseSource, IDisposable
 {
-    private readonly Generator[] generators;
-    private readonly Device device;
+    private readonly RowNoise rows;
 
     /// <summary>Creates one generator per row.</summary>
     /// <param name="device">The device the draws are made on (the model's).</param>
@@ -25,21 +24,18 @@ public sealed class GeneratorNoiseSource : INoiseSource, IDisposable
             throw new ArgumentException("At least one row seed is required.", nameof(rowSeeds));
         }
 
-        this.device = device;
-        generators = rowSeeds.Select(seed => new Generator(seed, device)).ToArray();
+        rows = new RowNoise(rowSeeds, device);
     }
 
     /// <summary>Number of rows this source serves.</summary>
-    public int Rows => generators.Length;
+    public int Rows => rows.Rows;
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException">The rows or the device differ from those the source was made for.</exception>
     public Tensor NextNormal(int rows, int length, int vocab, Device device)
     {
         CheckRequest(rows, device);
-        using var scope = NewDisposeScope();
-        var parts = generators.Select(g => randn([1, length, vocab], ScalarType.Float32, this.device, generator: g)).ToArray();
-        return cat(parts, 0).MoveToOuterDisposeScope();
+        return this.rows.Normal([rows, length, vocab], ScalarType.Float32);
     }
 
     /// <inheritdoc />
@@ -47,27 +43,20 @@ public sealed class GeneratorNoiseSource : INoiseSource, IDisposable
     public Tensor NextUniform(int rows, int length, Device device)
     {
         CheckRequest(rows, device);
-        using var scope = NewDisposeScope();
-        var parts = generators.Select(g => rand([1, length], ScalarType.Float32, this.device, generator: g)).ToArray();
-        return cat(parts, 0).MoveToOuterDisposeScope();
+        return this.rows.Uniform([rows, length], ScalarType.Float32);
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        foreach (var g in generators)
-        {
-            g.Dispose();
-        }
-    }
+    public void Dispose() => rows.Dispose();
 
     private void CheckRequest(int rows, Device requested)
     {
-        if (rows != generators.Length)
+        if (rows != this.rows.Rows)
         {
-            throw new ArgumentException($"This noise source has {generators.Length} row seed(s) but {rows} row(s) were requested.", nameof(rows));
+            throw new ArgumentException($"This noise source has {this.rows.Rows} row seed(s) but {rows} row(s) were requested.", nameof(rows));
         }
 
+        var device = this.rows.Device;
         if (requested.type != device.type || (device.type != TorchSharp.DeviceType.CPU && requested.index != device.index))
         {
             throw new ArgumentException($"This noise source draws on {device} but {requested} was requested.", nameof(device));

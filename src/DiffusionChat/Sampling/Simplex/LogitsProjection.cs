@@ -5,8 +5,9 @@ namespace DiffusionChat.Sampling.Simplex;
 
 /// <summary>
 /// Maps predicted logits [B, L, V] back to almost-one-hot simplex logits with values +-K (SSD-LM's logits
-/// projection, Sec. 3.3). The nucleus is the top-p set of the softmax in descending order: tokens are kept while the
-/// cumulative probability before them is below p, so the token that crosses p is kept and the top token always is.
+/// projection, Sec. 3.3). The nucleus is <see cref="Sampling.Nucleus"/>'s top-p set with the reference's boundary: tokens are
+/// kept while the cumulative probability before them is below p, so the token that crosses p is kept and the top token
+/// always is.
 /// </summary>
 public static class LogitsProjection
 {
@@ -77,18 +78,14 @@ public static class LogitsProjection
 
         var probs = nn.functional.softmax(logits, -1);
         var (sorted, order) = probs.sort(-1, descending: true);
-        var before = sorted.cumsum(-1).IsLessThan(topP);
-
-        // Shift right by one: a token is kept when the mass strictly before it is below p; the first is always kept.
-        var first = ones_like(before.narrow(-1, 0, 1));
-        var sortedInNucleus = cat([first, before.narrow(-1, 0, before.shape[^1] - 1)], -1);
+        var sortedInNucleus = Sampling.Nucleus.RemovedSorted(sorted, topP, NucleusBoundary.MassBeforeReachesP).logical_not();
         return (sortedInNucleus, order);
     }
 
     private static Tensor PlusMinus(Tensor selected, double simplexValue, ScalarType dtype)
     {
-        using var plus = tensor(simplexValue, dtype, selected.device);
-        using var minus = tensor(-simplexValue, dtype, selected.device);
+        using var plus = HeldScalars.Filled([], simplexValue, dtype, selected.device);
+        using var minus = HeldScalars.Filled([], -simplexValue, dtype, selected.device);
         return where(selected, plus, minus);
     }
 }

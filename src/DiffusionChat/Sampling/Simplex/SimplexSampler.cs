@@ -13,8 +13,8 @@ namespace DiffusionChat.Sampling.Simplex;
 /// <remarks>
 /// Prompts of different lengths are left-padded into one batch with an attention mask; a row decodes the same alone
 /// or in a batch (given the same noise per row, see <see cref="GeneratorNoiseSource"/>). Everything stays on the
-/// model's device; the only device-to-host copy is one read of each block's token ids (counted in
-/// <see cref="HostReads"/>). Rows that met the end-of-sequence token keep being computed with the batch until every
+/// model's device; the only device-to-host copy is one read of each block's token ids (through the sampler's
+/// <see cref="DeviceTransfers"/> gate, which counts it). Rows that met the end-of-sequence token keep being computed with the batch until every
 /// row is done (so their noise stream and batch shape stay unchanged), but nothing more is reported for them.
 /// Thread-safe: calls share only the read-only model.
 /// </remarks>
@@ -22,16 +22,17 @@ public sealed class SimplexSampler
 {
     private readonly SsdLmDenoiser denoiser;
     private readonly CosineAlphaBarSchedule schedule;
-    private long hostReads;
+    private readonly DeviceTransfers transfers;
 
     /// <summary>Creates a sampler over a loaded denoiser.</summary>
     /// <param name="denoiser">The SSD-LM denoiser.</param>
     /// <param name="options">Decoding settings; validated here.</param>
+    /// <param name="transfers">The gate every host read and upload goes through (a new one when null).</param>
     /// <exception cref="ArgumentOutOfRangeException">
     /// An option is out of range, the end-of-sequence id is outside the vocabulary, or one block does not fit the
     /// model's positions.
     /// </exception>
-    public SimplexSampler(SsdLmDenoiser denoiser, SimplexSamplerOptions options)
+    public SimplexSampler(SsdLmDenoiser denoiser, SimplexSamplerOptions options, DeviceTransfers? transfers = null)
     {
         ArgumentNullException.ThrowIfNull(denoiser);
         ArgumentNullException.ThrowIfNull(options);
@@ -50,16 +51,11 @@ public sealed class SimplexSampler
         this.denoiser = denoiser;
         Options = options;
         schedule = new CosineAlphaBarSchedule(options.Steps);
+        this.transfers = transfers ?? new DeviceTransfers();
     }
 
     /// <summary>The validated settings.</summary>
     public SimplexSamplerOptions Options { get; }
-
-    /// <summary>
-    /// Device-to-host reads made so far by this sampler (all calls): one per decoded block. Exposed so tests can
-    /// hold the sampler to its transfer budget.
-    /// </summary>
-    public long HostReads => Interlocked.Read(ref hostReads);
 
     /// <summary>Decodes a continuation for every prompt.</summary>
     /// <param name="prompts">Token ids per row (each may be empty); ids must be in the vocabulary.</param>
@@ -75,15 +71,15 @@ public sealed class SimplexSampler
     public SimplexGeneration Generate(
         IReadOnlyList<IReadOnlyList<int>> prompts,
         INoiseSource noise,
-        Action<SimplexBlockCommitted>? onBlockCommitted = null,
+        Action<TokensCommitted>? onBlockCommitted = null,
         CancellationToken cancellationToken = default) =>
         Generate(prompts, noise, onBlockCommitted, observer: null, cancellationToken);
 
-    /// <inheritdoc cref="Generate(IReadOnlyList{IReadOnlyList{int}}, INoiseSource, Action{SimplexBlockCommitted}?, CancellationToken)"/>
+    /// <inheritdoc cref="Generate(IReadOnlyList{IReadOnlyList{int}}, INoiseSource, Action{TokensCommitted}?, CancellationToken)"/>
     internal SimplexGeneration Generate(
         IReadOnlyList<IReadOnlyList<int>> prompts,
         INoiseSource noise,
-        Action<SimplexBlockCommitted>? onBlockCommitted,
+        Action<TokensCommitted>? onBlockCommitted,
         ISimplexStepObserver? observer,
         CancellationToken cancellationToken)
     {
@@ -99,7 +95,7 @@ public sealed class SimplexSampler
 
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        using var context = BlockContext.FromPrompts(prompts, denoiser.Config.PadTokenId, denoiser.Device);
+        using var context = BlockContext.FromPrompts(prompts, denoiser.Config.PadTokenId, denoiser.Device, transfers);
         while (blocks < Options.MaxBlocks && finished.Contains(false))
         {
             if (Options.ContextOverflow == SimplexContextOverflow.DropOldest)
@@ -190,14 +186,12 @@ public sealed class SimplexSampler
     /// <summary>The single device-to-host transfer of a block: its token ids [B, L].</summary>
     private long[][] ReadBlockToHost(Tensor blockIds)
     {
-        Interlocked.Increment(ref hostReads);
-        using var host = blockIds.cpu();
-        var flat = host.data<long>().ToArray();
+        var flat = transfers.ReadInt64(blockIds);
         int length = (int)blockIds.shape[1];
         return Enumerable.Range(0, (int)blockIds.shape[0]).Select(r => flat.AsSpan(r * length, length).ToArray()).ToArray();
     }
 
-    private void Commit(int block, long[][] hostIds, List<int>[] tokens, bool[] finished, Action<SimplexBlockCommitted>? onBlockCommitted)
+    private void Commit(int block, long[][] hostIds, List<int>[] tokens, bool[] finished, Action<TokensCommitted>? onBlockCommitted)
     {
         for (int row = 0; row < hostIds.Length; row++)
         {
@@ -215,29 +209,13 @@ public sealed class SimplexSampler
             }
 
             tokens[row].AddRange(ids);
-            onBlockCommitted?.Invoke(new SimplexBlockCommitted(row, block, ids, eosAt >= 0));
+            onBlockCommitted?.Invoke(new TokensCommitted(row, block, ids, eosAt >= 0));
         }
     }
 
     private void ValidatePrompts(IReadOnlyList<IReadOnlyList<int>> prompts)
     {
-        if (prompts.Count == 0)
-        {
-            throw new ArgumentException("At least one prompt is required.", nameof(prompts));
-        }
-
-        int vocab = denoiser.Config.VocabSize;
-        for (int row = 0; row < prompts.Count; row++)
-        {
-            var prompt = prompts[row] ?? throw new ArgumentException($"Prompt {row} is null.", nameof(prompts));
-            for (int i = 0; i < prompt.Count; i++)
-            {
-                if (prompt[i] < 0 || prompt[i] >= vocab)
-                {
-                    throw new ArgumentException($"Prompt {row} has token id {prompt[i]} at position {i}; allowed ids are 0..{vocab - 1}.", nameof(prompts));
-                }
-            }
-        }
+        PromptCheck.Rows(prompts, denoiser.Config.VocabSize, allowEmpty: true, reserved: null, reservedName: null, nameof(prompts));
 
         if (Options.ContextOverflow == SimplexContextOverflow.DropOldest)
         {

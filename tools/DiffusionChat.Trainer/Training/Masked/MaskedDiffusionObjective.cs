@@ -208,7 +208,7 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
         {
             var sampler = new MaskedDiffusionSampler(denoiser);
             var request = new MaskedGenerationRequest(prompts, SampleOptions(rows.EndOfTurnId, samplerBlock), 0);
-            return sampler.GenerateAsync(request, null, cancellationToken).GetAwaiter().GetResult().Answers;
+            return sampler.GenerateAsync(request, cancellationToken: cancellationToken).GetAwaiter().GetResult().Answers;
         }
         finally
         {

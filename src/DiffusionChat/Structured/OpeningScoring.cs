@@ -1,0 +1,67 @@
+using DiffusionChat.Sampling;
+using DiffusionChat.Tokenization;
+using static TorchSharp.torch;
+
+namespace DiffusionChat.Structured;
+
+/// <summary>
+/// Likelihood scoring of the openings of a choice, shared by the fillers: each opening is tokenized together with the
+/// text before it (so the boundary tokenizes as in training), and its log-likelihood is the chain rule's sum of
+/// log p(token | everything before it) over the tokens that differ from the text before it.
+/// </summary>
+internal static class OpeningScoring
+{
+    /// <summary>One scored token: the ids before it (prompt included), the token, and the opening it belongs to.</summary>
+    public sealed record ScoredToken(int[] Context, int Target, int Owner);
+
+    /// <summary>Every (opening, token) pair to score.</summary>
+    public static List<ScoredToken> Rows(ITextTokenizer tokenizer, IReadOnlyList<int> prompt, string written, IReadOnlyList<string> openings)
+    {
+        var before = tokenizer.Encode(written);
+        var rows = new List<ScoredToken>();
+        for (int a = 0; a < openings.Count; a++)
+        {
+            if (string.IsNullOrEmpty(openings[a]))
+            {
+                throw new ArgumentException($"Opening {a} is empty; every opening needs text to be scored.", nameof(openings));
+            }
+
+            var full = tokenizer.Encode(written + openings[a]);
+            int common = 0;
+            while (common < before.Count && common < full.Count - 1 && before[common] == full[common])
+            {
+                common++;
+            }
+
+            for (int j = common; j < full.Count; j++)
+            {
+                rows.Add(new ScoredToken([.. prompt, .. full.Take(j)], full[j], a));
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>The log-probability of each row's target: <paramref name="logits"/> [R, W, V] at <paramref name="positions"/> [R] (within W).</summary>
+    public static Tensor TargetLogProbabilities(Tensor logits, Tensor positions, Tensor targets)
+    {
+        long rows = logits.shape[0], vocabulary = logits.shape[2];
+        var logp = logits.to(ScalarType.Float32).log_softmax(-1);
+        var atPosition = logp.gather(1, positions.view(rows, 1, 1).expand(rows, 1, vocabulary)).squeeze(1); // [R, V]
+        return atPosition.gather(1, targets.view(rows, 1)).squeeze(1); // [R]
+    }
+
+    /// <summary>The index of the opening with the highest summed log-likelihood, as an int64 [1] tensor on the device.</summary>
+    public static Tensor Best(Tensor tokenLogProbabilities, IReadOnlyList<ScoredToken> rows, int openingCount, Device device, DeviceTransfers transfers)
+    {
+        var owners = new bool[openingCount * rows.Count];
+        for (int r = 0; r < rows.Count; r++)
+        {
+            owners[(rows[r].Owner * rows.Count) + r] = true;
+        }
+
+        using var ownership = transfers.Upload(owners, [openingCount, rows.Count], device).to_type(tokenLogProbabilities.dtype);
+        using var sums = matmul(ownership, tokenLogProbabilities.unsqueeze(1)).squeeze(1); // [A]
+        return sums.argmax().unsqueeze(0);
+    }
+}
