@@ -54,16 +54,19 @@ public sealed class SafetensorsFile : IDisposable
             throw new FileNotFoundException($"Safetensors file '{path}' does not exist.", path);
         }
 
-        long fileLength = new FileInfo(path).Length;
-        if (fileLength < 8)
-        {
-            throw new CheckpointFormatException(path, null, $"file is truncated: {fileLength} bytes, but the 8-byte header length alone needs 8.");
-        }
-
         byte[] headerBytes;
         long headerLength;
+        long fileLength;
         using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
         {
+            // The opened stream's length, not FileInfo's: for a symbolic link (the Hugging Face hub cache links every
+            // model file into its blobs folder) FileInfo gives the link's own size, not the file's.
+            fileLength = stream.Length;
+            if (fileLength < 8)
+            {
+                throw new CheckpointFormatException(path, null, $"file is truncated: {fileLength} bytes, but the 8-byte header length alone needs 8.");
+            }
+
             Span<byte> lengthBytes = stackalloc byte[8];
             stream.ReadExactly(lengthBytes);
             headerLength = BitConverter.ToInt64(lengthBytes);
