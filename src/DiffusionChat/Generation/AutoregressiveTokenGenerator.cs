@@ -84,21 +84,51 @@ public sealed class AutoregressiveTokenGenerator : ITokenGenerator
         }.Validate(model.Config.VocabSize);
 
         var answers = batch.Select(r => new List<int>()).ToArray();
-        var decoded = CausalDecoder.Generate(model, batch.Select(r => r.PromptTokens).ToList(), options, committed =>
-        {
-            if (committed.Tokens.Count > 0)
-            {
-                answers[committed.Row].AddRange(committed.Tokens);
-                batch[committed.Row].OnUpdate?.Invoke(new GenerationUpdate(committed.Block, committed.Tokens));
-            }
-        }, cancellationToken);
+        var ended = new bool[batch.Count];
+        var stopRequested = new bool[batch.Count];
+        int lastStep = 0;
 
-        // One pass per generated position (the prefill yields the first token).
-        int forwardPasses = Math.Max(1, decoded.Max(d => d.Tokens.Count + (d.Stopped ? 1 : 0)));
+        // A row whose caller asks to stop (a stop sequence found in its text) takes no further tokens; once every row
+        // has ended or asked to stop, the decoding ends through this token instead of running to the budget.
+        using var rowsDone = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            CausalDecoder.Generate(model, batch.Select(r => r.PromptTokens).ToList(), options, committed =>
+            {
+                int row = committed.Row;
+                lastStep = Math.Max(lastStep, committed.Block);
+                if (stopRequested[row])
+                {
+                    return;
+                }
+
+                ended[row] = committed.Ended;
+                if (committed.Tokens.Count > 0)
+                {
+                    answers[row].AddRange(committed.Tokens);
+                    batch[row].OnUpdate?.Invoke(new GenerationUpdate(committed.Block, committed.Tokens));
+                }
+
+                stopRequested[row] = !committed.Ended && batch[row].StopRequested?.Invoke() == true;
+                if (Enumerable.Range(0, batch.Count).All(r => ended[r] || stopRequested[r]))
+                {
+                    rowsDone.Cancel();
+                }
+            }, rowsDone.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Every row ended or asked to stop: what they committed is their answer.
+        }
+
+        // One pass per decoding step (the prefill yields step 0's token).
+        int forwardPasses = lastStep + 1;
         var results = new List<GenerationResult>(batch.Count);
         for (int i = 0; i < batch.Count; i++)
         {
-            var reason = decoded[i].Stopped ? GenerationFinishReason.EndOfSequence : GenerationFinishReason.Length;
+            var reason = stopRequested[i] ? GenerationFinishReason.Stopped
+                : ended[i] ? GenerationFinishReason.EndOfSequence
+                : GenerationFinishReason.Length;
             results.Add(new GenerationResult(answers[i], reason, forwardPasses));
         }
 

@@ -22,8 +22,9 @@ public sealed record GenerationRequest(IReadOnlyList<int> PromptTokens, int MaxN
     public Action<GenerationUpdate>? OnUpdate { get; init; }
 
     /// <summary>
-    /// Polled once per block; when it returns true the row stops after the current block with
-    /// <see cref="GenerationFinishReason.Stopped"/> (used for stop sequences found in decoded text).
+    /// Polled once per committed block (a token, for the autoregressive generator); when it returns true the row stops
+    /// after the current block with <see cref="GenerationFinishReason.Stopped"/> (used for stop sequences found in
+    /// decoded text). The autoregressive generator also stops decoding once every row of its batch has ended.
     /// </summary>
     public Func<bool>? StopRequested { get; init; }
 }

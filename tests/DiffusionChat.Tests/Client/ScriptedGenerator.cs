@@ -16,8 +16,8 @@ internal sealed class ScriptedGenerator(Func<string, long, string> answer, CharT
     public int BlockLength { get; init; } = 4;
 
     /// <summary>
-    /// True (default): polls <see cref="GenerationRequest.StopRequested"/> once per block as the diffusion generators do;
-    /// false: ignores it, as the autoregressive generator does.
+    /// True (default): polls <see cref="GenerationRequest.StopRequested"/> once per block as the library's generators do;
+    /// false: ignores it, as a third-party generator may (the client must still trim the text at the stop sequence).
     /// </summary>
     public bool PollsStopRequests { get; init; } = true;
 
@@ -64,7 +64,7 @@ internal sealed class ScriptedGenerator(Func<string, long, string> answer, CharT
         for (int r = 0; r < batch.Count; r++)
         {
             var request = batch[r];
-            // The autoregressive generator never polls StopRequested: without it the answer runs on past a stop request.
+            // A generator that does not poll StopRequested (a third-party one) runs on past a stop request.
             answers[r] = new AnswerAccumulator(PollsStopRequests ? request : request with { StopRequested = null }, request.StopTokenIds.ToHashSet());
             var full = tokenizer.Encode(answer(tokenizer.Decode(request.PromptTokens), request.Sampling.Seed));
             int blocks = (request.MaxNewTokens + BlockLength - 1) / BlockLength;

@@ -65,6 +65,38 @@ public class TokenGeneratorTests
         Assert.Equal(2, updates.Count);
     }
 
+    [Fact]
+    public async Task Autoregressive_answer_ends_at_the_token_after_which_a_stop_is_requested_and_decoding_stops()
+    {
+        using var generator = Create("ar");
+        var free = (await generator.GenerateAsync([Request(PromptA, 12)], CancellationToken.None)).Single();
+        var updates = new List<GenerationUpdate>();
+        var stopping = Request(PromptA, 12, updates: updates) with { StopRequested = () => updates.Count >= 3 };
+
+        var stopped = (await generator.GenerateAsync([stopping], CancellationToken.None)).Single();
+
+        Assert.True(free.Tokens.Count > 3 && free.FinishReason == GenerationFinishReason.Length, $"the tiny model should write past 3 tokens; it wrote {free.Tokens.Count}");
+        Assert.Equal(free.Tokens.Take(3), stopped.Tokens);
+        Assert.Equal(GenerationFinishReason.Stopped, stopped.FinishReason);
+        Assert.Equal(3, stopped.ForwardPasses); // no pass is paid for tokens after the stop
+    }
+
+    [Fact]
+    public async Task Autoregressive_row_that_asks_to_stop_does_not_end_its_batch_neighbours()
+    {
+        using var generator = Create("ar");
+        var aloneB = (await generator.GenerateAsync([Request(PromptB, 10)], CancellationToken.None)).Single();
+        var updates = new List<GenerationUpdate>();
+        var stoppingA = Request(PromptA, 10, updates: updates) with { StopRequested = () => updates.Count >= 2 };
+
+        var results = await generator.GenerateAsync([stoppingA, Request(PromptB, 10)], CancellationToken.None);
+
+        Assert.Equal(2, results[0].Tokens.Count);
+        Assert.Equal(GenerationFinishReason.Stopped, results[0].FinishReason);
+        Assert.Equal(aloneB.Tokens, results[1].Tokens);
+        Assert.Equal(aloneB.FinishReason, results[1].FinishReason);
+    }
+
     [Theory]
     [InlineData("masked")]
     [InlineData("simplex")]

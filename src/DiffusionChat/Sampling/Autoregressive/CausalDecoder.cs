@@ -98,6 +98,7 @@ public static class CausalDecoder
                 break;
             }
 
+            cancellationToken.ThrowIfCancellationRequested(); // before paying for the next pass, not after
             using var stepScope = NewDisposeScope();
             valid = cat([valid, ones(prompts.Count, 1, ScalarType.Bool, device)], 1).MoveToOuterDisposeScope();
             logits = model.Forward(next.unsqueeze(1), valid, cache)[TensorIndex.Colon, -1].MoveToOuterDisposeScope();
