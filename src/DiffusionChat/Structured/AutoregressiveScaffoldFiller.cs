@@ -103,10 +103,7 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
 
         // Row r's target is predicted at its opening's row, one position before the target.
         var byRow = logits.index_select(0, Upload(rows.Select(r => (long)r.Owner).ToArray(), device));
-        var positions = Upload(rows.Select(r => (long)(r.Context.Length - 1)).ToArray(), device);
-        var targets = Upload(rows.Select(r => (long)r.Target).ToArray(), device);
-        var best = OpeningScoring.Best(OpeningScoring.TargetLogProbabilities(byRow, positions, targets), rows, openings.Count, device, transfers);
-        return (int)transfers.ReadInt64(best)[0];
+        return OpeningScoring.Choose(byRow, rows.Select(r => (long)(r.Context.Length - 1)).ToArray(), rows, openings.Count, transfers);
     }
 
     /// <summary>

@@ -94,10 +94,7 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
         var logits = denoiser.Forward(x, logitsFor: first..(last + 1)); // [R, W, V]
         forwardPasses++;
         sequencePasses += rows.Count;
-        var positions = Upload(rows.Select(r => (long)(r.Context.Length - first)).ToArray());
-        var targets = Upload(rows.Select(r => (long)r.Target).ToArray());
-        var best = OpeningScoring.Best(OpeningScoring.TargetLogProbabilities(logits, positions, targets), rows, openings.Count, device, transfers);
-        return (int)transfers.ReadInt64(best)[0];
+        return OpeningScoring.Choose(logits, rows.Select(r => (long)(r.Context.Length - first)).ToArray(), rows, openings.Count, transfers);
     }
 
     /// <summary>
@@ -242,8 +239,6 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
 
         return transfers.Upload(ids, [1, ids.Length], denoiser.Device);
     }
-
-    private Tensor Upload(long[] values) => transfers.Upload(values, [values.Length], denoiser.Device);
 
     private Tensor Upload(bool[] values) => transfers.Upload(values, [values.Length], denoiser.Device);
 

@@ -42,8 +42,23 @@ internal static class OpeningScoring
         return rows;
     }
 
+    /// <summary>
+    /// The opening whose rows' targets have the highest summed log-likelihood: row r's target is scored in
+    /// <paramref name="logits"/> [R, W, V] at <paramref name="positions"/>[r] (within W). One upload of the positions,
+    /// targets and ownership, one host read of the winner.
+    /// </summary>
+    public static int Choose(Tensor logits, long[] positions, IReadOnlyList<ScoredToken> rows, int openingCount, DeviceTransfers transfers)
+    {
+        var device = logits.device;
+        var targets = rows.Select(r => (long)r.Target).ToArray();
+        using var tokenLogProbabilities = TargetLogProbabilities(
+            logits, transfers.Upload(positions, [positions.Length], device), transfers.Upload(targets, [targets.Length], device));
+        using var best = Best(tokenLogProbabilities, rows, openingCount, device, transfers);
+        return (int)transfers.ReadInt64(best)[0];
+    }
+
     /// <summary>The log-probability of each row's target: <paramref name="logits"/> [R, W, V] at <paramref name="positions"/> [R] (within W).</summary>
-    public static Tensor TargetLogProbabilities(Tensor logits, Tensor positions, Tensor targets)
+    private static Tensor TargetLogProbabilities(Tensor logits, Tensor positions, Tensor targets)
     {
         long rows = logits.shape[0], vocabulary = logits.shape[2];
         var logp = logits.to(ScalarType.Float32).log_softmax(-1);
@@ -52,7 +67,7 @@ internal static class OpeningScoring
     }
 
     /// <summary>The index of the opening with the highest summed log-likelihood, as an int64 [1] tensor on the device.</summary>
-    public static Tensor Best(Tensor tokenLogProbabilities, IReadOnlyList<ScoredToken> rows, int openingCount, Device device, DeviceTransfers transfers)
+    private static Tensor Best(Tensor tokenLogProbabilities, IReadOnlyList<ScoredToken> rows, int openingCount, Device device, DeviceTransfers transfers)
     {
         var owners = new bool[openingCount * rows.Count];
         for (int r = 0; r < rows.Count; r++)
