@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using DiffusionChat.Chat;
 using DiffusionChat.Generation;
 using DiffusionChat.Hosting;
 using DiffusionChat.Prompting;
