@@ -44,7 +44,7 @@ public sealed class HeaderPromptFormat : IChatPromptFormat
         var all = turns.ToList();
         if (tools.Count > 0)
         {
-            var system = all.Count > 0 && all[0].Role == ChatTurnRole.System ? all[0].Text : ChatTemplate.DefaultSystemText;
+            var system = all.Count > 0 && all[0].Role == ChatTurnRole.System ? all[0].Text : ChatMlPromptFormat.DefaultSystemText;
             var described = new StringBuilder(system).Append("\n\n").Append(ChatMarkers.ToolsStart).Append('\n');
             foreach (var tool in tools)
             {
