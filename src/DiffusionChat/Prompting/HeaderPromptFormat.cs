@@ -11,7 +11,8 @@ namespace DiffusionChat.Prompting;
 /// </summary>
 public sealed class HeaderPromptFormat : IChatPromptFormat
 {
-    private const string HeaderStart = "<|start_header_id|>";
+    /// <summary>Opens a turn header; a chat template that uses it is of this format (<see cref="PromptFormatSelector"/>).</summary>
+    internal const string HeaderStart = "<|start_header_id|>";
     private const string HeaderEnd = "<|end_header_id|>";
     private const string EndOfTurn = "<|eot_id|>";
 
