@@ -5,7 +5,7 @@ using DiffusionChat.Sampling.Simplex;
 namespace DiffusionChat.Generation;
 
 /// <summary>
-/// <see cref="ITokenGenerator"/> over an SSD-LM denoiser and the block-wise <see cref="SimplexSampler"/>.
+/// <see cref="ITokenGenerator"/> over a simplex denoiser (SSD-LM layout or <c>simplex-llama</c>) and the block-wise <see cref="SimplexSampler"/>.
 /// </summary>
 /// <remarks>
 /// Mapping of request knobs: <c>Steps</c> = decode steps per block, <c>BlockLength</c> = block length,
@@ -17,13 +17,13 @@ namespace DiffusionChat.Generation;
 /// </remarks>
 public sealed class SimplexTokenGenerator : ITokenGenerator
 {
-    private readonly SsdLmDenoiser denoiser;
+    private readonly ISimplexDenoiser denoiser;
 
     /// <summary>Creates the generator; it owns <paramref name="denoiser"/>.</summary>
     /// <param name="denoiser">The loaded denoiser.</param>
     /// <param name="defaults">Defaults for unset knobs (steps, block length); validated.</param>
     /// <param name="endOfSequenceTokenId">The model's end-of-sequence id, if it has one.</param>
-    public SimplexTokenGenerator(SsdLmDenoiser denoiser, DiffusionGenerationOptions defaults, int? endOfSequenceTokenId)
+    public SimplexTokenGenerator(ISimplexDenoiser denoiser, DiffusionGenerationOptions defaults, int? endOfSequenceTokenId)
     {
         ArgumentNullException.ThrowIfNull(denoiser);
         ArgumentNullException.ThrowIfNull(defaults);
@@ -40,7 +40,7 @@ public sealed class SimplexTokenGenerator : ITokenGenerator
     public ModelFamily Family => ModelFamily.SimplexDiffusion;
 
     /// <inheritdoc />
-    public int MaxSequenceLength => denoiser.Config.MaxSequenceLength;
+    public int MaxSequenceLength => denoiser.MaxSequenceLength;
 
     /// <inheritdoc />
     public DiffusionGenerationOptions DefaultDiffusion { get; }
@@ -50,7 +50,7 @@ public sealed class SimplexTokenGenerator : ITokenGenerator
     public void Validate(GenerationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        PromptCheck.Single(request.PromptTokens, denoiser.Config.VocabSize, reserved: null, reservedName: null);
+        PromptCheck.Single(request.PromptTokens, denoiser.VocabSize, reserved: null, reservedName: null);
         var d = request.Diffusion;
         UnsupportedOptions.Refuse("SSD-LM (simplex diffusion)", "it decodes each block for Steps simplex steps through a top-p projection, with no remasking, confidence threshold, key/value cache or top-k",
             (nameof(d.Remasking), d.Remasking is not null),

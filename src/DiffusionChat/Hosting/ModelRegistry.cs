@@ -33,6 +33,9 @@ internal static class ModelRegistry
             Create: c => new SdarTokenGenerator(SdarDenoiser.Load(c.Checkpoint, c.Device, c.DType), c.Defaults, c.MaxSequenceLength)),
         new("simplex diffusion", ["roberta"], Requires: ("SSD-LM layers", c => c.Contains("embed_sum_layer.weight")),
             Create: c => new SimplexTokenGenerator(SsdLmDenoiser.Load(c.Checkpoint, c.Device, c.DType), c.Defaults, c.Tokenizer.SpecialTokens.Eos?.Id)),
+        // Our LLaMA-style simplex denoiser (trained from the AR baseline's weights), under the same simplex sampler.
+        new("simplex diffusion", [SimplexLlamaConfig.ModelType, SimplexLlamaConfig.Architecture],
+            Create: c => new SimplexTokenGenerator(SimplexLlamaDenoiser.Load(c.Checkpoint, c.Device, c.DType), c.Defaults, c.Tokenizer.SpecialTokens.Eos?.Id)),
         new("autoregressive baseline", ["llama"],
             Create: c => new AutoregressiveTokenGenerator(LoadDecoder(c.Checkpoint, c.Device, c.DType), c.Tokenizer.SpecialTokens.Pad?.Id ?? c.Tokenizer.SpecialTokens.Eos?.Id ?? 0)),
     ];

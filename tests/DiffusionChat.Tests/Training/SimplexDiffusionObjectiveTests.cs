@@ -83,7 +83,7 @@ public sealed class SimplexDiffusionObjectiveTests : IDisposable
             }
 
             Assert.True(chatRows > 8, $"only {chatRows} chat rows");
-            Assert.Equal([16, BlockLength, (long)objective.Denoiser.Config.VocabSize], noisy.shape);
+            Assert.Equal([16, BlockLength, (long)Roberta(objective).Config.VocabSize], noisy.shape);
         }
     }
 
@@ -134,14 +134,14 @@ public sealed class SimplexDiffusionObjectiveTests : IDisposable
         using var batch = FirstChatBatch();
         using var forLoss = new Generator(21);
         using var forNoise = new Generator(21); // same draws as the loss makes
-        var bias = objective.Denoiser.named_parameters().Single(p => p.name == "lm_head.bias").parameter;
+        var bias = Roberta(objective).named_parameters().Single(p => p.name == "lm_head.bias").parameter;
         bias[setup.SpecialIds[ChatMarkers.EndOfText]] = tensor(-30f); // fill positions now cost ~30 nats, answer tokens ~ln V: the means differ
 
         var loss = objective.Loss(batch, forLoss).item<float>();
         var (blocks, noisy, times) = objective.ApplyNoise(batch, forNoise);
         using (blocks)
         {
-            var score = objective.Denoiser.EquivalentScore(blocks.ContextIds, noisy, times, objective.Sampling.Steps, blocks.AttentionMask);
+            var score = Roberta(objective).EquivalentScore(blocks.ContextIds, noisy, times, objective.Sampling.Steps, blocks.AttentionMask);
             var perPosition = nn.functional.cross_entropy(score.reshape(-1, score.shape[2]), blocks.BlockIds.reshape(-1), reduction: nn.Reduction.None);
             var isFill = blocks.BlockIds.reshape(-1).eq(setup.SpecialIds[ChatMarkers.EndOfText]);
             var weights = where(isFill, SimplexBlockRows.FillWeight, 1f);
@@ -167,8 +167,8 @@ public sealed class SimplexDiffusionObjectiveTests : IDisposable
 
         using (blocksA)
         {
-            var a = objective.Denoiser.InputsEmbeds(blocksA.ContextIds, noisyA, timesA, steps);
-            var b = objective.Denoiser.InputsEmbeds(blocksA.ContextIds, noisyB, timesB, steps);
+            var a = Roberta(objective).InputsEmbeds(blocksA.ContextIds, noisyA, timesA, steps);
+            var b = Roberta(objective).InputsEmbeds(blocksA.ContextIds, noisyB, timesB, steps);
             long width = blocksA.ContextIds.shape[1];
 
             Assert.Equal(0f, (a.narrow(1, 0, width) - b.narrow(1, 0, width)).abs().max().item<float>());
@@ -190,7 +190,7 @@ public sealed class SimplexDiffusionObjectiveTests : IDisposable
         var (blocks, noisy, times) = objective.ApplyNoise(batch, generator);
         using (blocks)
         {
-            var clean = nn.functional.one_hot(blocks.BlockIds, objective.Denoiser.Config.VocabSize).to_type(ScalarType.Float32) * (2 * k) - k;
+            var clean = nn.functional.one_hot(blocks.BlockIds, Roberta(objective).Config.VocabSize).to_type(ScalarType.Float32) * (2 * k) - k;
             var t = times.data<float>().ToArray();
             for (int r = 0; r < 64; r++)
             {
@@ -308,13 +308,13 @@ public sealed class SimplexDiffusionObjectiveTests : IDisposable
         using var loaded = SsdLmDenoiser.Load(folder);
         using var generator = new Generator(2);
         var context = tensor(new long[] { 5, 17, 3, 40 }, [1, 4]);
-        var noisy = randn([1, BlockLength, objective.Denoiser.Config.VocabSize], generator: generator) * 5;
+        var noisy = randn([1, BlockLength, Roberta(objective).Config.VocabSize], generator: generator) * 5;
         var t = tensor(new[] { 3f });
 
-        var expected = objective.Denoiser.EquivalentScore(context, noisy, t, objective.Sampling.Steps);
+        var expected = Roberta(objective).EquivalentScore(context, noisy, t, objective.Sampling.Steps);
         var actual = loaded.EquivalentScore(context, noisy, t, objective.Sampling.Steps);
 
-        Assert.Equal(objective.Denoiser.Config, loaded.Config);
+        Assert.Equal(Roberta(objective).Config, loaded.Config);
         Assert.Equal(0f, (actual - expected).abs().max().item<float>());
     }
 
@@ -338,4 +338,7 @@ public sealed class SimplexDiffusionObjectiveTests : IDisposable
         var rows = new SimplexBlockRows(setup.SpecialIds[ChatMarkers.TurnStart], setup.SpecialIds[ChatMarkers.EndOfText], setup.SpecialIds[ChatMarkers.Pad], BlockLength, positions);
         return new SimplexDiffusionObjective(Config(positions), CPU, seed, rows, sampling);
     }
+
+    /// <summary>The RoBERTa (released SSD-LM layout) denoiser these tests train.</summary>
+    private static SsdLmDenoiser Roberta(SimplexDiffusionObjective objective) => Assert.IsType<SsdLmDenoiser>(objective.Denoiser);
 }

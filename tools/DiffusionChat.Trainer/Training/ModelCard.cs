@@ -73,6 +73,7 @@ internal static class ModelCard
         "ar" => "autoregressive (LLaMA-style) baseline",
         "masked" => "masked-diffusion (MDLM)",
         "simplex" => "simplex-diffusion (SSD-LM)",
+        "simplex-llama" => "simplex-diffusion (SSD-LM objective) on the LLaMA-style decoder",
         _ => objective,
     };
 }

@@ -39,7 +39,8 @@ internal static class TrainingCheckpoint
 
     /// <summary>
     /// Loads only the model weights of a model folder (a checkpoint or any written model) into the objective's model;
-    /// a masked objective also takes an autoregressive (LLaMA-style) model of the same shape (AR-to-diffusion adaptation).
+    /// a masked or <c>simplex-llama</c> objective also takes an autoregressive (LLaMA-style) model of the same shape
+    /// (AR-to-diffusion adaptation).
     /// </summary>
     /// <exception cref="CheckpointFormatException">The folder's tensors do not fit the model.</exception>
     /// <exception cref="ArgumentException">An AR model's architecture differs from the masked model's.</exception>
@@ -49,6 +50,18 @@ internal static class TrainingCheckpoint
         if (objective is MaskedDiffusionObjective masked && LlamaToLladaWeights.IsLlama(checkpoint))
         {
             LlamaToLladaWeights.Load(checkpoint, masked.Model, masked.Denoiser.Config);
+            return;
+        }
+
+        if (objective is Simplex.SimplexDiffusionObjective simplex && LlamaToLladaWeights.IsLlama(checkpoint))
+        {
+            if (simplex.Denoiser is not DiffusionChat.Models.Simplex.SimplexLlamaDenoiser llama)
+            {
+                throw new ArgumentException(
+                    $"'{folder}' holds an AR (LLaMA) model, which starts --objective {Simplex.SimplexDiffusionObjective.LlamaName}, not the RoBERTa layout of --objective {objective.Name}.");
+            }
+
+            LlamaToSimplexWeights.Load(checkpoint, llama);
             return;
         }
 

@@ -112,6 +112,18 @@ internal sealed record TrainingOptions
     /// </summary>
     public int AttentionBlock { get; init; }
 
+    /// <summary>
+    /// Simplex objectives only: the block length the sampler decodes, trained on and written into
+    /// <c>generation_defaults</c> (<c>--simplex-block</c>).
+    /// </summary>
+    public int SimplexBlock { get; init; } = Simplex.SimplexDiffusionObjective.DefaultBlockLength;
+
+    /// <summary>
+    /// Simplex objectives only: denoising steps per block T, the training timestep horizon (t ~ U{1..T}, input t / T)
+    /// and the <c>generation_defaults</c> steps (<c>--steps-per-block</c>).
+    /// </summary>
+    public int StepsPerBlock { get; init; } = Simplex.SimplexDiffusionObjective.DefaultStepsPerBlock;
+
     public int ChatExamples { get; init; } = 20000;
 
     public int HeldOutExamples { get; init; } = 500;
@@ -195,6 +207,22 @@ internal sealed record TrainingOptions
             || SamplerBlock != Masked.MaskedDiffusionObjective.DefaultSamplerBlock || AttentionBlock != 0))
         {
             throw new ArgumentException($"--copy-alternate, --copy-left-to-right-steps, --tie-embeddings, --shift-logits, --block-wise-share, --prefix-share, --sampler-block and --attention-block apply to --objective masked only (got '{Objective}'; the ar model is always tied and trains left to right).");
+        }
+
+        if (Objective is not ("simplex" or Simplex.SimplexDiffusionObjective.LlamaName)
+            && (SimplexBlock != Simplex.SimplexDiffusionObjective.DefaultBlockLength || StepsPerBlock != Simplex.SimplexDiffusionObjective.DefaultStepsPerBlock))
+        {
+            throw new ArgumentException($"--simplex-block and --steps-per-block apply to --objective simplex and {Simplex.SimplexDiffusionObjective.LlamaName} only (got '{Objective}').");
+        }
+
+        if (SimplexBlock < 1 || SimplexBlock >= Context)
+        {
+            throw new ArgumentException($"--simplex-block {SimplexBlock} must be at least 1 and below --context {Context} (a block needs context before it).");
+        }
+
+        if (StepsPerBlock < 1)
+        {
+            throw new ArgumentException($"--steps-per-block {StepsPerBlock} must be at least 1.");
         }
 
         if (AttentionBlock < 0)

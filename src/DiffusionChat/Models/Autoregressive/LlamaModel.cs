@@ -40,10 +40,25 @@ public sealed class LlamaModel : nn.Module
     public Tensor Forward(Tensor inputIds, Tensor positions, Tensor allowed, KeyValueCache? cache)
     {
         using var scope = NewDisposeScope();
+        return ForwardEmbeds(embed_tokens.forward(inputIds), positions, allowed, cache).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Final hidden states from input vectors instead of token ids [batch, tokens, hidden] (the simplex denoiser feeds
+    /// <c>softmax(x_t) @ embed_tokens</c> here); see <see cref="Forward"/> for the other arguments.
+    /// </summary>
+    /// <param name="embeds">Input vectors [batch, tokens, hidden]; not modified.</param>
+    /// <param name="positions">Their position ids [batch, tokens].</param>
+    /// <param name="allowed">Attention mask, bool [batch, 1, tokens, cached + tokens].</param>
+    /// <param name="cache">The cache, appended to; or null.</param>
+    public Tensor ForwardEmbeds(Tensor embeds, Tensor positions, Tensor allowed, KeyValueCache? cache)
+    {
+        ArgumentNullException.ThrowIfNull(embeds);
+        using var scope = NewDisposeScope();
         // The table is rebuilt per call on the positions' device: the module is created before it is moved to one.
         var inverseFrequencies = RotaryPositions.InverseFrequencies(config.RopeTheta, config.HeadDim, positions.device);
         var (cos, sin) = RotaryPositions.Tables(inverseFrequencies, positions);
-        var hidden = embed_tokens.forward(inputIds);
+        var hidden = embeds;
         for (var i = 0; i < layers.Count; i++)
         {
             hidden = layers[i].Forward(hidden, cos, sin, allowed, cache, i);

@@ -19,7 +19,7 @@ namespace DiffusionChat.Models.Simplex;
 /// on <see cref="Device"/>; nothing passed in is modified. The public forward methods run without gradients; training
 /// goes through <see cref="TrainingScore"/> on a model from <see cref="Create"/>. Dropout is absent.
 /// </remarks>
-public sealed partial class SsdLmDenoiser : nn.Module
+public sealed partial class SsdLmDenoiser : nn.Module, ISimplexDenoiser
 {
 #pragma warning disable IDE1006 // checkpoint key names
     private readonly RobertaModel roberta;
@@ -61,6 +61,15 @@ public sealed partial class SsdLmDenoiser : nn.Module
 
     /// <summary>The parameters' floating-point type.</summary>
     public ScalarType DType { get; }
+
+    /// <inheritdoc />
+    int ISimplexDenoiser.VocabSize => Config.VocabSize;
+
+    /// <inheritdoc />
+    int ISimplexDenoiser.PadTokenId => Config.PadTokenId;
+
+    /// <inheritdoc />
+    int ISimplexDenoiser.MaxSequenceLength => Config.MaxSequenceLength;
 
     /// <summary>
     /// Checkpoint keys that may be present without a parameter of their own: the tied decoder copies and the

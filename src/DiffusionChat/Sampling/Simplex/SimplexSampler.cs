@@ -20,32 +20,32 @@ namespace DiffusionChat.Sampling.Simplex;
 /// </remarks>
 public sealed class SimplexSampler
 {
-    private readonly SsdLmDenoiser denoiser;
+    private readonly ISimplexDenoiser denoiser;
     private readonly CosineAlphaBarSchedule schedule;
     private readonly DeviceTransfers transfers;
 
     /// <summary>Creates a sampler over a loaded denoiser.</summary>
-    /// <param name="denoiser">The SSD-LM denoiser.</param>
+    /// <param name="denoiser">The denoiser (the released SSD-LM layout or our LLaMA-style one).</param>
     /// <param name="options">Decoding settings; validated here.</param>
     /// <param name="transfers">The gate every host read and upload goes through (a new one when null).</param>
     /// <exception cref="ArgumentOutOfRangeException">
     /// An option is out of range, the end-of-sequence id is outside the vocabulary, or one block does not fit the
     /// model's positions.
     /// </exception>
-    public SimplexSampler(SsdLmDenoiser denoiser, SimplexSamplerOptions options, DeviceTransfers? transfers = null)
+    public SimplexSampler(ISimplexDenoiser denoiser, SimplexSamplerOptions options, DeviceTransfers? transfers = null)
     {
         ArgumentNullException.ThrowIfNull(denoiser);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (options.EndOfSequenceTokenId is { } eos && eos >= denoiser.Config.VocabSize)
+        if (options.EndOfSequenceTokenId is { } eos && eos >= denoiser.VocabSize)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), eos, $"EndOfSequenceTokenId {eos} is outside the vocabulary (0..{denoiser.Config.VocabSize - 1}).");
+            throw new ArgumentOutOfRangeException(nameof(options), eos, $"EndOfSequenceTokenId {eos} is outside the vocabulary (0..{denoiser.VocabSize - 1}).");
         }
 
-        if (options.BlockLength > denoiser.Config.MaxSequenceLength)
+        if (options.BlockLength > denoiser.MaxSequenceLength)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.BlockLength,
-                $"BlockLength {options.BlockLength} exceeds the model's {denoiser.Config.MaxSequenceLength} positions.");
+                $"BlockLength {options.BlockLength} exceeds the model's {denoiser.MaxSequenceLength} positions.");
         }
 
         this.denoiser = denoiser;
@@ -95,12 +95,12 @@ public sealed class SimplexSampler
 
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        using var context = BlockContext.FromPrompts(prompts, denoiser.Config.PadTokenId, denoiser.Device, transfers);
+        using var context = BlockContext.FromPrompts(prompts, denoiser.PadTokenId, denoiser.Device, transfers);
         while (blocks < Options.MaxBlocks && finished.Contains(false))
         {
             if (Options.ContextOverflow == SimplexContextOverflow.DropOldest)
             {
-                context.KeepLatest(denoiser.Config.MaxSequenceLength - Options.BlockLength);
+                context.KeepLatest(denoiser.MaxSequenceLength - Options.BlockLength);
             }
 
             using var blockIds = DecodeBlock(blocks, context, noise, observer, cancellationToken);
@@ -118,7 +118,7 @@ public sealed class SimplexSampler
     private Tensor DecodeBlock(int block, BlockContext context, INoiseSource noise, ISimplexStepObserver? observer, CancellationToken cancellationToken)
     {
         using var scope = NewDisposeScope();
-        int rows = (int)context.Ids.shape[0], length = Options.BlockLength, vocab = denoiser.Config.VocabSize;
+        int rows = (int)context.Ids.shape[0], length = Options.BlockLength, vocab = denoiser.VocabSize;
         double k = Options.SimplexValue, noiseScale = Options.NoiseScale * Options.SimplexValue;
         var device = denoiser.Device;
 
@@ -215,7 +215,7 @@ public sealed class SimplexSampler
 
     private void ValidatePrompts(IReadOnlyList<IReadOnlyList<int>> prompts)
     {
-        PromptCheck.Rows(prompts, denoiser.Config.VocabSize, allowEmpty: true, reserved: null, reservedName: null, nameof(prompts));
+        PromptCheck.Rows(prompts, denoiser.VocabSize, allowEmpty: true, reserved: null, reservedName: null, nameof(prompts));
 
         if (Options.ContextOverflow == SimplexContextOverflow.DropOldest)
         {
@@ -224,11 +224,11 @@ public sealed class SimplexSampler
 
         int longest = prompts.Max(p => p.Count);
         long needed = (long)longest + (long)Options.MaxBlocks * Options.BlockLength;
-        if (needed > denoiser.Config.MaxSequenceLength)
+        if (needed > denoiser.MaxSequenceLength)
         {
             throw new ArgumentException(
                 $"The longest prompt ({longest} tokens) plus MaxBlocks * BlockLength ({Options.MaxBlocks} * {Options.BlockLength}) needs {needed} positions; " +
-                $"the model has {denoiser.Config.MaxSequenceLength}. Shorten the prompt, lower MaxBlocks or set ContextOverflow = DropOldest.", nameof(prompts));
+                $"the model has {denoiser.MaxSequenceLength}. Shorten the prompt, lower MaxBlocks or set ContextOverflow = DropOldest.", nameof(prompts));
         }
     }
 }

@@ -9,11 +9,13 @@ using DiffusionChat.Tensors;
 namespace DiffusionChat.Trainer.Training.Simplex;
 
 /// <summary>
-/// SSD-LM's training objective (Han et al. 2023, Sec. 3 and Alg. 1; xhan77/ssd-lm <c>ssd_model_train.py</c>) on the
-/// engine's <see cref="SsdLmDenoiser"/>, so the trained folder loads in the library (<c>model_type</c> <c>roberta</c>
-/// with <c>embed_sum_layer</c>): the clean block becomes almost-one-hot simplex logits (+K on the token, -K
-/// elsewhere), is noised at a uniformly drawn timestep of the cosine alpha-bar schedule, and the denoiser, given the
-/// clean context, the noisy block and the timestep, is trained with cross-entropy to recover the block's tokens.
+/// SSD-LM's training objective (Han et al. 2023, Sec. 3 and Alg. 1; xhan77/ssd-lm <c>ssd_model_train.py</c>) on one of
+/// the engine's simplex denoisers, so the trained folder loads in the library: the released layout
+/// (<see cref="SsdLmDenoiser"/>, <c>model_type</c> <c>roberta</c> with <c>embed_sum_layer</c>) or our LLaMA-style one
+/// (<see cref="SimplexLlamaDenoiser"/>, <c>simplex-llama</c>). The clean block becomes almost-one-hot simplex logits
+/// (+K on the token, -K elsewhere), is noised at a uniformly drawn timestep of the cosine alpha-bar schedule, and the
+/// denoiser, given the clean context, the noisy block and the timestep, is trained with cross-entropy to recover the
+/// block's tokens.
 /// </summary>
 /// <remarks>
 /// Per row: t ~ U{1..T}, x_t = sqrt(alpha_bar(t)) * w + sqrt(1 - alpha_bar(t)) * K * eps with eps ~ N(0, I), the
@@ -26,11 +28,14 @@ namespace DiffusionChat.Trainer.Training.Simplex;
 /// </remarks>
 internal sealed class SimplexDiffusionObjective : ITrainingObjective
 {
-    private readonly SsdLmDenoiser denoiser;
+    private readonly ISimplexDenoiser denoiser;
+    private readonly nn.Module module;
+    private readonly Func<JsonObject> architecture;
     private readonly SimplexBlockRows rows;
     private readonly SimplexSamplerOptions sampling;
     private readonly Tensor alphaBars;
 
+    /// <summary>SSD-LM's released layout: a freshly initialised RoBERTa <see cref="SsdLmDenoiser"/> (<c>--objective simplex</c>).</summary>
     /// <param name="config">The architecture (pad and EOS ids included).</param>
     /// <param name="device">Where the model lives.</param>
     /// <param name="seed">Initialisation seed.</param>
@@ -38,47 +43,86 @@ internal sealed class SimplexDiffusionObjective : ITrainingObjective
     /// <param name="sampling">Decoding settings: T, K and the block length trained for, and the model card's samples.</param>
     /// <exception cref="ArgumentException">The rows' block length differs from the sampler's, or rows do not fit the model.</exception>
     public SimplexDiffusionObjective(SsdLmConfig config, Device device, int seed, SimplexBlockRows rows, SimplexSamplerOptions sampling)
+        : this("simplex", Created(() => SsdLmDenoiser.Create(Checked(config), device, seed)), rows, sampling, device)
     {
-        ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(rows);
-        ArgumentNullException.ThrowIfNull(sampling);
-        sampling.Validate();
-        if (rows.BlockLength != sampling.BlockLength || rows.MaxSequenceLength > config.MaxSequenceLength)
+    }
+
+    /// <summary>
+    /// Our LLaMA-style <see cref="SimplexLlamaDenoiser"/> (<c>--objective simplex-llama</c>), freshly initialised; with
+    /// <c>--init-from</c> an AR folder, <see cref="TrainingCheckpoint.LoadWeights"/> then copies the AR weights in.
+    /// </summary>
+    /// <inheritdoc cref="SimplexDiffusionObjective(SsdLmConfig, Device, int, SimplexBlockRows, SimplexSamplerOptions)"/>
+    /// <param name="config">The architecture.</param>
+    /// <param name="device">Where the model lives.</param>
+    /// <param name="seed">Initialisation seed.</param>
+    /// <param name="rows">How batch rows become blocks.</param>
+    /// <param name="sampling">Decoding settings.</param>
+    public SimplexDiffusionObjective(SimplexLlamaConfig config, Device device, int seed, SimplexBlockRows rows, SimplexSamplerOptions sampling)
+        : this(LlamaName, Created(() => SimplexLlamaDenoiser.Create(Checked(config), device, seed)), rows, sampling, device)
+    {
+    }
+
+    private SimplexDiffusionObjective(string name, (ISimplexDenoiser Denoiser, nn.Module Module, Func<JsonObject> Architecture) model, SimplexBlockRows rows, SimplexSamplerOptions sampling, Device device)
+    {
+        (denoiser, module, architecture) = model;
+        try
         {
-            throw new ArgumentException(
-                $"rows use block length {rows.BlockLength} and {rows.MaxSequenceLength} positions; the sampler decodes blocks of {sampling.BlockLength} " +
-                $"and the model has {config.MaxSequenceLength} positions.", nameof(rows));
+            ArgumentNullException.ThrowIfNull(rows);
+            ArgumentNullException.ThrowIfNull(sampling);
+            sampling.Validate();
+            if (rows.BlockLength != sampling.BlockLength || rows.MaxSequenceLength > denoiser.MaxSequenceLength)
+            {
+                throw new ArgumentException(
+                    $"rows use block length {rows.BlockLength} and {rows.MaxSequenceLength} positions; the sampler decodes blocks of {sampling.BlockLength} " +
+                    $"and the model has {denoiser.MaxSequenceLength} positions.", nameof(rows));
+            }
+        }
+        catch
+        {
+            denoiser.Dispose();
+            throw;
         }
 
-        denoiser = SsdLmDenoiser.Create(config, device, seed);
+        Name = name;
         this.rows = rows;
         this.sampling = sampling;
         var schedule = new CosineAlphaBarSchedule(sampling.Steps);
         alphaBars = tensor(Enumerable.Range(0, sampling.Steps + 1).Select(t => (float)schedule.AlphaBar(t)).ToArray(), device: device);
     }
 
-    public string Name => "simplex";
+    /// <summary>The <c>--objective</c> name of the LLaMA-style simplex model.</summary>
+    public const string LlamaName = "simplex-llama";
 
-    /// <summary>The denoiser itself: its state-dict names are the checkpoint keys.</summary>
-    public nn.Module Model => denoiser;
+    public string Name { get; }
+
+    /// <summary>The denoiser module itself: its state-dict names are the checkpoint keys.</summary>
+    public nn.Module Model => module;
 
     /// <summary>The denoiser being trained.</summary>
-    public SsdLmDenoiser Denoiser => denoiser;
+    public ISimplexDenoiser Denoiser => denoiser;
 
     /// <summary>The decoding settings the objective trains for.</summary>
     public SimplexSamplerOptions Sampling => sampling;
 
+    /// <summary>Default block length of the shipped decoding (<c>--simplex-block</c>).</summary>
+    public const int DefaultBlockLength = 16;
+
+    /// <summary>Default denoising steps per block, T (<c>--steps-per-block</c>).</summary>
+    public const int DefaultStepsPerBlock = 50;
+
     /// <summary>
-    /// The decoding settings shipped as <c>generation_defaults</c>: blocks of 16 (a chat answer here is ~20-40 tokens,
-    /// so 2-3 blocks, each conditioned on the finished ones), T = 50 steps per block (the library's default; one model
-    /// call each, so a 48-token answer costs 150 calls on a 2-core CPU), K = 5 and top-p 0.2 as in the paper, stopping
-    /// at <c>&lt;|im_end|&gt;</c>.
+    /// The decoding settings shipped as <c>generation_defaults</c>: by default blocks of 16 (a chat answer here is
+    /// ~20-40 tokens, so 2-3 blocks, each conditioned on the finished ones), T = 50 steps per block (the library's
+    /// default; one model call each, so a 48-token answer costs 150 calls on a 2-core CPU), K = 5 and top-p 0.2 as in
+    /// the paper, stopping at <c>&lt;|im_end|&gt;</c>. T is also the training horizon: t ~ U{1..T}, input t / T.
     /// </summary>
     /// <param name="endOfTurnId">The <c>&lt;|im_end|&gt;</c> id.</param>
-    public static SimplexSamplerOptions SampleOptions(int endOfTurnId) => new()
+    /// <param name="blockLength">Block length (<c>--simplex-block</c>).</param>
+    /// <param name="stepsPerBlock">T (<c>--steps-per-block</c>).</param>
+    public static SimplexSamplerOptions SampleOptions(int endOfTurnId, int blockLength = DefaultBlockLength, int stepsPerBlock = DefaultStepsPerBlock) => new()
     {
-        BlockLength = 16,
-        Steps = 50,
+        BlockLength = blockLength,
+        Steps = stepsPerBlock,
         SimplexValue = 5.0,
         TopP = 0.2,
         Projection = SimplexProjection.TopPMultiHot,
@@ -90,7 +134,7 @@ internal sealed class SimplexDiffusionObjective : ITrainingObjective
     {
         get
         {
-            var config = denoiser.Config.ToJson();
+            var config = architecture();
             config[GenerationDefaults.ConfigKey] = new JsonObject
             {
                 ["steps"] = sampling.Steps,
@@ -113,8 +157,8 @@ internal sealed class SimplexDiffusionObjective : ITrainingObjective
         double k = sampling.SimplexValue;
         var t = randint(1, sampling.Steps + 1, [count], ScalarType.Int64, device, generator: generator);
         var alphaBar = alphaBars.index_select(0, t).view(count, 1, 1);
-        var clean = nn.functional.one_hot(blocks.BlockIds, denoiser.Config.VocabSize).to_type(ScalarType.Float32).Times(2 * k).Minus(k); // +K / -K
-        var noise = randn([count, length, denoiser.Config.VocabSize], ScalarType.Float32, device, generator: generator).Times(k);
+        var clean = nn.functional.one_hot(blocks.BlockIds, denoiser.VocabSize).to_type(ScalarType.Float32).Times(2 * k).Minus(k); // +K / -K
+        var noise = randn([count, length, denoiser.VocabSize], ScalarType.Float32, device, generator: generator).Times(k);
         var noisy = (alphaBar.sqrt() * clean).Plus(alphaBar.SubtractedFrom(1).sqrt() * noise);
         return (blocks, noisy.MoveToOuterDisposeScope(), t.to_type(ScalarType.Float32).MoveToOuterDisposeScope());
     }
@@ -127,7 +171,7 @@ internal sealed class SimplexDiffusionObjective : ITrainingObjective
         using (blocks)
         {
             var score = denoiser.TrainingScore(blocks.ContextIds, noisy, timesteps, sampling.Steps, blocks.AttentionMask); // [B, L, V]
-            var perPosition = nn.functional.cross_entropy(score.reshape(-1, denoiser.Config.VocabSize), blocks.BlockIds.reshape(-1), reduction: nn.Reduction.None);
+            var perPosition = nn.functional.cross_entropy(score.reshape(-1, denoiser.VocabSize), blocks.BlockIds.reshape(-1), reduction: nn.Reduction.None);
             var weights = blocks.LossWeights.reshape(-1);
             // clamp: a batch whose rows all lost their answer to the context cut weighs 0 and gives loss 0, not NaN.
             var loss = (perPosition * weights).sum() / weights.sum().ClampMin(1);
@@ -159,5 +203,24 @@ internal sealed class SimplexDiffusionObjective : ITrainingObjective
     {
         alphaBars.Dispose();
         denoiser.Dispose();
+    }
+
+    private static T Checked<T>(T config)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config;
+    }
+
+    private static (ISimplexDenoiser, nn.Module, Func<JsonObject>) Created(Func<SsdLmDenoiser> create)
+    {
+        var created = create();
+        return (created, created, created.Config.ToJson);
+    }
+
+    private static (ISimplexDenoiser, nn.Module, Func<JsonObject>) Created(Func<SimplexLlamaDenoiser> create)
+    {
+        var created = create();
+        return (created, created, created.Config.ToJson);
     }
 }
