@@ -10,8 +10,8 @@ namespace DiffusionChat.Trainer.Checkpoints;
 /// Starts a <see cref="SimplexLlamaDenoiser"/> from the weights of a LLaMA-style AR decoder of the same shape (TESS 2
 /// adapts AR models into simplex diffusion models the same way): the embedding table, every block and the final norm
 /// are copied under their own names (<c>model.*</c>); the timestep layer stays zero. The start therefore computes,
-/// on a one-hot simplex, the AR model's hidden states wherever the attention sees the same keys (the context and the
-/// block's last position; see <see cref="SimplexLlamaDenoiser"/>).
+/// on a one-hot simplex, the AR model's hidden states on the context and the AR model's next-token logits as the
+/// first block token's score (see <see cref="SimplexLlamaDenoiser"/> for what is exact).
 /// </summary>
 internal static class LlamaToSimplexWeights
 {

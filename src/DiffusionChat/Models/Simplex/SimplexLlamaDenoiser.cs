@@ -22,10 +22,11 @@ namespace DiffusionChat.Models.Simplex;
 /// <para>With <see cref="SimplexLlamaConfig.ShiftLogits"/> block token j is scored from the hidden state at the position
 /// before it: the first from the last context token (from itself in a row without context), the others from block
 /// position j - 1. Equivalence with the AR model it starts from (timestep layer zero, a one-hot simplex such as
-/// <c>softmax(K * one_hot)</c> with K large enough that the softmax is exactly one-hot): the context positions and the
-/// last block position compute exactly the AR model's hidden states over context + block tokens (they attend to the
-/// same keys), so the first shifted score is the AR model's next-token logits after the context, whatever the block
-/// holds. The other block positions see later block tokens, which the AR model does not.</para>
+/// <c>softmax(K * (2 * one_hot - 1))</c> with K large enough that the softmax is exactly one-hot): the input vectors are the
+/// AR model's token embeddings, the context positions attend to what they attend to in the AR model, so their hidden
+/// states are the AR model's over context + block tokens, and the first shifted score is the AR model's next-token
+/// logits after the context, whatever the block holds. Block positions also see the block tokens after them, which
+/// the AR model hides, so their states differ from the AR model's, except in a block of one token.</para>
 /// <para>Every tensor argument must be on <see cref="Device"/>; nothing passed in is modified. The public forward methods run without
 /// gradients (except <see cref="TrainingScore"/>); thread-safe for inference. No dropout.</para>
 /// </remarks>
