@@ -15,7 +15,7 @@ namespace DiffusionChat.Trainer;
 internal static class TrainCommand
 {
     public const string Usage =
-        "  train --objective ar|masked|simplex|simplex-llama --out <folder> --tokenizer <folder> [--brown <package-folder>] [--places <folder> --app-share 0.5] [--text-fraction 0.25] [--copy-warmup-steps 0] [--copy-alternate] [--copy-left-to-right-steps 0] [--copy-share 0] [--lookup-share 0] [--init-from <model folder>] [--tie-embeddings] [--shift-logits] [--block-wise-share 0] [--prefix-share 0] [--sampler-block 4] [--attention-block 0] [--simplex-block 16] [--steps-per-block 50]\n"
+        "  train --objective ar|masked|simplex|simplex-llama --out <folder> --tokenizer <folder> [--brown <package-folder>] [--places <folder> --app-share 0.5] [--text-fraction 0.25] [--copy-warmup-steps 0] [--copy-alternate] [--copy-left-to-right-steps 0] [--copy-share 0] [--lookup-share 0] [--init-from <model folder>] [--tie-embeddings] [--shift-logits] [--block-wise-share 0] [--prefix-share 0] [--sampler-block 4] [--attention-block 0] [--simplex-block 16] [--steps-per-block 50] [--self-conditioning]\n"
         + "        [--steps 1000] [--batch 16] [--context 256] [--lr 3e-3] [--min-lr 3e-4] [--warmup 50] [--weight-decay 0.1] [--clip 1]\n"
         + "        [--hidden 256] [--layers 4] [--heads 4] [--kv-heads 2] [--intermediate 768] [--chat 20000] [--heldout 500]\n"
         + "        [--seed 1234] [--checkpoint-every 100] [--eval-every 50] [--time-limit-minutes 0] [--max-steps-this-run 0] [--resume] [--device cpu] [--threads 0]";
@@ -45,6 +45,7 @@ internal static class TrainCommand
             AttentionBlock = parsed.Int("attention-block", 0, 0, 4096),
             SamplerBlock = parsed.Int("sampler-block", Training.Masked.MaskedDiffusionObjective.DefaultSamplerBlock, 1, Training.Masked.MaskedDiffusionObjective.AnswerWindow),
             SimplexBlock = parsed.Int("simplex-block", Training.Simplex.SimplexDiffusionObjective.DefaultBlockLength, 1, 4096),
+            SelfConditioning = parsed.Flag("self-conditioning"),
             StepsPerBlock = parsed.Int("steps-per-block", Training.Simplex.SimplexDiffusionObjective.DefaultStepsPerBlock, 1, 100000),
             Steps = parsed.Int("steps", 1000, 1),
             BatchSize = parsed.Int("batch", 16, 1),
@@ -157,7 +158,7 @@ internal static class TrainCommand
                 };
                 var llamaSampling = Training.Simplex.SimplexDiffusionObjective.SampleOptions(special[ChatMarkers.TurnEnd], options.SimplexBlock, options.StepsPerBlock);
                 var llamaRows = new Training.Simplex.SimplexBlockRows(special[ChatMarkers.TurnStart], special[ChatMarkers.EndOfText], special[ChatMarkers.Pad], llamaSampling.BlockLength, options.Context);
-                return new Training.Simplex.SimplexDiffusionObjective(new DiffusionChat.Models.Simplex.SimplexLlamaConfig(decoder, ShiftLogits: true), device, options.Seed, llamaRows, llamaSampling);
+                return new Training.Simplex.SimplexDiffusionObjective(new DiffusionChat.Models.Simplex.SimplexLlamaConfig(decoder, ShiftLogits: true, options.SelfConditioning), device, options.Seed, llamaRows, llamaSampling);
             default:
                 throw new ArgumentException($"Unknown --objective '{options.Objective}'. Allowed: ar, masked, simplex, simplex-llama.");
         }

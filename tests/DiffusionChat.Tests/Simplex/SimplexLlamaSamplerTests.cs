@@ -11,18 +11,20 @@ public class SimplexLlamaSamplerTests(TinySimplexLlama tiny) : IClassFixture<Tin
 {
     private static readonly int[][] Prompts = [[5, 17, 42, 8], [33, 9], []];
 
-    private SimplexGeneration Run(SimplexSamplerOptions options, IReadOnlyList<IReadOnlyList<int>> prompts, ulong[] seeds, DeviceTransfers? transfers = null)
+    private SimplexGeneration Run(SimplexSamplerOptions options, IReadOnlyList<IReadOnlyList<int>> prompts, ulong[] seeds, DeviceTransfers? transfers = null, bool selfConditioned = false)
     {
         using var noise = tiny.Noise(seeds);
-        return new SimplexSampler(tiny.Model, options, transfers).Generate(prompts, noise);
+        return new SimplexSampler(tiny.Pick(selfConditioned), options, transfers).Generate(prompts, noise);
     }
 
-    [Fact]
-    public void Sampler_over_the_llama_denoiser_is_deterministic_per_seed()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Sampler_over_the_llama_denoiser_is_deterministic_per_seed(bool selfConditioned)
     {
-        var first = Run(TinySimplexLlama.FastOptions, Prompts, [1, 2, 3]);
-        var second = Run(TinySimplexLlama.FastOptions, Prompts, [1, 2, 3]);
-        var other = Run(TinySimplexLlama.FastOptions, Prompts, [101, 102, 103]);
+        var first = Run(TinySimplexLlama.FastOptions, Prompts, [1, 2, 3], selfConditioned: selfConditioned);
+        var second = Run(TinySimplexLlama.FastOptions, Prompts, [1, 2, 3], selfConditioned: selfConditioned);
+        var other = Run(TinySimplexLlama.FastOptions, Prompts, [101, 102, 103], selfConditioned: selfConditioned);
 
         Assert.Equal(first.Rows.Select(r => r.TokenIds), second.Rows.Select(r => r.TokenIds));
         Assert.NotEqual(first.Rows.Select(r => r.TokenIds), other.Rows.Select(r => r.TokenIds));
@@ -30,18 +32,19 @@ public class SimplexLlamaSamplerTests(TinySimplexLlama tiny) : IClassFixture<Tin
     }
 
     [Theory]
-    [InlineData(SimplexProjection.TopPMultiHot)]
-    [InlineData(SimplexProjection.TopPSampledOneHot)]
-    public void Row_in_a_padded_batch_decodes_as_it_does_alone(SimplexProjection projection)
+    [InlineData(SimplexProjection.TopPMultiHot, false)]
+    [InlineData(SimplexProjection.TopPSampledOneHot, false)]
+    [InlineData(SimplexProjection.TopPMultiHot, true)]
+    public void Row_in_a_padded_batch_decodes_as_it_does_alone(SimplexProjection projection, bool selfConditioned)
     {
         var options = TinySimplexLlama.FastOptions with { Projection = projection };
         ulong[] seeds = [11, 12, 13];
 
-        var batch = Run(options, Prompts, seeds);
+        var batch = Run(options, Prompts, seeds, selfConditioned: selfConditioned);
 
         for (int row = 0; row < Prompts.Length; row++)
         {
-            var alone = Run(options, [Prompts[row]], [seeds[row]]);
+            var alone = Run(options, [Prompts[row]], [seeds[row]], selfConditioned: selfConditioned);
             Assert.Equal(alone.Rows[0].TokenIds, batch.Rows[row].TokenIds);
         }
     }
@@ -68,12 +71,14 @@ public class SimplexLlamaSamplerTests(TinySimplexLlama tiny) : IClassFixture<Tin
         }
     }
 
-    [Fact]
-    public void Sampler_reads_the_device_once_per_block()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Sampler_reads_the_device_once_per_block(bool selfConditioned)
     {
         var transfers = new DeviceTransfers();
 
-        var result = Run(TinySimplexLlama.FastOptions, Prompts, [4, 5, 6], transfers);
+        var result = Run(TinySimplexLlama.FastOptions, Prompts, [4, 5, 6], transfers, selfConditioned);
 
         Assert.Equal(3, result.BlocksDecoded);
         Assert.Equal(3, transfers.Reads);
@@ -93,18 +98,50 @@ public class SimplexLlamaSamplerTests(TinySimplexLlama tiny) : IClassFixture<Tin
         Assert.Equal(2, stopped.BlocksDecoded);
     }
 
-    [Fact]
-    public void Sampler_over_the_llama_denoiser_leaves_no_live_tensors_behind()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Sampler_over_the_llama_denoiser_leaves_no_live_tensors_behind(bool selfConditioned)
     {
-        Run(TinySimplexLlama.FastOptions, Prompts, [1, 2, 3]);
+        Run(TinySimplexLlama.FastOptions, Prompts, [1, 2, 3], selfConditioned: selfConditioned);
         var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
         for (int i = 0; i < 5; i++)
         {
-            Run(TinySimplexLlama.FastOptions with { Projection = SimplexProjection.TopPSampledOneHot }, Prompts, [1, 2, 3]);
+            Run(TinySimplexLlama.FastOptions with { Projection = SimplexProjection.TopPSampledOneHot }, Prompts, [1, 2, 3], selfConditioned: selfConditioned);
         }
 
         Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
+    [Fact]
+    public void A_self_conditioned_model_scores_a_first_step_as_without_self_conditioning_and_reads_a_previous_prediction()
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(8);
+        var context = tensor(new long[] { 5, 17, 42 }, [1, 3]);
+        var noisy = randn([1, 4, 64], generator: generator) * 5;
+        var previous = randn([1, 4, 64], generator: generator) * 5;
+        var t = tensor(new[] { 3f });
+
+        var plain = tiny.Model.EquivalentScore(context, noisy, t, 6);
+        var first = tiny.SelfConditioned.EquivalentScore(context, noisy, t, 6, attentionMask: null, previousScore: null);
+        var later = tiny.SelfConditioned.EquivalentScore(context, noisy, t, 6, attentionMask: null, previousScore: previous);
+
+        Assert.Equal(0f, (first - plain).abs().max().item<float>());
+        Assert.True((later - plain).abs().max().item<float>() > 1e-3, "the previous prediction should change the score");
+        var refused = Assert.Throws<InvalidOperationException>(() => tiny.Model.EquivalentScore(context, noisy, t, 6, attentionMask: null, previousScore: previous));
+        Assert.Contains("self_conditioning false", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_sampler_passes_each_step_its_previous_prediction_when_the_model_is_self_conditioned()
+    {
+        // Same weights, same noise: only the previous predictions the sampler feeds back can make the answers differ.
+        var plain = Run(TinySimplexLlama.FastOptions, Prompts, [31, 32, 33]);
+        var conditioned = Run(TinySimplexLlama.FastOptions, Prompts, [31, 32, 33], selfConditioned: true);
+
+        Assert.NotEqual(plain.Rows.Select(r => r.TokenIds), conditioned.Rows.Select(r => r.TokenIds));
     }
 
     [Fact]

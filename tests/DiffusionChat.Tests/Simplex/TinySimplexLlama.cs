@@ -27,12 +27,20 @@ public sealed class TinySimplexLlama : IDisposable
                 }
             }
         }
+
+        SelfConditioned = new SimplexLlamaDenoiser(Config with { SelfConditioning = true });
+        SelfConditioned.load_state_dict(Model.state_dict());
     }
 
     public static SimplexLlamaConfig Config { get; } =
         new(new LlamaConfig(64, 32, 64, 2, 4, 2, 64) { PadTokenId = 63, EosTokenId = 62, TieWordEmbeddings = true }, ShiftLogits: true);
 
     public SimplexLlamaDenoiser Model { get; }
+
+    /// <summary>The same weights with <c>self_conditioning</c> on.</summary>
+    public SimplexLlamaDenoiser SelfConditioned { get; }
+
+    public SimplexLlamaDenoiser Pick(bool selfConditioned) => selfConditioned ? SelfConditioned : Model;
 
     /// <summary>Small, fast settings: 3 blocks of 4 tokens, 6 steps each.</summary>
     public static SimplexSamplerOptions FastOptions { get; } = new()
@@ -45,5 +53,9 @@ public sealed class TinySimplexLlama : IDisposable
 
     public GeneratorNoiseSource Noise(params ulong[] rowSeeds) => new(Model.Device, rowSeeds);
 
-    public void Dispose() => Model.Dispose();
+    public void Dispose()
+    {
+        Model.Dispose();
+        SelfConditioned.Dispose();
+    }
 }

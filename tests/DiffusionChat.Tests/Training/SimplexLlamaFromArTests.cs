@@ -203,6 +203,51 @@ public sealed class SimplexLlamaFromArTests(ITestOutputHelper log) : IDisposable
         Assert.Equal(10 * blocks, response.Usage.AdditionalCounts![DiffusionChatClient.ForwardPassesCountName]);
     }
 
+    [Fact]
+    public void Self_conditioned_training_steps_and_completions_leave_no_live_tensors_and_the_config_says_so()
+    {
+        using var objective = setup.CreateSimplexLlamaObjective(selfConditioning: true);
+        IReadOnlyList<IReadOnlyList<int>> answers = [];
+
+        TrainingMemoryTests.AssertStepsLeaveNoLiveTensors(objective, setup.Train, () => answers = objective.Complete([[5, 6, 7], [8]], maxNewTokens: 12, CancellationToken.None));
+
+        Assert.Equal(2, answers.Count);
+        Assert.True((bool)objective.ModelConfig["self_conditioning"]!);
+        var refused = Assert.Throws<ArgumentException>((setup.Options("unused", 1) with { Objective = "simplex", SelfConditioning = true }).ValidateObjectiveOptions);
+        Assert.Contains("--self-conditioning", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Self_conditioned_loss_falls_on_a_fixed_batch()
+    {
+        using var objective = setup.CreateSimplexLlamaObjective(selfConditioning: true);
+        using var batch = setup.Train.Batch(seed: 3, step: 0, batchSize: 4, CPU);
+        using var optimizer = optim.Adam(objective.Model.parameters(), lr: 3e-3);
+        var before = FixedNoiseLoss(objective, batch);
+        using var generator = new Generator(11);
+
+        for (int step = 0; step < 30; step++)
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            var loss = objective.Loss(batch, generator);
+            Assert.True(float.IsFinite(loss.item<float>()), $"loss {loss.item<float>()} at step {step}");
+            loss.backward();
+            optimizer.step();
+        }
+
+        var after = FixedNoiseLoss(objective, batch);
+        Assert.True(after < before - 1.0, $"fixed-noise loss {before} -> {after}");
+    }
+
+    private static float FixedNoiseLoss(ITrainingObjective objective, TrainingBatch batch)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var generator = new Generator(7);
+        return objective.Loss(batch, generator).item<float>();
+    }
+
     private string TrainAr(string name)
     {
         var folder = Path.Combine(setup.Folder.FullName, name);

@@ -50,12 +50,12 @@ internal sealed class TinyTrainingSetup : IDisposable
     }
 
     /// <summary>The simplex objective on the LLaMA-style denoiser, with the AR objective's architecture (so an AR run can start it).</summary>
-    public Trainer.Training.Simplex.SimplexDiffusionObjective CreateSimplexLlamaObjective(int seed = 1, int blockLength = 8, int stepsPerBlock = 10)
+    public Trainer.Training.Simplex.SimplexDiffusionObjective CreateSimplexLlamaObjective(int seed = 1, int blockLength = 8, int stepsPerBlock = 10, bool selfConditioning = false)
     {
         var decoder = new LlamaConfig(400, 32, 64, 2, 4, 2, Context) { PadTokenId = SpecialIds[ChatMarkers.Pad], EosTokenId = SpecialIds[ChatMarkers.TurnEnd] };
         var sampling = Trainer.Training.Simplex.SimplexDiffusionObjective.SampleOptions(SpecialIds[ChatMarkers.TurnEnd], blockLength, stepsPerBlock);
         var rows = new Trainer.Training.Simplex.SimplexBlockRows(SpecialIds[ChatMarkers.TurnStart], SpecialIds[ChatMarkers.EndOfText], SpecialIds[ChatMarkers.Pad], blockLength, Context);
-        return new Trainer.Training.Simplex.SimplexDiffusionObjective(new DiffusionChat.Models.Simplex.SimplexLlamaConfig(decoder, ShiftLogits: true), CPU, seed, rows, sampling);
+        return new Trainer.Training.Simplex.SimplexDiffusionObjective(new DiffusionChat.Models.Simplex.SimplexLlamaConfig(decoder, ShiftLogits: true, selfConditioning), CPU, seed, rows, sampling);
     }
 
     public TrainingOptions Options(string output, int steps) => new()

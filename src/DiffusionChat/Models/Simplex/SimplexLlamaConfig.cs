@@ -9,7 +9,7 @@ namespace DiffusionChat.Models.Simplex;
 /// <summary>
 /// The <c>config.json</c> of a <see cref="SimplexLlamaDenoiser"/> (<c>model_type</c> <c>simplex-llama</c>): the
 /// LLaMA decoder's Hugging Face fields (<see cref="LlamaConfig"/>, read and written under the same names) plus
-/// <c>shift_logits</c>.
+/// <c>shift_logits</c> and <c>self_conditioning</c>.
 /// </summary>
 /// <param name="Decoder">The decoder stack's hyper-parameters; <c>tie_word_embeddings</c> must be true (the simplex input and the output both use the embedding table).</param>
 /// <param name="ShiftLogits">
@@ -17,7 +17,12 @@ namespace DiffusionChat.Models.Simplex;
 /// token from the last context token), Dream's convention, so a model started from an AR decoder keeps the AR model's
 /// next-token alignment; false scores each position from its own hidden state.
 /// </param>
-public sealed record SimplexLlamaConfig(LlamaConfig Decoder, bool ShiftLogits)
+/// <param name="SelfConditioning">
+/// <c>self_conditioning</c>: the model also reads its prediction from the previous denoising step; the block then enters
+/// as the mean of the two simplex points, <c>(softmax(x_t) + softmax(previous)) / 2</c>, and as <c>softmax(x_t)</c> alone
+/// at a block's first step.
+/// </param>
+public sealed record SimplexLlamaConfig(LlamaConfig Decoder, bool ShiftLogits, bool SelfConditioning = false)
 {
     /// <summary>The <c>model_type</c> written and recognised.</summary>
     public const string ModelType = "simplex-llama";
@@ -81,16 +86,8 @@ public sealed record SimplexLlamaConfig(LlamaConfig Decoder, bool ShiftLogits)
             throw new CheckpointFormatException(source, null, $"config must be a JSON object, found {config.ValueKind}.");
         }
 
-        bool shift = false;
-        if (config.TryGetProperty("shift_logits", out var s) && s.ValueKind != JsonValueKind.Null)
-        {
-            shift = s.ValueKind switch
-            {
-                JsonValueKind.True => true,
-                JsonValueKind.False => false,
-                _ => throw new CheckpointFormatException(source, null, $"field 'shift_logits' must be true or false, found {s.GetRawText()}."),
-            };
-        }
+        bool shift = OptionalBool(config, "shift_logits", source);
+        bool selfConditioning = OptionalBool(config, "self_conditioning", source);
 
         if (config.TryGetProperty("tie_word_embeddings", out var tie) && tie.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
         {
@@ -99,7 +96,7 @@ public sealed record SimplexLlamaConfig(LlamaConfig Decoder, bool ShiftLogits)
 
         try
         {
-            return new SimplexLlamaConfig(LlamaConfig.FromJson(config), shift).Validate();
+            return new SimplexLlamaConfig(LlamaConfig.FromJson(config), shift, selfConditioning).Validate();
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
         {
@@ -114,7 +111,23 @@ public sealed record SimplexLlamaConfig(LlamaConfig Decoder, bool ShiftLogits)
         json["architectures"] = new JsonArray(Architecture);
         json["model_type"] = ModelType;
         json["shift_logits"] = ShiftLogits;
+        json["self_conditioning"] = SelfConditioning;
         return json;
+    }
+
+    private static bool OptionalBool(JsonElement config, string name, string source)
+    {
+        if (!config.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return false;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw new CheckpointFormatException(source, null, $"field '{name}' must be true or false, found {value.GetRawText()}."),
+        };
     }
 
     // Argument exceptions append "(Parameter 'x')" and "Actual value was v." to the message; say it as "field 'x' is v: ...".

@@ -28,9 +28,9 @@ namespace DiffusionChat.Models.Simplex;
 /// logits after the context, whatever the block holds. Block positions also see the block tokens after them, which
 /// the AR model hides, so their states differ from the AR model's, except in a block of one token.</para>
 /// <para>Every tensor argument must be on <see cref="Device"/>; nothing passed in is modified. The public forward methods run without
-/// gradients (except <see cref="TrainingScore"/>); thread-safe for inference. No dropout.</para>
+/// gradients (except <see cref="TrainingScore(Tensor, Tensor, Tensor, int, Tensor?)"/>); thread-safe for inference. No dropout.</para>
 /// </remarks>
-public sealed partial class SimplexLlamaDenoiser : nn.Module, ISimplexDenoiser
+public sealed partial class SimplexLlamaDenoiser : nn.Module, ISelfConditionedSimplexDenoiser
 {
 #pragma warning disable IDE1006 // checkpoint key names
     private readonly LlamaModel model;
@@ -81,6 +81,9 @@ public sealed partial class SimplexLlamaDenoiser : nn.Module, ISimplexDenoiser
     internal LlamaModel Decoder => model;
 
     /// <inheritdoc />
+    public bool SelfConditioning => Config.SelfConditioning;
+
+    /// <inheritdoc />
     public int VocabSize => Config.VocabSize;
 
     /// <inheritdoc />
@@ -124,33 +127,41 @@ public sealed partial class SimplexLlamaDenoiser : nn.Module, ISimplexDenoiser
     }
 
     /// <inheritdoc />
-    public Tensor EquivalentScore(Tensor contextIds, Tensor simplexLogits, Tensor timesteps, int totalSteps, Tensor? attentionMask = null)
+    public Tensor EquivalentScore(Tensor contextIds, Tensor simplexLogits, Tensor timesteps, int totalSteps, Tensor? attentionMask = null) =>
+        EquivalentScore(contextIds, simplexLogits, timesteps, totalSteps, attentionMask, previousScore: null);
+
+    /// <inheritdoc />
+    public Tensor EquivalentScore(Tensor contextIds, Tensor simplexLogits, Tensor timesteps, int totalSteps, Tensor? attentionMask, Tensor? previousScore)
     {
         using var noGrad = no_grad();
-        return BlockScore(contextIds, simplexLogits, timesteps, totalSteps, attentionMask);
+        return BlockScore(contextIds, simplexLogits, timesteps, totalSteps, attentionMask, previousScore);
     }
 
     /// <inheritdoc />
     public Tensor TrainingScore(Tensor contextIds, Tensor simplexLogits, Tensor timesteps, int totalSteps, Tensor? attentionMask = null) =>
-        BlockScore(contextIds, simplexLogits, timesteps, totalSteps, attentionMask);
+        BlockScore(contextIds, simplexLogits, timesteps, totalSteps, attentionMask, previousScore: null);
+
+    /// <inheritdoc />
+    public Tensor TrainingScore(Tensor contextIds, Tensor simplexLogits, Tensor timesteps, int totalSteps, Tensor? attentionMask, Tensor? previousScore) =>
+        BlockScore(contextIds, simplexLogits, timesteps, totalSteps, attentionMask, previousScore);
 
     /// <summary>
     /// Unshifted logits of every position, context and block, [B, C + L, V]: position i's hidden state scored with the
     /// embedding table (what an AR model reads as the next-token prediction after position i).
     /// </summary>
-    /// <inheritdoc cref="EquivalentScore"/>
+    /// <inheritdoc cref="EquivalentScore(Tensor, Tensor, Tensor, int, Tensor?)"/>
     public Tensor Logits(Tensor contextIds, Tensor simplexLogits, Tensor timesteps, int totalSteps, Tensor? attentionMask = null)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var (hidden, _) = Hidden(contextIds, simplexLogits, timesteps, totalSteps, attentionMask);
+        var (hidden, _) = Hidden(contextIds, simplexLogits, timesteps, totalSteps, attentionMask, previousScore: null);
         return Score(hidden).MoveToOuterDisposeScope();
     }
 
-    private Tensor BlockScore(Tensor contextIds, Tensor simplexLogits, Tensor timesteps, int totalSteps, Tensor? attentionMask)
+    private Tensor BlockScore(Tensor contextIds, Tensor simplexLogits, Tensor timesteps, int totalSteps, Tensor? attentionMask, Tensor? previousScore)
     {
         using var scope = NewDisposeScope();
-        var (hidden, keyValid) = Hidden(contextIds, simplexLogits, timesteps, totalSteps, attentionMask);
+        var (hidden, keyValid) = Hidden(contextIds, simplexLogits, timesteps, totalSteps, attentionMask, previousScore);
         long context = contextIds.shape[1], length = simplexLogits.shape[1];
         if (!Config.ShiftLogits)
         {
@@ -172,15 +183,34 @@ public sealed partial class SimplexLlamaDenoiser : nn.Module, ISimplexDenoiser
     private Tensor Score(Tensor hidden) => hidden.matmul(model.embed_tokens.weight!.t());
 
     /// <summary>Final (normed) hidden states over context and block [B, C + L, H] and which keys are real [B, C + L].</summary>
-    private (Tensor Hidden, Tensor KeyValid) Hidden(Tensor contextIds, Tensor simplexLogits, Tensor timesteps, int totalSteps, Tensor? attentionMask)
+    private (Tensor Hidden, Tensor KeyValid) Hidden(Tensor contextIds, Tensor simplexLogits, Tensor timesteps, int totalSteps, Tensor? attentionMask, Tensor? previousScore)
     {
         Validate(contextIds, simplexLogits, timesteps, totalSteps, attentionMask);
+        if (previousScore is not null)
+        {
+            if (!Config.SelfConditioning)
+            {
+                throw new InvalidOperationException("previousScore was given, but this model has no self-conditioning (config self_conditioning false).");
+            }
+
+            if (!previousScore.shape.SequenceEqual(simplexLogits.shape) || !previousScore.is_floating_point())
+            {
+                throw new ArgumentException($"previousScore must be a floating-point tensor shaped like simplexLogits {Shape(simplexLogits)}, got {previousScore.dtype}{Shape(previousScore)}.", nameof(previousScore));
+            }
+        }
+
         using var scope = NewDisposeScope();
         long batch = simplexLogits.shape[0], context = contextIds.shape[1], length = simplexLogits.shape[1], total = context + length;
         var table = model.embed_tokens.weight!;
 
         // SSD-LM's input: the simplex point's expected embedding plus the timestep embedding, on block positions only.
         var simplex = nn.functional.softmax(simplexLogits.to_type(DType), -1); // [B, L, V]
+        if (previousScore is not null)
+        {
+            // Self-conditioning: the mean of the two simplex points stays on the simplex (TESS's "logits_mean" on probabilities).
+            simplex = simplex.Plus(nn.functional.softmax(previousScore.to_type(DType), -1)).Times(0.5);
+        }
+
         var progress = timesteps.to_type(DType).DividedBy(totalSteps).view(batch, 1, 1).expand(batch, length, 1);
         var noisy = simplex.matmul(table).Plus(timestep_layer.call(progress)); // [B, L, H]
         var embeds = cat([model.embed_tokens.call(contextIds), noisy], 1); // [B, C + L, H]

@@ -8,7 +8,8 @@ namespace DiffusionChat.Sampling.Simplex;
 /// SSD-LM decoding (Han et al. 2023, Alg. 2; reference <c>decode()</c> in xhan77/ssd-lm <c>ssd_model_decode.py</c>):
 /// block by block, start from K * N(0, I) simplex logits, run T denoising steps (predict logits, project them to
 /// +-K, re-noise to the previous step of the cosine schedule), take the argmax of the last prediction and append the
-/// block to the context of the next block.
+/// block to the context of the next block. A self-conditioned denoiser (<see cref="ISelfConditionedSimplexDenoiser"/>)
+/// also gets the previous step's prediction at every step but a block's first.
 /// </summary>
 /// <remarks>
 /// Prompts of different lengths are left-padded into one batch with an attention mask; a row decodes the same alone
@@ -23,6 +24,7 @@ public sealed class SimplexSampler
     private readonly ISimplexDenoiser denoiser;
     private readonly CosineAlphaBarSchedule schedule;
     private readonly DeviceTransfers transfers;
+    private readonly ISelfConditionedSimplexDenoiser? selfConditioned;
 
     /// <summary>Creates a sampler over a loaded denoiser.</summary>
     /// <param name="denoiser">The denoiser (the released SSD-LM layout or our LLaMA-style one).</param>
@@ -49,6 +51,7 @@ public sealed class SimplexSampler
         }
 
         this.denoiser = denoiser;
+        selfConditioned = denoiser is ISelfConditionedSimplexDenoiser { SelfConditioning: true } conditioned ? conditioned : null;
         Options = options;
         schedule = new CosineAlphaBarSchedule(options.Steps);
         this.transfers = transfers ?? new DeviceTransfers();
@@ -125,6 +128,7 @@ public sealed class SimplexSampler
         var attentionMask = context.AttentionMaskWithBlock(length);
         var xt = Scaled(noise.NextNormal(rows, length, vocab, device), [rows, length, vocab], noiseScale);
         Tensor? lastScore = null;
+        Tensor? previousScore = null; // self-conditioning only: the last step's prediction, none at a block's first step
         for (int t = Options.Steps; t >= 1; t--)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -133,7 +137,9 @@ public sealed class SimplexSampler
             // Drawn every step, also at t = 1 where it is multiplied by 0, to keep the reference's draw order.
             var zt = Scaled(noise.NextNormal(rows, length, vocab, device), [rows, length, vocab], noiseScale);
             var timesteps = HeldScalars.Filled([rows], (float)t, ScalarType.Float32, device);
-            var score = denoiser.EquivalentScore(context.Ids, xt, timesteps, Options.Steps, attentionMask);
+            var score = selfConditioned is null
+                ? denoiser.EquivalentScore(context.Ids, xt, timesteps, Options.Steps, attentionMask)
+                : selfConditioned.EquivalentScore(context.Ids, xt, timesteps, Options.Steps, attentionMask, previousScore);
             var projected = Project(score, noise, k);
             observer?.OnStep(block, t, score, projected);
 
@@ -145,6 +151,11 @@ public sealed class SimplexSampler
             if (t == 1)
             {
                 lastScore = score.MoveToOuterDisposeScope();
+            }
+            else if (selfConditioned is not null)
+            {
+                previousScore?.Dispose();
+                previousScore = score.MoveToOuterDisposeScope();
             }
         }
 

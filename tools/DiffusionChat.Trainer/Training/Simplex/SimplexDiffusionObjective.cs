@@ -170,13 +170,41 @@ internal sealed class SimplexDiffusionObjective : ITrainingObjective
         var (blocks, noisy, timesteps) = ApplyNoise(batch, generator);
         using (blocks)
         {
-            var score = denoiser.TrainingScore(blocks.ContextIds, noisy, timesteps, sampling.Steps, blocks.AttentionMask); // [B, L, V]
+            var score = Score(blocks, noisy, timesteps, generator); // [B, L, V]
             var perPosition = nn.functional.cross_entropy(score.reshape(-1, denoiser.VocabSize), blocks.BlockIds.reshape(-1), reduction: nn.Reduction.None);
             var weights = blocks.LossWeights.reshape(-1);
             // clamp: a batch whose rows all lost their answer to the context cut weighs 0 and gives loss 0, not NaN.
             var loss = (perPosition * weights).sum() / weights.sum().ClampMin(1);
             return loss.MoveToOuterDisposeScope();
         }
+    }
+
+    /// <summary>
+    /// The block's predicted logits with autograd. A self-conditioned model (Chen et al. 2022, as TESS trains it) gets,
+    /// in half of the batches, its own prediction for the same input computed first without gradients, so it learns
+    /// both of the sampler's cases: a block's first step (no previous prediction) and every later step.
+    /// </summary>
+    private Tensor Score(SimplexBlockBatch blocks, Tensor noisy, Tensor timesteps, Generator generator)
+    {
+        if (denoiser is not ISelfConditionedSimplexDenoiser { SelfConditioning: true } conditioned)
+        {
+            return denoiser.TrainingScore(blocks.ContextIds, noisy, timesteps, sampling.Steps, blocks.AttentionMask);
+        }
+
+        using var coin = rand([1], ScalarType.Float32, noisy.device, generator: generator);
+        if (coin.item<float>() >= 0.5f)
+        {
+            return conditioned.TrainingScore(blocks.ContextIds, noisy, timesteps, sampling.Steps, blocks.AttentionMask, previousScore: null);
+        }
+
+        using var scope = NewDisposeScope();
+        Tensor previous;
+        using (no_grad())
+        {
+            previous = conditioned.TrainingScore(blocks.ContextIds, noisy, timesteps, sampling.Steps, blocks.AttentionMask, previousScore: null);
+        }
+
+        return conditioned.TrainingScore(blocks.ContextIds, noisy, timesteps, sampling.Steps, blocks.AttentionMask, previous).MoveToOuterDisposeScope();
     }
 
     /// <summary>Answers of the engine's simplex sampler with <see cref="Sampling"/> (multi-hot top-p projection, fixed noise seeds).</summary>
