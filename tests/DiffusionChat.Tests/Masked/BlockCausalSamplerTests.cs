@@ -92,9 +92,9 @@ public sealed class BlockCausalSamplerTests : IDisposable
     [Fact]
     public void A_pass_computes_only_the_current_block_and_the_block_it_finishes()
     {
-        var widths = new List<long>();
-        using var counting = new WindowRecordingDenoiser(model, widths);
-        new BlockCausalSampler(counting).Generate(new MaskedGenerationRequest([Aligned], Greedy(512, 4, 2)), null, null, default);
+        using var recording = new ColumnRecordingDenoiser(model);
+        new BlockCausalSampler(recording).Generate(new MaskedGenerationRequest([Aligned], Greedy(512, 4, 2)), null, null, default);
+        var widths = recording.Columns;
 
         // First pass: the prompt's two blocks and the first answer block; then [finished block, next block], block.
         Assert.Equal(12, widths[0]);
@@ -244,43 +244,5 @@ public sealed class BlockCausalSamplerTests : IDisposable
         }
 
         return x[0, p..(p + answerLength)].data<long>().Select(t => (int)t).ToList();
-    }
-
-    /// <summary>Records the window width of every block-causal pass of a real denoiser (not owned).</summary>
-    private sealed class WindowRecordingDenoiser(IMaskedDenoiser inner, List<long> widths) : IMaskedDenoiser
-    {
-        public Device Device => inner.Device;
-
-        public ScalarType DType => inner.DType;
-
-        public int VocabSize => inner.VocabSize;
-
-        public long MaskTokenId => inner.MaskTokenId;
-
-        public long? EosTokenId => inner.EosTokenId;
-
-        public bool SupportsKeyValueCache => inner.SupportsKeyValueCache;
-
-        public int? AttentionBlockSize => inner.AttentionBlockSize;
-
-        public Tensor Forward(Tensor ids, Tensor? attentionMask = null, Tensor? positionIds = null, Tensor? sigma = null, Range? logitsFor = null) =>
-            throw new InvalidOperationException("The block-causal sampler makes no full pass.");
-
-        public Tensor ForwardWithCache(Tensor ids, Tensor? attentionMask, Tensor? positionIds, out KeyValueCache cache, Range? logitsFor = null) =>
-            throw new InvalidOperationException("The block-causal sampler builds no Fast-dLLM cache.");
-
-        public Tensor ForwardWindow(Tensor windowIds, long start, KeyValueCache cache, Tensor? attentionMask = null, Tensor? positionIds = null, Range? logitsFor = null) =>
-            throw new InvalidOperationException("The block-causal sampler reads no Fast-dLLM cache.");
-
-        public Tensor ForwardAppending(Tensor windowIds, KeyValueCache cache, Tensor? attentionMask, Tensor? positionIds, int append, Range? logitsFor = null)
-        {
-            widths.Add(windowIds.shape[1]);
-            return inner.ForwardAppending(windowIds, cache, attentionMask, positionIds, append, logitsFor);
-        }
-
-        public void Dispose()
-        {
-            // The inner model belongs to the test class.
-        }
     }
 }

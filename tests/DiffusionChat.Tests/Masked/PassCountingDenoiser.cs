@@ -3,8 +3,10 @@ using TorchSharp;
 
 namespace DiffusionChat.Tests.Masked;
 
-/// <summary>Counts the forward passes of a real denoiser (not owned) and the batch rows each one computed.</summary>
-internal sealed class PassCountingDenoiser(IMaskedDenoiser inner) : DelegatingMaskedDenoiser(inner)
+/// <summary>Counts the forward passes of a real denoiser and the batch rows each one computed.</summary>
+/// <param name="inner">The denoiser.</param>
+/// <param name="ownsInner">Whether disposing the counter disposes <paramref name="inner"/>.</param>
+internal sealed class PassCountingDenoiser(IMaskedDenoiser inner, bool ownsInner = false) : DelegatingMaskedDenoiser(inner)
 {
     private readonly List<long> rows = [];
 
@@ -23,6 +25,9 @@ internal sealed class PassCountingDenoiser(IMaskedDenoiser inner) : DelegatingMa
 
     protected override void Dispose(bool disposing)
     {
-        // The inner denoiser belongs to the test.
+        if (ownsInner)
+        {
+            base.Dispose(disposing);
+        }
     }
 }
