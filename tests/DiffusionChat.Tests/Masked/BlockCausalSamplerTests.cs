@@ -51,6 +51,8 @@ public sealed class BlockCausalSamplerTests : IDisposable
     [InlineData(4, 2)]
     [InlineData(8, 8)]
     [InlineData(2, 2)]
+    [InlineData(6, 3)]
+    [InlineData(3, 3)]
     public void Each_row_equals_a_full_canvas_decoding_of_the_same_blocks(int block, int steps)
     {
         // The reference pays for every trailing mask in every pass; block-causal attention makes them invisible.
@@ -197,6 +199,36 @@ public sealed class BlockCausalSamplerTests : IDisposable
         Assert.Equal([0, 1, 2], blocks.Select(b => b.Block));
         Assert.Equal(result.Answers[0], blocks.SelectMany(b => b.Tokens));
         Assert.Equal(Enumerable.Range(0, 9), steps.SelectMany(s => s.Positions).Order());
+    }
+
+    [Fact]
+    public void Repeated_decoding_leaves_no_live_tensors_behind()
+    {
+        // Rows ending early (a stop id, a stop request) exercise the compaction of canvas, cache and draws.
+        var sampler = new BlockCausalSampler(model);
+        var requests = new[]
+        {
+            new MaskedGenerationRequest([Tail3, Short, Tail1], Greedy(12) with { ReportSteps = true }) { StopRequested = row => row == 1 },
+            new MaskedGenerationRequest([Aligned, Tail3], Greedy(12, 8, 4) with { Temperature = 0.7, TopP = 0.9, StopAtEndOfSequence = true, AdditionalStopTokenIds = [1138, 2053] }),
+            new MaskedGenerationRequest([Short, Aligned], Greedy(12, 2, 2) with { ConfidenceThreshold = 0.2 }),
+        };
+        void RunAll()
+        {
+            foreach (var request in requests)
+            {
+                sampler.Generate(request, null, _ => { }, default);
+            }
+        }
+
+        RunAll(); // warm-up
+        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+        for (var i = 0; i < 5; i++)
+        {
+            RunAll();
+        }
+
+        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }
 
     [Fact]
