@@ -18,7 +18,8 @@ namespace DiffusionChat.Sampling;
 /// prompt tokens and decodes the rest. Positions after the current block are never materialised, so an answer does not
 /// depend on the answer length it was given, only on where it is cut. The complete prompt blocks and each finished
 /// block enter the cache in the first pass of the next block (one pass over both), so a block costs its steps and no
-/// extra pass: with a fixed schedule, <c>min(steps, masks in the block)</c> passes.
+/// extra pass. With a fixed schedule a block of masks takes <c>min(steps, block length)</c> passes, and the block a
+/// prompt ends in steps in proportion to its masks (<see cref="BlockSchedule"/>).
 /// </para>
 /// <para>
 /// Rows of different lengths are padded by whole blocks so that one window of columns serves them all. A row ends
@@ -114,7 +115,7 @@ public sealed class BlockCausalSampler
             canvas.GrowTo(windowEnd);
             using var blockScope = NewDisposeScope();
             var (keyMask, positions) = canvas.Columns(windowEnd);
-            var schedule = BlockSchedule.Create(masked, options.StepsPerBlock);
+            var schedule = BlockSchedule.Create(masked, options.StepsPerBlock, blockLength);
             var counts = options.ConfidenceThreshold is null ? transfers.Upload(schedule.Counts, [running.Count, schedule.Steps], model.Device) : null;
             long[]? blockTokens = null;
             for (int step = 0; ; step++)

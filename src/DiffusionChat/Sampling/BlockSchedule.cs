@@ -2,26 +2,35 @@ namespace DiffusionChat.Sampling;
 
 /// <summary>
 /// LLaDA's linear <see cref="TransferSchedule"/> for one block of a batch whose rows hold different numbers of masks
-/// (the block that ends a prompt keeps its prompt tokens): each row commits its own masks in equal shares, the
-/// remainder first, and the block takes as many steps as its busiest row needs.
+/// (the block a prompt ends in keeps its prompt tokens): each row commits its masks in equal shares, the remainder
+/// first, over steps in proportion to its masks, and the block takes as many steps as its busiest row needs.
 /// </summary>
 /// <param name="Counts">Tokens each row commits at each step, row-major [rows, <paramref name="Steps"/>].</param>
-/// <param name="Steps">Steps the block takes: the most any row needs, <c>min(steps, masks)</c>.</param>
+/// <param name="Steps">Steps the block takes: the most any row needs.</param>
 /// <param name="RowSteps">Steps each row commits in; after them it is idle.</param>
 internal sealed record BlockSchedule(long[] Counts, int Steps, int[] RowSteps)
 {
-    /// <summary>The schedule of a block whose rows hold <paramref name="masked"/> masks, over at most <paramref name="steps"/> steps.</summary>
-    public static BlockSchedule Create(IReadOnlyList<int> masked, int steps)
+    /// <summary>The schedule of a block of <paramref name="blockLength"/> positions whose rows hold <paramref name="masked"/> masks.</summary>
+    /// <param name="masked">Masks per row (0 .. block length).</param>
+    /// <param name="steps">Steps of a block that is all masks.</param>
+    /// <param name="blockLength">Positions per block.</param>
+    public static BlockSchedule Create(IReadOnlyList<int> masked, int steps, int blockLength)
     {
-        // A row with fewer masks than steps commits one per step and then rests: LLaDA's schedule would spend passes
-        // committing nothing, which only the busiest row may make the block pay for.
-        var rowSteps = masked.Select(m => Math.Min(m, steps)).ToArray();
+        // A row with m of the block's masks takes ceil(steps * m / blockLength) steps, at most m: the tokens per step of
+        // a whole block, so the block a prompt ends in is not given a whole block's passes for a few masks, and no step
+        // commits nothing (LLaDA's schedule does when a block has fewer masks than steps).
+        var rowSteps = masked.Select(m => Math.Min(m, (int)Math.Ceiling((double)steps * m / blockLength))).ToArray();
         int blockSteps = Math.Max(1, rowSteps.Max());
         var counts = new long[masked.Count * blockSteps];
         for (int r = 0; r < masked.Count; r++)
         {
-            var row = TransferSchedule.Linear(masked[r], steps);
-            for (int s = 0; s < blockSteps; s++)
+            if (rowSteps[r] == 0)
+            {
+                continue;
+            }
+
+            var row = TransferSchedule.Linear(masked[r], rowSteps[r]);
+            for (int s = 0; s < row.Length; s++)
             {
                 counts[(r * blockSteps) + s] = row[s];
             }

@@ -92,6 +92,16 @@ public sealed class BlockCausalSamplerTests : IDisposable
     }
 
     [Fact]
+    public void The_block_a_prompt_ends_in_steps_in_proportion_to_its_masks()
+    {
+        // Blocks of 8 at 4 steps (2 tokens per pass); the prompt leaves 3 masks in its last block: 2 passes, not 4.
+        var result = new BlockCausalSampler(model).Generate(new MaskedGenerationRequest([Tail1], Greedy(19, 8, 4)), null, null, default);
+
+        Assert.Equal(2 + 4 + 4, result.ForwardPasses);
+        Assert.Equal(19, result.Answers[0].Count);
+    }
+
+    [Fact]
     public void A_pass_computes_only_the_current_block_and_the_block_it_finishes()
     {
         using var recording = new ColumnRecordingDenoiser(model);
@@ -255,9 +265,11 @@ public sealed class BlockCausalSamplerTests : IDisposable
         var x = tensor(prompt.Select(t => (long)t).Concat(Enumerable.Repeat(mask, end - p)).ToArray(), [1, end]);
         for (int start = p / block * block; start < end; start += block)
         {
+            // The block the prompt ends in steps in proportion to its masks (the tokens per step of a whole block).
             int masked = Math.Min(block, start + block - p);
-            var schedule = TransferSchedule.Linear(masked, steps);
-            for (int step = 0; step < Math.Min(masked, steps); step++)
+            int blockSteps = Math.Min(masked, (int)Math.Ceiling((double)steps * masked / block));
+            var schedule = TransferSchedule.Linear(masked, blockSteps);
+            for (int step = 0; step < blockSteps; step++)
             {
                 var logits = model.Forward(x)[0, start..(start + block)].to(float64);
                 var probabilities = logits.softmax(-1);
