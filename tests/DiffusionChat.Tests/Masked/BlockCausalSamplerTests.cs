@@ -125,7 +125,9 @@ public sealed class BlockCausalSamplerTests : IDisposable
         Assert.Equal(GenerationFinishReason.Stopped, result.FinishReasons[0]);
         Assert.Single(result.Answers[0]); // its first block held 3 prompt tokens and one answer position
         Assert.Equal(GenerationFinishReason.Length, result.FinishReasons[1]);
-        Assert.Equal(16, result.Answers[1].Count);
+
+        // The remaining row's cache rows (keys, values and the final states shift_logits reads) were kept intact.
+        Assert.Equal(new BlockCausalSampler(model).Generate(new MaskedGenerationRequest([Aligned], Greedy(16)), null, null, default).Answers[0], result.Answers[1]);
         // One pass for the block both prompts end in (row 0's one mask), then row 1's four blocks alone.
         Assert.Equal(2L, counting.RowsPerPass[0]);
         Assert.All(counting.RowsPerPass.Skip(1), rows => Assert.Equal(1L, rows));
