@@ -24,7 +24,7 @@ internal static class ChatApp
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(figures);
         ArgumentException.ThrowIfNullOrWhiteSpace(settings.Infill, nameof(settings));
-        if (client.GetService<ChatModel>() is not { Generator: Generation.MaskedTokenGenerator generator } model)
+        if (client.GetService<ChatModelParts>() is not { Generator: Generation.MaskedTokenGenerator generator } model)
         {
             figures.WriteLine("--infill needs a masked diffusion model (e.g. models/dc-masked).");
             return 2;

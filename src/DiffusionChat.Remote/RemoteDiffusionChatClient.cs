@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using DiffusionChat.Chat;
 using DiffusionChat.Generation;
 using Microsoft.Extensions.AI;
 using OpenAI.Chat;

@@ -33,19 +33,19 @@ public sealed class DiffusionChatClient : IChatClient
     /// <summary>The <c>UsageDetails.AdditionalCounts</c> key holding the number of forward passes.</summary>
     public const string ForwardPassesCountName = "forward_passes";
 
-    private readonly ChatModel model;
+    private readonly ChatModelParts model;
     private readonly DiffusionChatClientOptions options;
     private readonly ILogger logger;
     private readonly ChatClientMetadata metadata;
-    private readonly BatchingQueue<GenerationRequest, GenerationResult> queue;
+    private readonly GenerationQueue queue;
     private int disposed;
 
-    /// <summary>Creates a client over a loaded model.</summary>
-    /// <param name="model">The model; owned by the client and disposed with it.</param>
+    /// <summary>Creates a client over a loaded model's parts.</summary>
+    /// <param name="model">The loaded model's parts (generator, tokenizer, chat format); owned by the client and disposed with it.</param>
     /// <param name="options">Client settings; validated, then copied.</param>
     /// <param name="logger">Logger; none when null.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    public DiffusionChatClient(ChatModel model, DiffusionChatClientOptions? options = null, ILogger<DiffusionChatClient>? logger = null)
+    public DiffusionChatClient(ChatModelParts model, DiffusionChatClientOptions? options = null, ILogger<DiffusionChatClient>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         var settings = options ?? new DiffusionChatClientOptions();
@@ -60,7 +60,7 @@ public sealed class DiffusionChatClient : IChatClient
         };
         this.logger = logger ?? (ILogger)NullLogger.Instance;
         metadata = new ChatClientMetadata(ProviderName, model.Folder is null ? null : new Uri(model.Folder), model.ModelId);
-        queue = new BatchingQueue<GenerationRequest, GenerationResult>(RunBatchAsync, model.Generator.BatchKey, this.options.MaxQueueLength, this.options.MaxBatchSize);
+        queue = new GenerationQueue(model.Generator, this.options.MaxQueueLength, this.options.MaxBatchSize);
     }
 
     /// <inheritdoc />
@@ -190,20 +190,4 @@ public sealed class DiffusionChatClient : IChatClient
         TotalTokenCount = promptTokens + result.Tokens.Count,
         AdditionalCounts = new() { [ForwardPassesCountName] = result.ForwardPasses },
     };
-
-    private async Task RunBatchAsync(IReadOnlyList<BatchingQueue<GenerationRequest, GenerationResult>.WorkItem> batch, CancellationToken cancellationToken)
-    {
-        var results = await model.Generator.GenerateAsync(batch.Select(b => b.Request).ToList(), cancellationToken).ConfigureAwait(false);
-        if (results.Count != batch.Count)
-        {
-            throw new InvalidOperationException($"The generator returned {results.Count} results for a batch of {batch.Count} requests.");
-        }
-
-        for (int i = 0; i < batch.Count; i++)
-        {
-            batch[i].Completion.TrySetResult(results[i]);
-        }
-
-        NativeHeap.Trim();
-    }
 }

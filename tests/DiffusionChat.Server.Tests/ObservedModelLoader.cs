@@ -25,16 +25,16 @@ internal sealed class ObservedModelLoader : IChatModelLoader
     /// <summary>When set, the load waits for it (at most 30 s).</summary>
     public ManualResetEventSlim? LoadGate { get; init; }
 
-    public ChatModel Load(DiffusionChatHostingOptions options, CancellationToken cancellationToken = default)
+    public ChatModelParts Load(DiffusionChatHostingOptions options, CancellationToken cancellationToken = default)
     {
         LoadGate?.Wait(TimeSpan.FromSeconds(30), cancellationToken);
         var loaded = new CheckpointChatModelLoader().Load(options, cancellationToken);
         var generator = (MaskedTokenGenerator)loaded.Generator;
-        // The new generator owns the wrapper, which owns the loaded denoiser; the loaded ChatModel is dropped
+        // The new generator owns the wrapper, which owns the loaded denoiser; the loaded ChatModelParts is dropped
         // undisposed so the denoiser is not disposed twice.
         var observed = new ObservedDenoiser(generator.Denoiser, this);
         var wrapped = new MaskedTokenGenerator(observed, generator.DefaultDiffusion, generator.MaxSequenceLength);
-        return new ChatModel(loaded.ModelId, wrapped, loaded.Tokenizer, loaded.Format, loaded.Folder);
+        return new ChatModelParts(loaded.ModelId, wrapped, loaded.Tokenizer, loaded.Format, loaded.Folder);
     }
 
     private void OnForward()

@@ -1,4 +1,5 @@
 using System.ClientModel;
+using DiffusionChat.Chat;
 using DiffusionChat.Generation;
 using DiffusionChat.Remote;
 using Microsoft.Extensions.AI;

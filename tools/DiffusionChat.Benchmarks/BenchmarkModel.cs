@@ -42,7 +42,7 @@ internal sealed class BenchmarkModel : IDisposable
             // Dream runs the masked plan's block settings through Fast-dLLM's block-wise path, probed like a masked model.
             var dreamProbe = new TensorCountingDenoiser(dream.Denoiser);
             var observed = new DreamTokenGenerator(dream.Denoiser, dream.DefaultDiffusion, dream.MaxSequenceLength, dreamProbe);
-            var dreamModel = new ChatModel(loaded.ModelId, observed, loaded.Tokenizer, loaded.Format, loaded.Folder);
+            var dreamModel = new ChatModelParts(loaded.ModelId, observed, loaded.Tokenizer, loaded.Format, loaded.Folder);
             return new BenchmarkModel(folder, new DiffusionChatClient(dreamModel, options), ModelFamily.MaskedDiffusion, dreamProbe);
         }
 
@@ -55,7 +55,7 @@ internal sealed class BenchmarkModel : IDisposable
         // undisposed so the denoiser is disposed once.
         var probe = new TensorCountingDenoiser(masked.Denoiser);
         var generator = new MaskedTokenGenerator(probe, masked.DefaultDiffusion, masked.MaxSequenceLength);
-        var model = new ChatModel(loaded.ModelId, generator, loaded.Tokenizer, loaded.Format, loaded.Folder);
+        var model = new ChatModelParts(loaded.ModelId, generator, loaded.Tokenizer, loaded.Format, loaded.Folder);
         return new BenchmarkModel(folder, new DiffusionChatClient(model, options), ModelFamily.MaskedDiffusion, probe);
     }
 

@@ -55,7 +55,7 @@ internal static class ProbeCommand
         foreach (var evalCase in cases)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var rendered = ChatTemplate.RenderWithSpans([.. evalCase.Context, evalCase.Expected], evalCase.Tools, addGenerationPrompt: false);
+            var rendered = ChatMlPromptFormat.Instance.RenderWithSpans([.. evalCase.Context, evalCase.Expected], evalCase.Tools, addGenerationPrompt: false);
             var answerText = rendered.Text[rendered.AssistantSpans[^1]];
             var answer = model.Tokenizer.Encode(answerText);
             var values = Values(evalCase, answerText);

@@ -155,7 +155,7 @@ internal static class TrainCommand
     private static List<(string Prompt, string Completion)> Samples(ITrainingObjective objective, Microsoft.ML.Tokenizers.Tokenizer tokenizer, IReadOnlyList<ChatExample> heldOut, CancellationToken cancellationToken)
     {
         var picks = heldOut.GroupBy(e => e.Category).Select(g => g.First()).ToList();
-        var prompts = picks.Select(e => ChatTemplate.Render(e.FirstPrompt, e.Tools)).ToList();
+        var prompts = picks.Select(e => ChatMlPromptFormat.Instance.Render(e.FirstPrompt, e.Tools)).ToList();
         var completions = objective.Complete(prompts.Select(p => (IReadOnlyList<int>)tokenizer.EncodeToIds(p).ToList()).ToList(), 48, cancellationToken);
         return picks.Zip(completions, (e, c) => (e.Conversation[0].Text, tokenizer.Decode(c))).ToList();
     }

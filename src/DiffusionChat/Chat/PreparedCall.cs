@@ -27,14 +27,14 @@ internal sealed record PreparedCall(
     public IReadOnlyList<int> PromptTokens => Request.PromptTokens;
 
     /// <summary>Prepares a call; nothing the caller gave is mutated.</summary>
-    /// <param name="model">The loaded model.</param>
+    /// <param name="model">The loaded model's parts.</param>
     /// <param name="clientOptions">The client's defaults.</param>
     /// <param name="client">The client, passed to <c>RawRepresentationFactory</c>.</param>
     /// <param name="messages">The conversation.</param>
     /// <param name="chatOptions">The caller's options (may be null).</param>
     /// <exception cref="ArgumentException">A message, tool or option is invalid, or the prompt does not fit the context.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range, or prompt plus answer exceed the context.</exception>
-    public static PreparedCall Prepare(ChatModel model, DiffusionChatClientOptions clientOptions, IChatClient client, IEnumerable<ChatMessage> messages, ChatOptions? chatOptions)
+    public static PreparedCall Prepare(ChatModelParts model, DiffusionChatClientOptions clientOptions, IChatClient client, IEnumerable<ChatMessage> messages, ChatOptions? chatOptions)
     {
         var turns = ChatTurnMapper.Map(messages, chatOptions?.Instructions);
         var tools = chatOptions?.ToolMode is NoneChatToolMode ? [] : ChatTurnMapper.MapTools(chatOptions?.Tools);

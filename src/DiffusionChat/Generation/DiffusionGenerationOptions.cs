@@ -8,7 +8,7 @@ namespace DiffusionChat.Generation;
 /// </summary>
 /// <remarks>
 /// Reach it from <c>ChatOptions</c> either through <c>RawRepresentationFactory</c> (return an instance of this record)
-/// or through the <c>AdditionalProperties</c> keys in <see cref="DiffusionPropertyNames"/>.
+/// or through the <c>AdditionalProperties</c> keys in <see cref="Chat.DiffusionPropertyNames"/>.
 /// </remarks>
 public sealed record DiffusionGenerationOptions
 {

@@ -21,7 +21,7 @@ public sealed class CheckpointChatModelLoader : IChatModelLoader
     /// <exception cref="DirectoryNotFoundException">The model folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">The folder has no tokenizer files (tokenizer.json, or vocab.json and merges.txt).</exception>
     /// <exception cref="ArgumentException">The dtype name is not float32, float16 or bfloat16.</exception>
-    public ChatModel Load(DiffusionChatHostingOptions options, CancellationToken cancellationToken = default)
+    public ChatModelParts Load(DiffusionChatHostingOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         cancellationToken.ThrowIfCancellationRequested();
@@ -36,7 +36,7 @@ public sealed class CheckpointChatModelLoader : IChatModelLoader
         var generator = registration.Create(new ModelLoadContext(checkpoint, device, dtype, defaults, MaxSequenceLength(checkpoint), tokenizer));
 
         var modelId = string.IsNullOrWhiteSpace(options.ModelId) ? Path.GetFileName(checkpoint.Directory.TrimEnd(Path.DirectorySeparatorChar)) : options.ModelId;
-        return new ChatModel(modelId, generator, tokenizer, format, checkpoint.Directory);
+        return new ChatModelParts(modelId, generator, tokenizer, format, checkpoint.Directory);
     }
 
     /// <summary>Parses a dtype name.</summary>

@@ -6,14 +6,14 @@ namespace DiffusionChat.Models;
 
 /// <summary>
 /// Rotary position embedding in the "rotate-half" layout (the two halves of a head, not interleaved pairs), as in
-/// MDLM's DiT and LLaDA: <c>x * cos + rotate_half(x) * sin</c> with angles <c>position * inv_freq</c> repeated for
-/// both halves.
+/// MDLM's DiT, LLaDA, Qwen and Hugging Face's LLaMA: <c>x * cos + rotate_half(x) * sin</c> with angles
+/// <c>position * inv_freq</c> repeated for both halves.
 /// </summary>
 internal static class RotaryPositions
 {
     /// <summary>
     /// <c>1 / theta^(2i / headDim)</c> for i in [0, headDim / 2), float32 [headDim / 2], computed in float32 as LLaDA,
-    /// Dream and SDAR compute it (<c>theta ** (arange(0, dim, 2) / dim)</c>, then the reciprocal), not in float64 and
+    /// Dream, SDAR and LLaMA compute it (<c>theta ** (arange(0, dim, 2) / dim)</c>, then the reciprocal), not in float64 and
     /// rounded afterwards.
     /// </summary>
     /// <param name="theta">The rotary base (<c>rope_theta</c>).</param>
@@ -40,18 +40,27 @@ internal static class RotaryPositions
         return (both.cos().MoveToOuterDisposeScope(), both.sin().MoveToOuterDisposeScope());
     }
 
-    /// <summary>Rotates <paramref name="x"/> [B, H, L, D] in at least float32 and returns it in its own dtype.</summary>
-    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
+    /// <summary>Rotates <paramref name="x"/> [B, H, L, D] in at least float32 and returns it in its own dtype (LLaDA, DiT, Qwen).</summary>
+    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin) => Rotate(x, cos, sin, AtLeastFloat32(x.dtype));
+
+    /// <summary>
+    /// Rotates <paramref name="x"/> [B, H, L, D] in its own dtype, the tables cast down to it, as Hugging Face's LLaMA
+    /// does (a bfloat16 model rotates in bfloat16); the same as <see cref="Apply"/> for a float32 model.
+    /// </summary>
+    public static Tensor ApplyInOwnDType(Tensor x, Tensor cos, Tensor sin) => Rotate(x, cos, sin, x.dtype);
+
+    /// <summary>float64 stays float64; everything else is computed in float32 (bfloat16/float16 models).</summary>
+    public static ScalarType AtLeastFloat32(ScalarType dtype) => dtype == float64 ? float64 : float32;
+
+    // x * cos + rotate_half(x) * sin, computed in the given dtype and returned in x's.
+    private static Tensor Rotate(Tensor x, Tensor cos, Tensor sin, ScalarType computeIn)
     {
         using var scope = NewDisposeScope();
-        var xf = x.to(AtLeastFloat32(x.dtype));
+        var xf = x.to(computeIn);
         var half = xf.shape[^1] / 2;
         var x1 = xf[.., .., .., ..(int)half];
         var x2 = xf[.., .., .., (int)half..];
         var rotated = cat([x2.neg(), x1], -1);
         return (xf * cos.to(xf.dtype)).Plus(rotated * sin.to(xf.dtype)).to(x.dtype).MoveToOuterDisposeScope();
     }
-
-    /// <summary>float64 stays float64; everything else is computed in float32 (bfloat16/float16 models).</summary>
-    public static ScalarType AtLeastFloat32(ScalarType dtype) => dtype == float64 ? float64 : float32;
 }

@@ -11,7 +11,8 @@ namespace DiffusionChat.Prompting;
 /// </summary>
 public sealed class HeaderPromptFormat : IChatPromptFormat
 {
-    private const string HeaderStart = "<|start_header_id|>";
+    /// <summary>Opens a turn header; a chat template that uses it is of this format (<see cref="PromptFormatSelector"/>).</summary>
+    internal const string HeaderStart = "<|start_header_id|>";
     private const string HeaderEnd = "<|end_header_id|>";
     private const string EndOfTurn = "<|eot_id|>";
 
@@ -44,7 +45,7 @@ public sealed class HeaderPromptFormat : IChatPromptFormat
         var all = turns.ToList();
         if (tools.Count > 0)
         {
-            var system = all.Count > 0 && all[0].Role == ChatTurnRole.System ? all[0].Text : ChatTemplate.DefaultSystemText;
+            var system = all.Count > 0 && all[0].Role == ChatTurnRole.System ? all[0].Text : ChatMlPromptFormat.DefaultSystemText;
             var described = new StringBuilder(system).Append("\n\n").Append(ChatMarkers.ToolsStart).Append('\n');
             foreach (var tool in tools)
             {

@@ -31,7 +31,7 @@ public static class PromptFormatSelector
         }
 
         var text = template.GetString()!;
-        if (text.Contains("<|start_header_id|>", StringComparison.Ordinal))
+        if (text.Contains(HeaderPromptFormat.HeaderStart, StringComparison.Ordinal))
         {
             return new HeaderPromptFormat(TokenText(root, "bos_token"), TokenText(root, "eos_token"));
         }

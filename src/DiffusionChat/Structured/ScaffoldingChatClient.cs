@@ -28,7 +28,7 @@ namespace DiffusionChat.Structured;
 /// that answer is not valid JSON, it is replaced by a scaffolded <c>{"answer":"..."}</c> object, so the result always
 /// parses.</description></item>
 /// </list>
-/// <para>The inner client must expose a <see cref="ChatModel"/> through <c>GetService</c> (as
+/// <para>The inner client must expose a <see cref="ChatModelParts"/> through <c>GetService</c> (as
 /// <see cref="DiffusionChatClient"/> does); structured requests over a client without one throw
 /// <see cref="NotSupportedException"/>. Masked models (<see cref="MaskedTokenGenerator"/>) are filled by
 /// <see cref="MaskedScaffoldFiller"/>, autoregressive ones (<see cref="AutoregressiveTokenGenerator"/>) by constrained
@@ -156,7 +156,7 @@ public sealed class ScaffoldingChatClient : DelegatingChatClient
         ArgumentNullException.ThrowIfNull(serviceType);
         if (serviceType == typeof(MaskedInfilling) && serviceKey is null)
         {
-            return InnerClient.GetService<ChatModel>() is { Generator: MaskedTokenGenerator generator } model
+            return InnerClient.GetService<ChatModelParts>() is { Generator: MaskedTokenGenerator generator } model
                 ? new MaskedInfilling(generator.Denoiser, model.Tokenizer, model.Generator.MaxSequenceLength)
                 : null;
         }
@@ -214,13 +214,13 @@ public sealed class ScaffoldingChatClient : DelegatingChatClient
     /// <summary>The model behind the inner client when this middleware can fill scaffolds with it, else null.</summary>
     /// <remarks>A structure the request requires (a tool call, a schema) over a client without a model is refused; one
     /// that is only offered (a call the model may choose, JSON without a schema) is left to the inner client.</remarks>
-    private ChatModel? ScaffoldableModel(Structure structure)
+    private ChatModelParts? ScaffoldableModel(Structure structure)
     {
-        var model = InnerClient.GetService<ChatModel>();
+        var model = InnerClient.GetService<ChatModelParts>();
         if (model is null)
         {
             return structure is Structure.RequiredCall or Structure.Schema
-                ? throw new NotSupportedException("Scaffolded answers need a DiffusionChat model behind the inner client (GetService<ChatModel>() returned null).")
+                ? throw new NotSupportedException("Scaffolded answers need a DiffusionChat model behind the inner client (GetService<ChatModelParts>() returned null).")
                 : null;
         }
 
@@ -231,7 +231,7 @@ public sealed class ScaffoldingChatClient : DelegatingChatClient
     /// The free answer of the inner client when it parses as JSON, else the scaffolded fallback object (the free
     /// answer's passes are counted in its usage).
     /// </summary>
-    private async Task<ChatResponse> AnyJsonAsync(IEnumerable<ChatMessage> messages, ChatOptions options, ChatModel model, int probePasses, CancellationToken cancellationToken)
+    private async Task<ChatResponse> AnyJsonAsync(IEnumerable<ChatMessage> messages, ChatOptions options, ChatModelParts model, int probePasses, CancellationToken cancellationToken)
     {
         var free = options.Clone();
         free.ResponseFormat = ChatResponseFormat.Text; // the inner client would throw on prose; this middleware repairs it
@@ -263,7 +263,7 @@ public sealed class ScaffoldingChatClient : DelegatingChatClient
     }
 
     /// <summary>The scaffolded answer, or null with the probe's passes when the model declined to call a tool.</summary>
-    private Task<(ChatResponse? Response, int ProbePasses)> TryScaffoldAsync(IEnumerable<ChatMessage> messages, ChatOptions options, ChatModel model, Structure structure, int earlierPasses, CancellationToken cancellationToken)
+    private Task<(ChatResponse? Response, int ProbePasses)> TryScaffoldAsync(IEnumerable<ChatMessage> messages, ChatOptions options, ChatModelParts model, Structure structure, int earlierPasses, CancellationToken cancellationToken)
     {
         switch (structure)
         {
@@ -283,7 +283,7 @@ public sealed class ScaffoldingChatClient : DelegatingChatClient
     }
 
     private async Task<(ChatResponse? Response, int ProbePasses)> ScaffoldAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions options, ChatModel model, CanvasNode canvas, bool toolCall, bool probe, int earlierPasses, CancellationToken cancellationToken)
+        IEnumerable<ChatMessage> messages, ChatOptions options, ChatModelParts model, CanvasNode canvas, bool toolCall, bool probe, int earlierPasses, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var turns = ChatTurnMapper.Map(messages, options.Instructions);
@@ -346,7 +346,7 @@ public sealed class ScaffoldingChatClient : DelegatingChatClient
     }
 
     /// <summary>Writes the canvas; with <paramref name="probe"/>, only when the model's most likely first token opens it (else a null text).</summary>
-    private (string? Text, ScaffoldCosts Costs) Write(ChatModel model, IReadOnlyList<int> prompt, CanvasNode canvas, bool probe, CancellationToken cancellationToken)
+    private (string? Text, ScaffoldCosts Costs) Write(ChatModelParts model, IReadOnlyList<int> prompt, CanvasNode canvas, bool probe, CancellationToken cancellationToken)
     {
         int opening = model.Tokenizer.Encode(ChatMarkers.ToolCallStart)[0];
         switch (model.Generator)

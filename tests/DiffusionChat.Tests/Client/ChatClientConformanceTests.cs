@@ -25,7 +25,7 @@ public sealed class ChatClientConformanceTests : IDisposable
     private static DiffusionChatClient Scripted(Func<string, long, string> answer)
     {
         var tokenizer = new CharTokenizer();
-        return new DiffusionChatClient(new ChatModel("scripted", new ScriptedGenerator(answer, tokenizer), tokenizer, ChatMlPromptFormat.Instance));
+        return new DiffusionChatClient(new ChatModelParts("scripted", new ScriptedGenerator(answer, tokenizer), tokenizer, ChatMlPromptFormat.Instance));
     }
 
     [Fact]

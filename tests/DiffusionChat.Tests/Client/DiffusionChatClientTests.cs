@@ -13,7 +13,7 @@ public class DiffusionChatClientTests
     {
         var tokenizer = new CharTokenizer();
         var generator = new ScriptedGenerator(answer, tokenizer) { MaxSequenceLength = maxSequenceLength, PollsStopRequests = pollsStopRequests };
-        var model = new ChatModel("tiny-mdlm", generator, tokenizer, ChatMlPromptFormat.Instance, "/models/tiny-mdlm");
+        var model = new ChatModelParts("tiny-mdlm", generator, tokenizer, ChatMlPromptFormat.Instance, "/models/tiny-mdlm");
         return (new DiffusionChatClient(model, options), generator);
     }
 
@@ -190,7 +190,7 @@ public class DiffusionChatClientTests
         Assert.Equal("file", metadata.ProviderUri!.Scheme);
         Assert.Same(client, client.GetService<DiffusionChatClient>());
         Assert.Same(generator, client.GetService<ITokenGenerator>());
-        Assert.NotNull(client.GetService<ChatModel>());
+        Assert.NotNull(client.GetService<ChatModelParts>());
         Assert.Null(client.GetService(typeof(ChatClientMetadata), serviceKey: "k"));
         Assert.Null(client.GetService<string>());
     }

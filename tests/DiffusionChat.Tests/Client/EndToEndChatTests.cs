@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using DiffusionChat.Chat;
 using DiffusionChat.Generation;
 using DiffusionChat.Hosting;
 using DiffusionChat.Prompting;
@@ -24,10 +25,10 @@ public sealed class EndToEndChatTests : IDisposable
         var generator = (MaskedTokenGenerator)loaded.Generator;
         denoiser = new CallKindCountingDenoiser(generator.Denoiser);
 
-        // The new generator owns the wrapper, which owns the loaded denoiser; the loaded ChatModel is dropped undisposed
+        // The new generator owns the wrapper, which owns the loaded denoiser; the loaded ChatModelParts is dropped undisposed
         // on purpose (disposing it would dispose the same denoiser twice).
         var wrapped = new MaskedTokenGenerator(denoiser, generator.DefaultDiffusion, generator.MaxSequenceLength);
-        return new DiffusionChatClient(new ChatModel(loaded.ModelId, wrapped, loaded.Tokenizer, loaded.Format, loaded.Folder));
+        return new DiffusionChatClient(new ChatModelParts(loaded.ModelId, wrapped, loaded.Tokenizer, loaded.Format, loaded.Folder));
     }
 
     [Fact]

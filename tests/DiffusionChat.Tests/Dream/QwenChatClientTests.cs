@@ -142,9 +142,9 @@ public sealed class QwenChatClientTests
         var generator = (DreamTokenGenerator)loaded.Generator;
         calls = new CallKindCountingDenoiser(generator.Denoiser);
 
-        // The new generator owns the loaded model; the loaded ChatModel is dropped undisposed on purpose (disposing it
+        // The new generator owns the loaded model; the loaded ChatModelParts is dropped undisposed on purpose (disposing it
         // would dispose the same model twice).
         var observed = new DreamTokenGenerator(generator.Denoiser, generator.DefaultDiffusion, generator.MaxSequenceLength, calls);
-        return new DiffusionChatClient(new ChatModel(loaded.ModelId, observed, loaded.Tokenizer, loaded.Format, loaded.Folder));
+        return new DiffusionChatClient(new ChatModelParts(loaded.ModelId, observed, loaded.Tokenizer, loaded.Format, loaded.Folder));
     }
 }

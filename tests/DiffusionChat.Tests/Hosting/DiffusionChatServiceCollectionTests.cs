@@ -24,7 +24,7 @@ public class DiffusionChatServiceCollectionTests
                 var tokenizer = new CharTokenizer();
                 var generator = new ScriptedGenerator((_, _) => answer, tokenizer);
                 generators.Add(generator);
-                return new ChatModel(o.ModelId ?? "m", generator, tokenizer, ChatMlPromptFormat.Instance, o.ModelPath);
+                return new ChatModelParts(o.ModelId ?? "m", generator, tokenizer, ChatMlPromptFormat.Instance, o.ModelPath);
             });
         return (loader, generators);
     }

@@ -28,7 +28,7 @@ public sealed class AssistantReplyParserTests
     {
         var turn = ChatTurn.Assistant("Sure.", new ToolCall("convert", """{"amount":3.5,"units":["km","mi"]}"""));
 
-        var reply = AssistantReplyParser.Parse(ChatTemplate.AssistantBody(turn) + ChatMarkers.TurnEnd);
+        var reply = AssistantReplyParser.Parse(ChatMlPromptFormat.Instance.AssistantBody(turn) + ChatMarkers.TurnEnd);
 
         Assert.Equal(turn.Text, reply.Text);
         Assert.Equal(turn.ToolCalls, reply.ToolCalls);

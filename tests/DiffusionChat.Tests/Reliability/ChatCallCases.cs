@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DiffusionChat.Chat;
 using DiffusionChat.Generation;
 using Microsoft.Extensions.AI;
 

@@ -22,10 +22,10 @@ internal sealed class CountingDenoiser(IMaskedDenoiser inner, Action<int>? onFor
         var generator = (MaskedTokenGenerator)loaded.Generator;
         counter = new CountingDenoiser(generator.Denoiser, onForward);
 
-        // The new generator owns the wrapper, which owns the loaded denoiser; the loaded ChatModel is dropped undisposed
+        // The new generator owns the wrapper, which owns the loaded denoiser; the loaded ChatModelParts is dropped undisposed
         // on purpose (disposing it would dispose the same denoiser twice).
         var wrapped = new MaskedTokenGenerator(counter, generator.DefaultDiffusion, generator.MaxSequenceLength);
-        return new DiffusionChatClient(new ChatModel(loaded.ModelId, wrapped, loaded.Tokenizer, loaded.Format, loaded.Folder), options);
+        return new DiffusionChatClient(new ChatModelParts(loaded.ModelId, wrapped, loaded.Tokenizer, loaded.Format, loaded.Folder), options);
     }
 
     protected override torch.Tensor OnForward(torch.Tensor logits)

@@ -46,7 +46,7 @@ public sealed class CorruptibleCheckpoint : IDisposable
     }
 
     /// <summary>Loads the folder through the public loader.</summary>
-    public ChatModel Load(string dtype = "float32") =>
+    public ChatModelParts Load(string dtype = "float32") =>
         new CheckpointChatModelLoader().Load(new DiffusionChatHostingOptions { ModelPath = Folder, Device = "cpu", DType = dtype });
 
     /// <inheritdoc />

@@ -55,7 +55,7 @@ public sealed partial class AgentFrameworkSampleTests
                 .Returns(() =>
                 {
                     var tokenizer = new CharTokenizer();
-                    return new ChatModel("scripted", new ScriptedGenerator(ToolUsingModel, tokenizer), tokenizer, ChatMlPromptFormat.Instance);
+                    return new ChatModelParts("scripted", new ScriptedGenerator(ToolUsingModel, tokenizer), tokenizer, ChatMlPromptFormat.Instance);
                 });
             services.AddSingleton(loader.Object);
         },

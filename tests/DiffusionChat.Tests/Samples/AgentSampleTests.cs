@@ -23,7 +23,7 @@ public class AgentSampleTests
                 .Returns(() =>
                 {
                     var tokenizer = new CharTokenizer();
-                    return new ChatModel("scripted", new ScriptedGenerator(script, tokenizer), tokenizer, ChatMlPromptFormat.Instance);
+                    return new ChatModelParts("scripted", new ScriptedGenerator(script, tokenizer), tokenizer, ChatMlPromptFormat.Instance);
                 });
             services.AddSingleton(loader.Object);
         },

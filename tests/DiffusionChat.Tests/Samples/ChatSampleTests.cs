@@ -20,7 +20,7 @@ public sealed class ChatSampleTests : IDisposable
     {
         var tokenizer = new CharTokenizer();
         generator = new ScriptedGenerator(answer, tokenizer);
-        return new DiffusionChatClient(new ChatModel("scripted", generator, tokenizer, ChatMlPromptFormat.Instance));
+        return new DiffusionChatClient(new ChatModelParts("scripted", generator, tokenizer, ChatMlPromptFormat.Instance));
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public class DiffusionKernelBuilderTests
             .Returns((DiffusionChatHostingOptions o, CancellationToken _) =>
             {
                 var tokenizer = new CharTokenizer();
-                return new ChatModel("tiny", new ScriptedGenerator(answer, tokenizer), tokenizer, ChatMlPromptFormat.Instance, o.ModelPath);
+                return new ChatModelParts("tiny", new ScriptedGenerator(answer, tokenizer), tokenizer, ChatMlPromptFormat.Instance, o.ModelPath);
             });
         return loader.Object;
     }

@@ -130,7 +130,7 @@ public sealed class ScaffoldingChatClientTests : IDisposable
 
         var ex = await Assert.ThrowsAsync<NotSupportedException>(() => scaffolding.GetResponseAsync("Hi", options));
 
-        Assert.Contains("ChatModel", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("ChatModelParts", ex.Message, StringComparison.Ordinal);
     }
 
     public sealed record CapitalAnswer(string Country, string City);

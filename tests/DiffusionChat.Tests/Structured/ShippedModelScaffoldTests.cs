@@ -40,7 +40,7 @@ public sealed class ShippedModelScaffoldTests : IDisposable
         using var checkpoint = CheckpointFolder.Open(ArFolder);
         using var model = LlamaForCausalLM.FromCheckpoint(checkpoint, torch.CPU);
         var arTokenizer = TokenizerLoader.Load(ArFolder);
-        var prompt = arTokenizer.Encode(ChatTemplate.Render([ChatTurn.User("What time is it in Tokyo?")], JsonSchemaScaffoldTests.DemoTools));
+        var prompt = arTokenizer.Encode(ChatMlPromptFormat.Instance.Render([ChatTurn.User("What time is it in Tokyo?")], JsonSchemaScaffoldTests.DemoTools));
         using var filler = new AutoregressiveScaffoldFiller(model, arTokenizer, prompt, new SlotVocabulary(arTokenizer, model.Config.VocabSize));
 
         var text = ScaffoldWriter.Write(ToolCallScaffold.Build(JsonSchemaScaffoldTests.DemoTools), filler);
@@ -63,7 +63,7 @@ public sealed class ShippedModelScaffoldTests : IDisposable
 
     private MaskedScaffoldFiller MaskedFiller(string question)
     {
-        var prompt = tokenizer.Encode(ChatTemplate.Render([ChatTurn.User(question)], JsonSchemaScaffoldTests.DemoTools));
+        var prompt = tokenizer.Encode(ChatMlPromptFormat.Instance.Render([ChatTurn.User(question)], JsonSchemaScaffoldTests.DemoTools));
         return new MaskedScaffoldFiller(denoiser, tokenizer, prompt, new SlotVocabulary(tokenizer, denoiser.VocabSize, [denoiser.MaskTokenId]));
     }
 }

@@ -218,7 +218,7 @@ public sealed class InstructionSetGeneratorTests
 
     private static string CalledCity(ChatExample example)
     {
-        var reply = AssistantReplyParser.Parse(ChatTemplate.AssistantBody(example.Conversation[1]));
+        var reply = AssistantReplyParser.Parse(ChatMlPromptFormat.Instance.AssistantBody(example.Conversation[1]));
         return System.Text.Json.JsonDocument.Parse(reply.ToolCalls[0].ArgumentsJson).RootElement.GetProperty("city").GetString()!;
     }
 }

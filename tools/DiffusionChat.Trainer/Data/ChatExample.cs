@@ -19,5 +19,5 @@ internal sealed record ChatExample(string Category, IReadOnlyList<ChatTurn> Turn
     public IReadOnlyList<ChatTurn> FirstPrompt => Turns.Take(Turns.Count - Conversation.Count + 1).ToList();
 
     /// <summary>The conversation rendered in the chat template, with its assistant spans.</summary>
-    public RenderedChat Render() => ChatTemplate.RenderWithSpans(Turns, Tools, addGenerationPrompt: false);
+    public RenderedChat Render() => ChatMlPromptFormat.Instance.RenderWithSpans(Turns, Tools, addGenerationPrompt: false);
 }

@@ -1,7 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models.Autoregressive;
 
@@ -57,8 +56,8 @@ public sealed class LlamaAttention : nn.Module
         var q = q_proj.forward(hidden).view(batch, tokens, heads, headDim).transpose(1, 2); // [B, H, T, D]
         var k = k_proj.forward(hidden).view(batch, tokens, keyValueHeads, headDim).transpose(1, 2); // [B, Hkv, T, D]
         var v = v_proj.forward(hidden).view(batch, tokens, keyValueHeads, headDim).transpose(1, 2);
-        q = RotaryEmbedding.Apply(q, cos, sin);
-        k = RotaryEmbedding.Apply(k, cos, sin);
+        q = RotaryPositions.ApplyInOwnDType(q, cos, sin);
+        k = RotaryPositions.ApplyInOwnDType(k, cos, sin);
         if (cache is not null)
         {
             (k, v) = cache.Append(layer, k, v); // [B, Hkv, S, D], S = cached + T; owned by the cache
@@ -66,9 +65,7 @@ public sealed class LlamaAttention : nn.Module
 
         (k, v) = Attention.ExpandKeyValueHeads(k, v, heads, keyValueHeads);
 
-        var scores = matmul(q, k.transpose(-2, -1)).DividedBy(Math.Sqrt(headDim)); // [B, H, T, S]
-        scores = scores.FillMasked(allowed.logical_not(), double.NegativeInfinity);
-        var attended = matmul(scores.softmax(-1), v); // [B, H, T, D]
+        var attended = Attention.ScaledDotProduct(q, k, v, allowed); // [B, H, T, D]
         var merged = attended.transpose(1, 2).reshape(batch, tokens, heads * headDim);
         return o_proj.forward(merged).MoveToOuterDisposeScope();
     }

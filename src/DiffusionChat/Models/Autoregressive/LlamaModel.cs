@@ -40,7 +40,9 @@ public sealed class LlamaModel : nn.Module
     public Tensor Forward(Tensor inputIds, Tensor positions, Tensor allowed, KeyValueCache? cache)
     {
         using var scope = NewDisposeScope();
-        var (cos, sin) = RotaryEmbedding.Tables(positions, config.HeadDim, config.RopeTheta);
+        // The table is rebuilt per call on the positions' device: the module is created before it is moved to one.
+        var inverseFrequencies = RotaryPositions.InverseFrequencies(config.RopeTheta, config.HeadDim, positions.device);
+        var (cos, sin) = RotaryPositions.Tables(inverseFrequencies, positions);
         var hidden = embed_tokens.forward(inputIds);
         for (var i = 0; i < layers.Count; i++)
         {

@@ -1,4 +1,6 @@
-namespace DiffusionChat.Generation;
+using DiffusionChat.Generation;
+
+namespace DiffusionChat.Chat;
 
 /// <summary>
 /// <c>ChatOptions.AdditionalProperties</c> keys for the diffusion knobs (<see cref="DiffusionGenerationOptions"/>).
