@@ -13,7 +13,7 @@ namespace DiffusionChat.MaskedBench;
 /// </summary>
 internal static class RandomLladaCheckpoint
 {
-    public static void Write(string directory, int dModel, int heads, int layers, int mlp, int vocab, long seed)
+    public static void Write(string directory, int dModel, int heads, int layers, int mlp, int vocab, long seed, int? attentionBlock = null, bool shiftLogits = false)
     {
         Directory.CreateDirectory(directory);
         var config = new Dictionary<string, object?>
@@ -23,6 +23,16 @@ internal static class RandomLladaCheckpoint
             ["embedding_size"] = vocab, ["rope_theta"] = 500000.0, ["rms_norm_eps"] = 1e-5, ["mask_token_id"] = vocab - 2,
             ["eos_token_id"] = vocab - 1, ["block_type"] = "llama", ["layer_norm_type"] = "rms",
         };
+        if (attentionBlock is { } block)
+        {
+            config["block_size"] = block;
+        }
+
+        if (shiftLogits)
+        {
+            config["shift_logits"] = true;
+        }
+
         File.WriteAllText(Path.Combine(directory, "config.json"), JsonSerializer.Serialize(config));
 
         var gen = new Generator((ulong)seed, CPU);

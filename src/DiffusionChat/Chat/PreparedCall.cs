@@ -54,11 +54,23 @@ internal sealed record PreparedCall(
             throw new ArgumentException($"The prompt is {promptTokens.Count} tokens but model '{model.ModelId}' accepts at most {context} tokens of prompt plus answer. Shorten the conversation.", nameof(messages));
         }
 
+        // A default budget (the caller set none) that does not fit becomes what the context has left, for models that
+        // decode left to right (a shorter budget only cuts their answer); a bidirectional model's answer depends on its
+        // window, and an explicit budget is the caller's, so those are refused below instead.
+        if (chatOptions?.MaxOutputTokens is null && model.Generator.DecodesLeftToRight && (long)promptTokens.Count + settings.MaxOutputTokens > context)
+        {
+            settings = settings with { MaxOutputTokens = context - promptTokens.Count };
+            request = request with { MaxNewTokens = settings.MaxOutputTokens };
+        }
+
         // In long: MaxOutputTokens near int.MaxValue must not wrap around and slip past the check.
         if ((long)promptTokens.Count + settings.MaxOutputTokens > context)
         {
+            string budget = chatOptions?.MaxOutputTokens is null
+                ? $"The client's default answer budget of {settings.MaxOutputTokens} tokens (ChatOptions.MaxOutputTokens unset; a bidirectional model decodes its whole answer window at once, so it is not shortened)"
+                : $"ChatOptions.MaxOutputTokens {settings.MaxOutputTokens}";
             throw new ArgumentOutOfRangeException(nameof(chatOptions), settings.MaxOutputTokens,
-                $"ChatOptions.MaxOutputTokens {settings.MaxOutputTokens} plus the {promptTokens.Count}-token prompt exceeds model '{model.ModelId}''s context of {context} tokens; at most {context - promptTokens.Count} answer tokens fit.");
+                $"{budget} plus the {promptTokens.Count}-token prompt exceeds model '{model.ModelId}''s context of {context} tokens; at most {context - promptTokens.Count} answer tokens fit.");
         }
 
         var stopIds = new List<int>();

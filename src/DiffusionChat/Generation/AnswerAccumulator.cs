@@ -13,6 +13,9 @@ internal sealed class AnswerAccumulator(GenerationRequest request, IReadOnlySet<
     private bool stoppedByToken;
     private bool stopRequested;
 
+    /// <summary>Whether the answer is complete: a stop token, the budget, or the caller's stop request.</summary>
+    public bool Finished => stoppedByToken || stopRequested || tokens.Count >= request.MaxNewTokens;
+
     /// <summary>Takes the tokens of one committed block (ignored once the answer has ended).</summary>
     public void Accept(int blockIndex, IReadOnlyList<int> blockTokens)
     {

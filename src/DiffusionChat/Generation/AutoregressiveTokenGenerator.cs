@@ -42,6 +42,9 @@ public sealed class AutoregressiveTokenGenerator : ITokenGenerator
     public DiffusionGenerationOptions DefaultDiffusion { get; } = new();
 
     /// <inheritdoc />
+    public bool DecodesLeftToRight => true;
+
+    /// <inheritdoc />
     public void Validate(GenerationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);

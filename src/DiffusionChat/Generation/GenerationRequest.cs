@@ -24,7 +24,9 @@ public sealed record GenerationRequest(IReadOnlyList<int> PromptTokens, int MaxN
     /// <summary>
     /// Polled once per committed block (a token, for the autoregressive generator); when it returns true the row stops
     /// after the current block with <see cref="GenerationFinishReason.Stopped"/> (used for stop sequences found in
-    /// decoded text). The autoregressive generator also stops decoding once every row of its batch has ended.
+    /// decoded text). The autoregressive generator and the masked generator on a block-causal model spend no further
+    /// passes on a row that has ended and stop once every row of the batch has ended; a bidirectional masked model still
+    /// computes the row's whole answer window until the batch ends.
     /// </summary>
     public Func<bool>? StopRequested { get; init; }
 }

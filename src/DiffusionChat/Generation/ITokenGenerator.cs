@@ -20,6 +20,14 @@ public interface ITokenGenerator : IDisposable
     DiffusionGenerationOptions DefaultDiffusion { get; }
 
     /// <summary>
+    /// Whether the model never sees positions after the token or block it is decoding (autoregressive, block-causal
+    /// diffusion), so a smaller budget only cuts the answer short. Then a request that leaves its budget unset is given
+    /// what the context has left instead of being refused; a bidirectional model's answer depends on its answer window,
+    /// so its budget is never shortened. Default: false.
+    /// </summary>
+    bool DecodesLeftToRight => false;
+
+    /// <summary>
     /// A value that is equal for requests that can share one batch (e.g. same steps and block length). Requests with
     /// different keys run in different batches. Called only for requests that passed <see cref="Validate"/>.
     /// </summary>

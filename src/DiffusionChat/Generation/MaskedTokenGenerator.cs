@@ -4,26 +4,32 @@ using DiffusionChat.Sampling;
 namespace DiffusionChat.Generation;
 
 /// <summary>
-/// <see cref="ITokenGenerator"/> over a masked-diffusion denoiser (MDLM/BD3-LM DiT, LLaDA) and the block-wise
-/// <see cref="MaskedDiffusionSampler"/>.
+/// <see cref="ITokenGenerator"/> over a masked-diffusion denoiser (MDLM/BD3-LM DiT, LLaDA): the block-causal
+/// <see cref="BlockCausalSampler"/> for a block-causal denoiser (LLaDA with <c>block_size</c>), the block-wise
+/// <see cref="MaskedDiffusionSampler"/> over the whole answer window for a bidirectional one (and for a block-causal one
+/// when a request asks for a Fast-dLLM cache).
 /// </summary>
 /// <remarks>
-/// The answer length is the request's token budget rounded up to whole blocks; rows are cut at the model's EOS and at
-/// the request's stop tokens (e.g. the chat template's end of turn) and at the budget. Requests batch together when
-/// they share every knob and the rounded answer length. Each row draws its random numbers from its own generator
-/// seeded by its request, so an answer is a pure function of its prompt, settings and seed whatever else is in flight;
-/// the exception is sampling together with a confidence threshold (the step count then depends on the other rows), and
-/// such requests run alone. Stop requests take effect at the end of the batch.
+/// Bidirectional: the answer window is the request's token budget rounded up to whole blocks, and requests batch
+/// together when they share every knob and the rounded window. Block-causal: the answer grows block by block and never
+/// sees positions after its current block, so it does not depend on the budget; requests with different budgets share
+/// a batch and each row ends at its own. Rows are cut at the model's EOS, the request's stop tokens (e.g. the chat
+/// template's end of turn) and the budget. Each row draws its random numbers from its own generator seeded by its
+/// request, so an answer is a pure function of its prompt, settings and seed whatever else is in flight; the exception
+/// is sampling together with a confidence threshold (the step count then depends on the other rows), and such requests
+/// run alone. <see cref="GenerationRequest.StopRequested"/> is polled after each block: a row that asks to stop takes no
+/// further block (the block-causal sampler drops it from its passes).
 /// </remarks>
 public sealed class MaskedTokenGenerator : ITokenGenerator
 {
     private readonly IMaskedDenoiser denoiser;
     private static readonly int[] NoStopIds = [];
     private readonly MaskedDiffusionSampler sampler;
+    private readonly BlockCausalSampler? blockCausal;
 
     /// <summary>Creates the generator; it owns <paramref name="denoiser"/>.</summary>
     /// <param name="denoiser">The loaded denoiser.</param>
-    /// <param name="defaults">Defaults for unset knobs; validated. Missing values: block length 32, steps = block length, low-confidence remasking, no threshold, no cache.</param>
+    /// <param name="defaults">Defaults for unset knobs; validated. Missing values: block length 32 (a block-causal model's attention block), steps = block length, low-confidence remasking, no threshold, no cache.</param>
     /// <param name="maxSequenceLength">The longest prompt + answer the model was trained for.</param>
     public MaskedTokenGenerator(IMaskedDenoiser denoiser, DiffusionGenerationOptions defaults, int maxSequenceLength)
     {
@@ -33,8 +39,9 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
         defaults.Validate();
         this.denoiser = denoiser;
         sampler = new MaskedDiffusionSampler(denoiser);
+        blockCausal = denoiser.AttentionBlockSize is not null && denoiser.SupportsKeyValueCache ? new BlockCausalSampler(denoiser) : null;
         MaxSequenceLength = maxSequenceLength;
-        int blockLength = defaults.BlockLength ?? 32;
+        int blockLength = defaults.BlockLength ?? denoiser.AttentionBlockSize ?? 32;
         DefaultDiffusion = new DiffusionGenerationOptions
         {
             BlockLength = blockLength,
@@ -70,6 +77,10 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
     public DiffusionGenerationOptions DefaultDiffusion { get; }
 
     /// <inheritdoc />
+    /// <remarks>True for a block-causal denoiser: its answer never sees positions after the current block.</remarks>
+    public bool DecodesLeftToRight => blockCausal is not null;
+
+    /// <inheritdoc />
     /// <remarks>Every option applies to masked diffusion; a key/value cache the denoiser lacks is refused.</remarks>
     public void Validate(GenerationRequest request)
     {
@@ -86,6 +97,12 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
     {
         ArgumentNullException.ThrowIfNull(request);
         var options = SamplerOptions(request);
+        if (UsesBlockCausal(options))
+        {
+            // Rows end at their own budgets, so the budget is no part of the key.
+            options = options with { AnswerLength = 1 };
+        }
+
         // Each row has its own generator, so sampling rows batch freely with a fixed schedule; with a confidence
         // threshold the number of steps (and so of draws) depends on the other rows, so those run alone.
         bool random = (options.Temperature > 0 || options.Remasking == RemaskingStrategy.Random) && options.ConfidenceThreshold is not null;
@@ -104,19 +121,28 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
         }
 
         var options = SamplerOptions(batch[0]);
+        bool leftToRight = UsesBlockCausal(options);
+        if (leftToRight)
+        {
+            options = options with { AnswerLength = batch.Max(r => r.MaxNewTokens) };
+        }
+
         var answers = batch.Select(r => new AnswerAccumulator(r, r.StopTokenIds.ToHashSet())).ToArray();
         var request = new MaskedGenerationRequest(batch.Select(r => r.PromptTokens).ToList(), options, unchecked((ulong)batch[0].Sampling.Seed))
         {
             RowSeeds = batch.Select(r => unchecked((ulong)r.Sampling.Seed)).ToList(),
+
+            // A row whose answer is complete (its budget, a stop token, or its caller's stop request) takes no more blocks.
+            StopRequested = row => answers[row].Finished,
         };
 
+        void Committed(TokensCommitted committed) => answers[committed.Row].Accept(committed.Block, committed.Tokens);
+        void Step(StepCommittedEvent step) => StepCommitted?.Invoke(this, new DenoisingStepEventArgs(batch[step.Row], step.Block, step.Step, step.Positions, step.Tokens));
+
         // Synchronous on the caller's thread (the client's generation thread), not a pool thread: see BatchingQueue.
-        var result = sampler.Generate(
-            request,
-            committed => answers[committed.Row].Accept(committed.Block, committed.Tokens),
-            step => StepCommitted?.Invoke(this, new DenoisingStepEventArgs(batch[step.Row], step.Block, step.Step, step.Positions, step.Tokens)),
-            observer: null,
-            cancellationToken);
+        var result = leftToRight
+            ? blockCausal!.Generate(request, Committed, Step, cancellationToken)
+            : sampler.Generate(request, Committed, Step, observer: null, cancellationToken);
 
         return Task.FromResult<IReadOnlyList<GenerationResult>>(
             answers.Select((a, row) => a.Result(result.FinishReasons[row] == GenerationFinishReason.EndOfSequence, result.ForwardPasses)).ToList());
@@ -124,6 +150,9 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
 
     /// <inheritdoc />
     public void Dispose() => denoiser.Dispose();
+
+    /// <summary>Whether these settings run on the block-causal sampler (a Fast-dLLM cache keeps the whole-window path).</summary>
+    private bool UsesBlockCausal(MaskedSamplerOptions options) => blockCausal is not null && options.Cache == KeyValueCacheMode.None;
 
     private MaskedSamplerOptions SamplerOptions(GenerationRequest request)
     {

@@ -54,6 +54,10 @@ public sealed class SdarTokenGenerator : ITokenGenerator
     public DiffusionGenerationOptions DefaultDiffusion { get; }
 
     /// <inheritdoc />
+    /// <remarks>True: SDAR decodes block by block and never sees a later block.</remarks>
+    public bool DecodesLeftToRight => true;
+
+    /// <inheritdoc />
     public void Validate(GenerationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -77,6 +77,12 @@ internal static class Attention
     public static (Tensor Keys, Tensor Values) SpliceWindow((Tensor Keys, Tensor Values) cached, Tensor k, Tensor v, long start)
     {
         long end = start + k.shape[2];
+        if (end > cached.Keys.shape[2])
+        {
+            // The window reaches past the cached positions (a block-causal cache grown block by block): nothing after it.
+            return (cat([cached.Keys[.., .., ..(int)start], k], 2), cat([cached.Values[.., .., ..(int)start], v], 2));
+        }
+
         var keys = cat([cached.Keys[.., .., ..(int)start], k, cached.Keys[.., .., (int)end..]], 2);
         var values = cat([cached.Values[.., .., ..(int)start], v, cached.Values[.., .., (int)end..]], 2);
         return (keys, values);

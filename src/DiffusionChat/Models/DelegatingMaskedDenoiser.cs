@@ -52,6 +52,13 @@ public abstract class DelegatingMaskedDenoiser : IMaskedDenoiser
         OnForward(Inner.ForwardWindow(windowIds, start, cache, attentionMask, positionIds, logitsFor));
 
     /// <inheritdoc />
+    public int? AttentionBlockSize => Inner.AttentionBlockSize;
+
+    /// <inheritdoc />
+    public torch.Tensor ForwardAppending(torch.Tensor windowIds, KeyValueCache cache, torch.Tensor? attentionMask, torch.Tensor? positionIds, int append, Range? logitsFor = null) =>
+        OnForward(Inner.ForwardAppending(windowIds, cache, attentionMask, positionIds, append, logitsFor));
+
+    /// <inheritdoc />
     public void Dispose()
     {
         Dispose(disposing: true);

@@ -31,6 +31,13 @@ public interface IMaskedDenoiser : IDisposable
     /// <summary>Whether <see cref="ForwardWithCache"/> and <see cref="ForwardWindow"/> are implemented.</summary>
     bool SupportsKeyValueCache { get; }
 
+    /// <summary>
+    /// The attention block of a block-causal model (BD3-LM; LLaDA with <c>block_size</c>): a position sees its own block
+    /// and every earlier block, never a later one, so finished blocks can be cached exactly and the positions after the
+    /// current block need not exist. Null (the default) for bidirectional attention.
+    /// </summary>
+    int? AttentionBlockSize => null;
+
     /// <summary>Predicts logits for every position.</summary>
     /// <param name="ids">Token ids, int64 [B, L].</param>
     /// <param name="attentionMask">Optional [B, L] (bool or 0/1): keys at 0 positions (padding) are not attended to.</param>
@@ -79,4 +86,25 @@ public interface IMaskedDenoiser : IDisposable
     /// <exception cref="NotSupportedException"><see cref="SupportsKeyValueCache"/> is false.</exception>
     /// <exception cref="ArgumentException">A shifted-logit model got a cache without kept final states.</exception>
     torch.Tensor ForwardWindow(torch.Tensor windowIds, long start, KeyValueCache cache, torch.Tensor? attentionMask = null, torch.Tensor? positionIds = null, Range? logitsFor = null);
+
+    /// <summary>
+    /// A pass over the W tokens that follow the cached positions [0, L) of a block-causal model's cache grown block by
+    /// block: the window attends over the cached keys/values and its own, and the keys/values (and, for a shifted-logit
+    /// model, the final states) of its first <paramref name="append"/> positions are appended to the cache. Exact for
+    /// positions whose attention blocks are complete when they are appended (they can never see a later position).
+    /// </summary>
+    /// <remarks>
+    /// One pass can so both finish a block (its final tokens enter the cache) and denoise the next one. A shifted-logit
+    /// model scores the window's first position from the cached final state of the position before it.
+    /// </remarks>
+    /// <param name="windowIds">Token ids of the window, int64 [B, W].</param>
+    /// <param name="cache">The cache (possibly empty) of the positions before the window; extended in place.</param>
+    /// <param name="attentionMask">Optional [B, L + W] key padding mask over the cached positions and the window.</param>
+    /// <param name="positionIds">Optional int64 [B, L + W] positions over the cached positions and the window.</param>
+    /// <param name="append">How many of the window's first positions join the cache (0 .. W).</param>
+    /// <param name="logitsFor">Optional range of window-relative positions that need logits.</param>
+    /// <returns>Logits [B, W (or the range's length), <see cref="VocabSize"/>].</returns>
+    /// <exception cref="NotSupportedException">The model has no key/value cache or is not block-causal.</exception>
+    torch.Tensor ForwardAppending(torch.Tensor windowIds, KeyValueCache cache, torch.Tensor? attentionMask, torch.Tensor? positionIds, int append, Range? logitsFor = null) =>
+        throw new NotSupportedException($"{GetType().Name} does not grow a block-causal key/value cache; sample it with MaskedDiffusionSampler.");
 }

@@ -15,8 +15,9 @@ namespace DiffusionChat.Models;
 /// </remarks>
 public sealed class KeyValueCache : IDisposable
 {
-    private readonly Tensor?[] keys;
-    private readonly Tensor?[] values;
+    private readonly List<Tensor?> keys;
+    private readonly List<Tensor?> values;
+    private readonly bool layersGrow;
     private Tensor? outputStates;
 
     /// <summary>Creates an empty cache for <paramref name="layers"/> layers, to be filled by <see cref="Append"/>.</summary>
@@ -24,8 +25,19 @@ public sealed class KeyValueCache : IDisposable
     public KeyValueCache(int layers)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(layers);
-        keys = new Tensor?[layers];
-        values = new Tensor?[layers];
+        keys = [.. new Tensor?[layers]];
+        values = [.. new Tensor?[layers]];
+    }
+
+    /// <summary>
+    /// Creates an empty cache whose layers are added by the first pass that appends to it (<see cref="Append"/> on layers
+    /// 0, 1, ... in order), for callers that do not know the model's depth.
+    /// </summary>
+    public KeyValueCache()
+    {
+        keys = [];
+        values = [];
+        layersGrow = true;
     }
 
     /// <summary>
@@ -47,16 +59,16 @@ public sealed class KeyValueCache : IDisposable
             throw new ArgumentException("A key/value cache needs at least one layer.", nameof(layers));
         }
 
-        keys = filled.Select(l => (Tensor?)l.Item1).ToArray();
-        values = filled.Select(l => (Tensor?)l.Item2).ToArray();
+        keys = filled.Select(l => (Tensor?)l.Item1).ToList();
+        values = filled.Select(l => (Tensor?)l.Item2).ToList();
         this.outputStates = outputStates?.DetachFromDisposeScope();
     }
 
     /// <summary>Number of layers.</summary>
-    public int LayerCount => keys.Length;
+    public int LayerCount => keys.Count;
 
     /// <summary>Number of cached positions L (0 while empty).</summary>
-    public long Length => keys[0]?.shape[2] ?? 0;
+    public long Length => keys.Count == 0 ? 0 : keys[0]?.shape[2] ?? 0;
 
     /// <summary>
     /// The final hidden states [B, L, D] kept by a shifted-logit model's cache-building pass (still owned by the cache),
@@ -81,6 +93,13 @@ public sealed class KeyValueCache : IDisposable
     /// <remarks>The returned tensors belong to the cache; callers must not dispose them.</remarks>
     public (Tensor Keys, Tensor Values) Append(int layer, Tensor newKeys, Tensor newValues)
     {
+        if (layersGrow && layer == keys.Count)
+        {
+            // A cache made without a depth gains its layers in order on the first append.
+            keys.Add(null);
+            values.Add(null);
+        }
+
         CheckLayer(layer);
         ArgumentNullException.ThrowIfNull(newKeys);
         ArgumentNullException.ThrowIfNull(newValues);
@@ -89,10 +108,38 @@ public sealed class KeyValueCache : IDisposable
         return (keys[layer]!, values[layer]!);
     }
 
+    /// <summary>
+    /// Appends final hidden states [B, tokens, D] of newly cached positions (a shifted-logit model's cache grown block by
+    /// block), so <see cref="OutputStates"/> keeps covering the same positions as the keys and values.
+    /// </summary>
+    /// <param name="states">The new positions' final states (copied; the caller keeps its tensor).</param>
+    public void AppendOutputStates(Tensor states)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        outputStates = Concat(outputStates, states, 1);
+    }
+
+    /// <summary>
+    /// Keeps only the batch rows <paramref name="rows"/> (int64 indices, in the order given), e.g. when some rows of a
+    /// batch have finished and take no more passes.
+    /// </summary>
+    /// <param name="rows">Indices into the batch dimension.</param>
+    public void KeepRows(Tensor rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            keys[i] = Selected(keys[i], rows);
+            values[i] = Selected(values[i], rows);
+        }
+
+        outputStates = Selected(outputStates, rows);
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
-        for (var i = 0; i < keys.Length; i++)
+        for (var i = 0; i < keys.Count; i++)
         {
             keys[i]?.Dispose();
             values[i]?.Dispose();
@@ -103,18 +150,30 @@ public sealed class KeyValueCache : IDisposable
         outputStates = null;
     }
 
-    private static Tensor Concat(Tensor? old, Tensor next)
+    private static Tensor Concat(Tensor? old, Tensor next, long dim = 2)
     {
-        var result = old is null ? next.detach().clone() : cat([old, next.detach()], 2);
+        var result = old is null ? next.detach().clone() : cat([old, next.detach()], dim);
         old?.Dispose();
         return result.DetachFromDisposeScope();
     }
 
+    private static Tensor? Selected(Tensor? old, Tensor rows)
+    {
+        if (old is null)
+        {
+            return null;
+        }
+
+        var result = old.index_select(0, rows).DetachFromDisposeScope();
+        old.Dispose();
+        return result;
+    }
+
     private void CheckLayer(int layer)
     {
-        if (layer < 0 || layer >= keys.Length)
+        if (layer < 0 || layer >= keys.Count)
         {
-            throw new ArgumentOutOfRangeException(nameof(layer), layer, $"layer must be in [0, {keys.Length}).");
+            throw new ArgumentOutOfRangeException(nameof(layer), layer, $"layer must be in [0, {keys.Count}).");
         }
     }
 }

@@ -83,6 +83,55 @@ public abstract class TransformerDenoiser : IMaskedDenoiser
     }
 
     /// <inheritdoc />
+    public virtual int? AttentionBlockSize => null;
+
+    /// <inheritdoc />
+    public Tensor ForwardAppending(Tensor windowIds, KeyValueCache cache, Tensor? attentionMask, Tensor? positionIds, int append, Range? logitsFor = null)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        ThrowIfNoCache();
+        if (AttentionBlockSize is null)
+        {
+            throw new NotSupportedException($"{GetType().Name} attends in both directions, so a cache grown block by block would be stale; use ForwardWithCache and ForwardWindow.");
+        }
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        DenoiserInputs.CheckIds(windowIds, Device, nameof(windowIds));
+        long b = windowIds.shape[0], w = windowIds.shape[1], past = cache.Length, l = past + w;
+        if (append < 0 || append > w)
+        {
+            throw new ArgumentOutOfRangeException(nameof(append), append, $"append must be between 0 and the window's {w} positions.");
+        }
+
+        if (past > 0 && cache.Layer(0).Keys.shape[0] != b)
+        {
+            throw new ArgumentException($"The cache holds {cache.Layer(0).Keys.shape[0]} rows but the window has {b}.", nameof(cache));
+        }
+
+        DenoiserInputs.CheckPerPosition(attentionMask, b, l, Device, nameof(attentionMask));
+        DenoiserInputs.CheckPerPosition(positionIds, b, l, Device, nameof(positionIds));
+        var positions = DenoiserInputs.Positions(positionIds, b, l, Device);
+        var allowed = Allowed(attentionMask, positions, past, w, l);
+        var build = new CacheBuild();
+        var logits = Run(new TransformerPass(windowIds, positions[.., (int)past..(int)l], allowed, Output(logitsFor, w)) { Cache = past > 0 ? cache : null, Start = past, Build = build });
+        if (append > 0)
+        {
+            for (int i = 0; i < build.Layers.Count; i++)
+            {
+                cache.Append(i, build.Layers[i].Keys[.., .., ..append], build.Layers[i].Values[.., .., ..append]);
+            }
+
+            if (build.OutputStates is { } states)
+            {
+                cache.AppendOutputStates(states[.., ..append]);
+            }
+        }
+
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
     public void Dispose()
     {
         Dispose(true);

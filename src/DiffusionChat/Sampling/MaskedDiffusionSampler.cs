@@ -135,7 +135,7 @@ public sealed class MaskedDiffusionSampler
             }
 
             blockTokens ??= transfers.ReadInt64(x[.., start..end]);
-            if (FinishBlock(blockTokens, block, blockLength, active, answers, reasons, onCommitted, stopIds))
+            if (FinishBlock(blockTokens, block, blockLength, active, answers, reasons, onCommitted, stopIds, request.StopRequested))
             {
                 activeRows.Dispose();
                 activeRows = transfers.Upload(active, [rows, 1], model.Device);
@@ -146,7 +146,7 @@ public sealed class MaskedDiffusionSampler
     }
 
     /// <summary>Records a finished block per active row; returns whether some row finished.</summary>
-    private static bool FinishBlock(long[] blockTokens, int block, int blockLength, bool[] active, List<int>[] answers, GenerationFinishReason[] reasons, Action<TokensCommitted>? onCommitted, HashSet<long> stopIds)
+    private static bool FinishBlock(long[] blockTokens, int block, int blockLength, bool[] active, List<int>[] answers, GenerationFinishReason[] reasons, Action<TokensCommitted>? onCommitted, HashSet<long> stopIds, Func<int, bool>? stopRequested)
     {
         bool changed = false;
         for (int r = 0; r < active.Length; r++)
@@ -168,6 +168,13 @@ public sealed class MaskedDiffusionSampler
             }
 
             onCommitted?.Invoke(new TokensCommitted(r, block, kept, cut >= 0));
+            if (active[r] && stopRequested?.Invoke(r) == true)
+            {
+                // The whole canvas is computed anyway; the row is only masked out of later commits.
+                active[r] = false;
+                reasons[r] = GenerationFinishReason.Stopped;
+                changed = true;
+            }
         }
 
         return changed;

@@ -11,4 +11,11 @@ public sealed record MaskedGenerationRequest(IReadOnlyList<IReadOnlyList<int>> P
     /// draws from its own generator, so with a fixed schedule a row decodes as it would alone with the same seed.
     /// </summary>
     public IReadOnlyList<ulong>? RowSeeds { get; init; }
+
+    /// <summary>
+    /// Asked after every committed block of a row that goes on (with the row's index); true ends the row there with
+    /// <see cref="GenerationFinishReason.Stopped"/>: no later block of it is committed, and the block-causal sampler
+    /// drops it from its passes. Called on the sampling thread; null = rows end only at their stop ids or length.
+    /// </summary>
+    public Func<int, bool>? StopRequested { get; init; }
 }

@@ -2,7 +2,7 @@ namespace DiffusionChat.Sampling;
 
 /// <summary>Settings of <see cref="MaskedDiffusionSampler"/> (LLaDA's semi-autoregressive block sampling).</summary>
 /// <remarks>
-/// Immutable; <see cref="Validate"/> is called by the sampler and throws <see cref="ArgumentOutOfRangeException"/>
+/// Immutable; <see cref="Validate()"/> is called by the sampler and throws <see cref="ArgumentOutOfRangeException"/>
 /// naming the bad value and the allowed range.
 /// </remarks>
 public sealed record MaskedSamplerOptions
@@ -59,14 +59,17 @@ public sealed record MaskedSamplerOptions
 
     /// <summary>Checks every setting.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is outside its allowed range.</exception>
-    public void Validate()
+    public void Validate() => Validate(wholeBlocks: true);
+
+    /// <summary>Checks every setting; <paramref name="wholeBlocks"/> = false lets the answer length end inside a block.</summary>
+    internal void Validate(bool wholeBlocks)
     {
         if (BlockLength < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(BlockLength), BlockLength, "BlockLength must be at least 1.");
         }
 
-        if (AnswerLength < 1 || AnswerLength % BlockLength != 0)
+        if (AnswerLength < 1 || (wholeBlocks && AnswerLength % BlockLength != 0))
         {
             throw new ArgumentOutOfRangeException(nameof(AnswerLength), AnswerLength, $"AnswerLength must be a positive multiple of BlockLength ({BlockLength}).");
         }

@@ -28,4 +28,17 @@ internal static class TransferSelection
             : rank.IsLessThan(count);
         return chosen.logical_and(candidates).MoveToOuterDisposeScope();
     }
+
+    /// <summary>Positions to commit [B, W] bool, with a fixed count per row.</summary>
+    /// <param name="score">Ranking score [B, W] (higher first).</param>
+    /// <param name="candidates">Masked positions that may be committed [B, W] bool.</param>
+    /// <param name="counts">How many each row commits, int64 [B, 1] (rows of one block may hold different numbers of masks).</param>
+    public static Tensor SelectPerRow(Tensor score, Tensor candidates, Tensor counts)
+    {
+        using var scope = NewDisposeScope();
+        var ranked = score.FillMasked(candidates.logical_not(), double.NegativeInfinity);
+        var (_, order) = ranked.sort(-1, descending: true, stable: true);
+        var rank = order.argsort(-1);
+        return rank.lt(counts).logical_and(candidates).MoveToOuterDisposeScope();
+    }
 }

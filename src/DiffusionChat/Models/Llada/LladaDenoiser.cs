@@ -37,6 +37,9 @@ public sealed class LladaDenoiser : TransformerDenoiser
     /// <inheritdoc />
     public override long? EosTokenId => Config.EosTokenId;
 
+    /// <inheritdoc />
+    public override int? AttentionBlockSize => Config.BlockSize;
+
     /// <summary>Builds the model from a checkpoint folder and loads its weights.</summary>
     /// <param name="checkpoint">The opened folder.</param>
     /// <param name="device">Where the weights go.</param>
