@@ -41,6 +41,20 @@ public sealed class CertaintyForcingTests : IDisposable
     }
 
     [Fact]
+    public void A_forbidden_token_at_minus_infinity_gives_finite_gradients()
+    {
+        using var scope = NewDisposeScope();
+        var raw = tensor(new float[] { 1, 0.5f, 0 }).reshape(1, 1, 3).requires_grad_(true);
+        var logits = raw + tensor(new float[] { 0, 0, float.NegativeInfinity }).reshape(1, 1, 3); // as SUBS forbids the mask token
+        var targets = tensor(new long[] { 0 }).reshape(1, 1);
+        var masked = tensor(new[] { true }).reshape(1, 1);
+
+        CertaintyForcing.Entropy(logits, targets, masked).backward();
+
+        Assert.True(raw.grad!.isfinite().all().item<bool>(), "NaN or infinite gradient next to a -inf logit");
+    }
+
+    [Fact]
     public void The_term_raises_the_loss_and_its_gradient_sharpens_a_right_prediction()
     {
         using var scope = NewDisposeScope();

@@ -27,8 +27,11 @@ internal static class CertaintyForcing
         ArgumentNullException.ThrowIfNull(masked);
         using var scope = NewDisposeScope();
         var logProbabilities = logits.log_softmax(-1);
-        // -inf logits give p = 0 and log p = -inf; their term p log p is 0, which nan_to_num restores (0 * -inf = NaN).
-        var entropy = -(logProbabilities.exp() * logProbabilities).nan_to_num(0.0, 0.0, 0.0).sum(-1); // [B, T]
+        // A -inf logit (the mask token under SUBS) has p = 0 and log p = -inf: its term p log p is 0, and so must its
+        // gradient be. Zeroing log p there before the product keeps both finite (0 * -inf would be NaN forwards and
+        // backwards).
+        var finiteLog = logProbabilities.FillMasked(logProbabilities.isneginf(), 0.0);
+        var entropy = -(logProbabilities.exp() * finiteLog).sum(-1); // [B, T]
         var right = logits.argmax(-1).eq(targets).logical_and(masked);
         return entropy.FillMasked(right.logical_not(), 0).sum().MoveToOuterDisposeScope();
     }
