@@ -209,7 +209,7 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
             var total = (nll * weight).FillMasked(masked.logical_not(), 0).sum(); // weight: dsigma/expm1(sigma) = 1/t for the log-linear schedule
             if (certaintyWeight > 0)
             {
-                total = total + certaintyWeight * CertaintyForcing.Entropy(logits, clean.InputIds, masked);
+                total = total.Plus(CertaintyForcing.Entropy(logits, clean.InputIds, masked).Times(certaintyWeight));
             }
 
             return (total / clean.LossMask.sum().ClampMin(1)).MoveToOuterDisposeScope();
