@@ -61,6 +61,9 @@ internal static class RotaryPositions
         var x1 = xf[.., .., .., ..(int)half];
         var x2 = xf[.., .., .., (int)half..];
         var rotated = cat([x2.neg(), x1], -1);
-        return (xf * cos.to(xf.dtype)).Plus(rotated * sin.to(xf.dtype)).to(x.dtype).MoveToOuterDisposeScope();
+        // rotated and the cos product are this call's own tensors: finishing in place saves two full-size tensors
+        // per call (twice per layer) with the same arithmetic; neither in-place step needs its old value for autograd.
+        var result = (xf * cos.to(xf.dtype)).add_(rotated.mul_(sin.to(xf.dtype)));
+        return result.to(x.dtype).MoveToOuterDisposeScope();
     }
 }
