@@ -64,7 +64,7 @@ internal sealed class LladaBlock : nn.Module
         var att = Attention.ScaledDotProduct(q, keys, values, allowed).transpose(1, 2).reshape(b, w, -1);
         x = x.Plus(attn_out.forward(att));
         h = ff_norm.forward(x);
-        x = x.Plus(ff_out.forward(nn.functional.silu(ff_proj.forward(h)) * up_proj.forward(h)));
+        x = ResidualStream.Add(x, ff_out.forward(SwiGluMlp.Gate(ff_proj.forward(h), up_proj.forward(h))));
         return (x.MoveToOuterDisposeScope(), k.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope());
     }
 }
