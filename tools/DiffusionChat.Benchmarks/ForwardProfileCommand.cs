@@ -6,6 +6,7 @@ using DiffusionChat.Models.Llada;
 using DiffusionChat.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Benchmarks;
 
@@ -183,13 +184,13 @@ internal static class ForwardProfileCommand
         using var noGrad = no_grad();
         int l = Prompt + Answer, d = config.ModelDim, hd = config.HeadDim, h = config.Heads, kvh = config.KeyValueHeads, m = config.MlpHiddenSize;
         var x = randn(1, l, d);
-        var weights = new[] { (d, d), (kvh * hd, d), (kvh * hd, d), (d, d), (m, d), (m, d), (d, m) }.Select(s => randn(s.Item1, s.Item2) / Math.Sqrt(s.Item2)).ToArray();
-        var head = randn(config.EmbeddingSize, d) / Math.Sqrt(d);
+        var weights = new[] { (d, d), (kvh * hd, d), (kvh * hd, d), (d, d), (m, d), (m, d), (d, m) }.Select(s => randn(s.Item1, s.Item2).DividedBy(Math.Sqrt(s.Item2))).ToArray();
+        var head = randn(config.EmbeddingSize, d).DividedBy(Math.Sqrt(d));
         var (q, k, v) = (randn(1, h, l, hd), randn(1, kvh, l, hd), randn(1, kvh, l, hd));
         var (gate, up, mlpOut) = (randn(1, l, m), randn(1, l, m), randn(1, l, d));
         using var norm = new RmsNorm(d, config.RmsNormEps);
         var inverseFrequencies = RotaryPositions.InverseFrequencies(config.RopeTheta, hd, CPU);
-        var (cos, sin) = RotaryPositions.Tables(inverseFrequencies, arange(l, dtype: ScalarType.Int64));
+        var (cos, sin) = RotaryPositions.Tables(inverseFrequencies, HeldScalars.Range(0, l, ScalarType.Int64, CPU));
         int layers = config.Layers;
 
         var parts = new (string Name, int Calls, Action Run)[]
@@ -199,7 +200,7 @@ internal static class ForwardProfileCommand
             ("RMSNorm (2 per layer + final)", (2 * layers) + 1, () => norm.forward(x).Dispose()),
             ("rotary embedding (q and k)", layers, () => { RotaryPositions.Apply(q, cos, sin).Dispose(); RotaryPositions.Apply(k, cos, sin).Dispose(); }),
             ("SwiGLU element-wise silu(gate) * up", layers, () => { using var inner = NewDisposeScope(); _ = nn.functional.silu(gate) * up; }),
-            ("residual adds and head reshapes", layers, () => { using var inner = NewDisposeScope(); _ = x.add(mlpOut).add(mlpOut); _ = q.transpose(1, 2).reshape(1, l, -1); }),
+            ("residual adds and head reshapes", layers, () => { using var inner = NewDisposeScope(); _ = x.Plus(mlpOut).Plus(mlpOut); _ = q.transpose(1, 2).reshape(1, l, -1); }),
             ("output head (8 block rows)", 1, () => { using var inner = NewDisposeScope(); nn.functional.linear(x[.., Prompt..(Prompt + 8)], head); }),
         };
         (string Name, int Calls, Action Run) unfused = ("attention core, unfused (before: q k^T, scale, softmax, weights v)", layers, () => UnfusedAttention(q, k, v).Dispose());
@@ -230,7 +231,7 @@ internal static class ForwardProfileCommand
         using var scope = NewDisposeScope();
         long group = q.shape[1] / k.shape[1];
         var (keys, values) = group == 1 ? (k, v) : (k.repeat_interleave(group, 1), v.repeat_interleave(group, 1));
-        var scores = q.matmul(keys.transpose(-2, -1)).mul(1.0 / Math.Sqrt(q.shape[^1]));
+        var scores = q.matmul(keys.transpose(-2, -1)).Times(1.0 / Math.Sqrt(q.shape[^1]));
         return scores.softmax(-1).matmul(values).MoveToOuterDisposeScope();
     }
 

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using DiffusionChat.Tensors;
 
 namespace DiffusionChat.Models;
 
@@ -10,5 +11,5 @@ internal static class ResidualStream
     /// must be a tensor the calling block created itself, never its input: the same sum without a new [B, W, D] tensor.
     /// </summary>
     public static Tensor Add(Tensor residual, Tensor branch) =>
-        is_grad_enabled() ? residual.add(branch) : residual.add_(branch);
+        is_grad_enabled() ? residual.Plus(branch) : residual.PlusScaledInPlace(branch, 1.0);
 }

@@ -46,7 +46,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
         var x = input.dtype == computeIn ? input : input.to(computeIn);
         // The [.., 1] statistics are updated in place (no autograd use of their inputs), so a norm costs three
         // full-width tensors (square, normed, scaled), not five; the arithmetic and its order are unchanged.
-        var inverseRms = x.square().mean([-1], keepdim: true).PlusInPlace(eps).rsqrt_();
+        var inverseRms = x.Power(2).mean([-1], keepdim: true).PlusInPlace(eps).rsqrt_();
         var normed = x * inverseRms;
         return (weight * (normed.dtype == input.dtype ? normed : normed.to(input.dtype))).MoveToOuterDisposeScope();
     }

@@ -66,7 +66,7 @@ internal static class RotaryPositions
         var swapped = xf.roll(xf.shape[^1] / 2, -1);
         var c = cos.dtype == computeIn ? cos : cos.to(computeIn);
         var s = signedSin.dtype == computeIn ? signedSin : signedSin.to(computeIn);
-        var result = (xf * c).add_(swapped.mul_(s));
+        var result = (xf * c).PlusScaledInPlace(swapped.mul_(s), 1.0);
         return (result.dtype == x.dtype ? result : result.to(x.dtype)).MoveToOuterDisposeScope();
     }
 }
