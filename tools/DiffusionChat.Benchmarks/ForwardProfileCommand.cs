@@ -66,13 +66,13 @@ internal static class ForwardProfileCommand
                 models.Add((Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)), llada, llada.Config));
             }
 
+            var parts = MeasureParts(BenchModel, args.Rounds, cancellationToken);
             var rows = new List<ModelRow>();
             foreach (var (name, model, config) in models)
             {
-                rows.Add(await MeasureModelAsync(name, model, config, args.Rounds, cancellationToken));
+                rows.Add(MeasureModel(name, model, config, args.Rounds, cancellationToken));
             }
 
-            var parts = MeasureParts(BenchModel, args.Rounds, cancellationToken);
             var tensors = CountTensors((LladaDenoiser)models[0].Model);
             var section = ToMarkdown(args, rows, parts, tensors, (loadStart, MachineInfo.LoadAverage()), clock.Elapsed);
             var doc = Path.Combine(args.DocsFolder, "benchmarks.md");
@@ -93,7 +93,7 @@ internal static class ForwardProfileCommand
     }
 
     /// <summary>Peak, forward pass and whole sampler steps at 1 and 2 threads, interleaved round by round.</summary>
-    private static async Task<ModelRow> MeasureModelAsync(string name, IMaskedDenoiser model, LladaConfig config, int rounds, CancellationToken cancellationToken)
+    private static ModelRow MeasureModel(string name, IMaskedDenoiser model, LladaConfig config, int rounds, CancellationToken cancellationToken)
     {
         var rng = new Random(7);
         var prompt = Enumerable.Range(0, Prompt).Select(_ => rng.Next(0, (int)Math.Min(model.MaskTokenId, config.EmbeddingSize - 2))).ToList();
@@ -109,7 +109,7 @@ internal static class ForwardProfileCommand
         {
             // Warm-up at each thread count: JIT, allocator, LibTorch's thread pool.
             set_num_threads(threads);
-            await sampler.GenerateAsync(Request(8), cancellationToken: cancellationToken);
+            sampler.Generate(Request(8), null, null, null, cancellationToken);
             using var warm = model.Forward(ids, logitsFor: Prompt..(Prompt + 8));
         }
 
@@ -125,8 +125,10 @@ internal static class ForwardProfileCommand
                 s.Forward64.Add(Time(() => model.Forward(ids, logitsFor: Prompt..(Prompt + 64)).Dispose(), 5));
                 foreach (var (block, list) in new[] { (8, s.Step8), (64, s.Step64) })
                 {
+                    // On this thread: LibTorch's thread count is per OS thread once a thread has run an op, so a
+                    // thread-pool thread would keep whatever count it first saw.
                     var watch = Stopwatch.StartNew();
-                    await sampler.GenerateAsync(Request(block), cancellationToken: cancellationToken);
+                    sampler.Generate(Request(block), null, null, null, cancellationToken);
                     list.Add(watch.Elapsed.TotalMilliseconds / Steps);
                 }
             }

@@ -20,7 +20,10 @@ namespace DiffusionChat.Devices;
 /// in parallel (no forked graph, one sampler thread per batch), so that pool stays idle at any size.
 /// </para>
 /// <para>
-/// The setting is global to the process (LibTorch has one thread pool), so it applies to every model loaded in it.
+/// The count is process-wide but taken up per OS thread: LibTorch (OpenMP) fixes a thread's count when that thread
+/// first runs an operation, so a change reaches the calling thread and every thread that has not run LibTorch work
+/// yet, not a thread-pool thread that already has. Set it once, before the first model loads (the hosting loader
+/// applies it at load), not between requests.
 /// </para>
 /// </remarks>
 public static class CpuThreads
