@@ -15,7 +15,7 @@ namespace DiffusionChat.Trainer;
 internal static class TrainCommand
 {
     public const string Usage =
-        "  train --objective ar|masked|simplex|simplex-llama --out <folder> --tokenizer <folder> [--brown <package-folder>] [--places <folder> --app-share 0.5] [--text-fraction 0.25] [--copy-warmup-steps 0] [--copy-alternate] [--copy-left-to-right-steps 0] [--copy-share 0] [--lookup-share 0] [--init-from <model folder>] [--tie-embeddings] [--shift-logits] [--block-wise-share 0] [--prefix-share 0] [--sampler-block 4] [--attention-block 0] [--simplex-block 16] [--steps-per-block 50] [--self-conditioning]\n"
+        "  train --objective ar|masked|simplex|simplex-llama --out <folder> --tokenizer <folder> [--brown <package-folder>] [--places <folder> --app-share 0.5] [--text-fraction 0.25] [--copy-warmup-steps 0] [--copy-alternate] [--copy-left-to-right-steps 0] [--copy-share 0] [--lookup-share 0] [--init-from <model folder>] [--tie-embeddings] [--shift-logits] [--block-wise-share 0] [--prefix-share 0] [--sampler-block 4] [--sampler-threshold <p>] [--certainty-weight 0] [--attention-block 0] [--simplex-block 16] [--steps-per-block 50] [--self-conditioning]\n"
         + "        [--steps 1000] [--batch 16] [--context 256] [--lr 3e-3] [--min-lr 3e-4] [--warmup 50] [--weight-decay 0.1] [--clip 1]\n"
         + "        [--hidden 256] [--layers 4] [--heads 4] [--kv-heads 2] [--intermediate 768] [--chat 20000] [--heldout 500]\n"
         + "        [--seed 1234] [--checkpoint-every 100] [--eval-every 50] [--time-limit-minutes 0] [--max-steps-this-run 0] [--resume] [--device cpu] [--threads 0]";
@@ -47,6 +47,8 @@ internal static class TrainCommand
             SimplexBlock = parsed.Int("simplex-block", Training.Simplex.SimplexDiffusionObjective.DefaultBlockLength, 1, 4096),
             SelfConditioning = parsed.Flag("self-conditioning"),
             StepsPerBlock = parsed.Int("steps-per-block", Training.Simplex.SimplexDiffusionObjective.DefaultStepsPerBlock, 1, 100000),
+            SamplerThreshold = parsed.String("sampler-threshold") is null ? null : parsed.Double("sampler-threshold", 0.9, 0.01, 1.0),
+            CertaintyWeight = parsed.Double("certainty-weight", 0, 0, 10),
             Steps = parsed.Int("steps", 1000, 1),
             BatchSize = parsed.Int("batch", 16, 1),
             Context = parsed.Int("context", 256, 16, 8192),
@@ -139,7 +141,7 @@ internal static class TrainCommand
                 // The EOS tail runs up to the default sampler's whole answer window, the longest EOS run met when sampling.
                 var sftRows = new Training.Masked.SupervisedRows(special[ChatMarkers.TurnStart], special[ChatMarkers.TurnEnd], special[ChatMarkers.EndOfText], special[ChatMarkers.Pad],
                     MaxEndOfSequenceTail: Training.Masked.MaskedDiffusionObjective.AnswerWindow);
-                return new Training.Masked.MaskedDiffusionObjective(lladaConfig, device, options.Seed, sftRows, special[ChatMarkers.Pad], options.Context, options.BlockWiseShare, options.PrefixShare, options.SamplerBlock);
+                return new Training.Masked.MaskedDiffusionObjective(lladaConfig, device, options.Seed, sftRows, special[ChatMarkers.Pad], options.Context, options.BlockWiseShare, options.PrefixShare, options.SamplerBlock, options.SamplerThreshold, options.CertaintyWeight);
             case "simplex":
                 // RoBERTa numbers positions from pad_token_id + 1, so the table needs pad + 1 unused rows before the context.
                 var ssdConfig = new DiffusionChat.Models.Simplex.SsdLmConfig(vocabularySize, options.Hidden, options.Layers, options.Heads, options.Intermediate,

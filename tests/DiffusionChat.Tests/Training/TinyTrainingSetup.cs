@@ -42,11 +42,11 @@ internal sealed class TinyTrainingSetup : IDisposable
         return new AutoregressiveObjective(config, CPU, SpecialIds[ChatMarkers.TurnEnd], SpecialIds[ChatMarkers.Pad], generator);
     }
 
-    public Trainer.Training.Masked.MaskedDiffusionObjective CreateMaskedObjective(int seed = 1, bool tied = false, double blockWiseShare = 0, double prefixShare = 0, bool shifted = false, int samplerBlock = 4, int? blockSize = null)
+    public Trainer.Training.Masked.MaskedDiffusionObjective CreateMaskedObjective(int seed = 1, bool tied = false, double blockWiseShare = 0, double prefixShare = 0, bool shifted = false, int samplerBlock = 4, int? blockSize = null, double? samplerThreshold = null, double certaintyWeight = 0)
     {
         var config = new DiffusionChat.Models.Llada.LladaConfig(32, 4, 2, 2, 64, 400, 10000, 1e-5, SpecialIds[ChatMarkers.Mask], SpecialIds[ChatMarkers.EndOfText]) { WeightTying = tied, ShiftLogits = shifted, BlockSize = blockSize };
         var rows = new Trainer.Training.Masked.SupervisedRows(SpecialIds[ChatMarkers.TurnStart], SpecialIds[ChatMarkers.TurnEnd], SpecialIds[ChatMarkers.EndOfText], SpecialIds[ChatMarkers.Pad], 48);
-        return new Trainer.Training.Masked.MaskedDiffusionObjective(config, CPU, seed, rows, SpecialIds[ChatMarkers.Pad], Context, blockWiseShare, prefixShare, samplerBlock);
+        return new Trainer.Training.Masked.MaskedDiffusionObjective(config, CPU, seed, rows, SpecialIds[ChatMarkers.Pad], Context, blockWiseShare, prefixShare, samplerBlock, samplerThreshold, certaintyWeight);
     }
 
     /// <summary>The simplex objective on the LLaMA-style denoiser, with the AR objective's architecture (so an AR run can start it).</summary>

@@ -114,11 +114,11 @@ public sealed class TrainingPiecesTests : IDisposable
     [InlineData("masked", 100, 200, false, "--copy-left-to-right-steps 200 must not exceed --copy-warmup-steps 100")]
     [InlineData("ar", 100, 0, true, "apply to --objective masked only (got 'ar'")]
     [InlineData("simplex", 100, 50, false, "apply to --objective masked only (got 'simplex'")]
-    [InlineData("ar", 0, 0, false, "--prefix-share, --sampler-block and --attention-block apply to --objective masked only (got 'ar'", 0.5)]
-    [InlineData("simplex", 0, 0, false, "--prefix-share, --sampler-block and --attention-block apply to --objective masked only (got 'simplex'", 0, 0.5)]
+    [InlineData("ar", 0, 0, false, "--sampler-threshold, --certainty-weight and --attention-block apply to --objective masked only (got 'ar'", 0.5)]
+    [InlineData("simplex", 0, 0, false, "--sampler-threshold, --certainty-weight and --attention-block apply to --objective masked only (got 'simplex'", 0, 0.5)]
     [InlineData("masked", 0, 0, false, "--block-wise-share and --prefix-share are alternative maskings; give one of them (got 0.5 and 0.25)", 0.5, 0.25)]
-    [InlineData("ar", 0, 0, false, "--sampler-block and --attention-block apply to --objective masked only (got 'ar'", 0, 0, 2)]
-    [InlineData("ar", 0, 0, false, "--sampler-block and --attention-block apply to --objective masked only (got 'ar'", 0, 0, 4, 4)]
+    [InlineData("ar", 0, 0, false, "--sampler-threshold, --certainty-weight and --attention-block apply to --objective masked only (got 'ar'", 0, 0, 2)]
+    [InlineData("ar", 0, 0, false, "--sampler-threshold, --certainty-weight and --attention-block apply to --objective masked only (got 'ar'", 0, 0, 4, 4)]
     [InlineData("masked", 0, 0, false, "--sampler-block 3 must divide the 64-token answer window (1, 2, 4, 8, 16, 32 or 64)", 0, 0, 3)]
     [InlineData("masked", 0, 0, false, "--sampler-block 0 must divide the 64-token answer window", 0, 0, 0)]
     [InlineData("masked", 0, 0, false, "--attention-block -1 must be a positive block length, or 0 for bidirectional attention", 0, 0, 4, -1)]
@@ -130,6 +130,19 @@ public sealed class TrainingPiecesTests : IDisposable
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
         (options with { Objective = "masked", CopyLeftToRightSteps = Math.Min(leftToRight, warmup), PrefixShare = blockWise > 0 ? 0 : prefix, SamplerBlock = 2, AttentionBlock = Math.Max(attentionBlock, 0) }).ValidateObjectiveOptions(); // the shipped combination is fine
+    }
+
+    [Theory]
+    [InlineData("ar", 0.5, null)]
+    [InlineData("simplex", 0.0, 0.9)]
+    public void Certainty_forcing_and_a_sampler_threshold_are_refused_outside_the_masked_objective(string objective, double certainty, double? threshold)
+    {
+        var options = new TrainingOptions { Objective = objective, OutputFolder = "out", TokenizerFolder = "tok", CertaintyWeight = certainty, SamplerThreshold = threshold };
+
+        var error = Assert.Throws<ArgumentException>(options.ValidateObjectiveOptions);
+
+        Assert.Contains("--certainty-weight and --attention-block apply to --objective masked only", error.Message, StringComparison.Ordinal);
+        (options with { Objective = "masked" }).ValidateObjectiveOptions();
     }
 
     private static bool Same(TrainingBatch x, TrainingBatch y) =>

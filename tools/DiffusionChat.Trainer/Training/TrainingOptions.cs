@@ -131,6 +131,22 @@ internal sealed record TrainingOptions
     /// </summary>
     public bool SelfConditioning { get; init; }
 
+    /// <summary>
+    /// Masked objective only: weight of dParallel's certainty forcing (arXiv 2509.26488), the mean entropy of the
+    /// prediction at masked positions the model already predicts right, added to the MDLM loss; 0 = off. Why: threshold
+    /// decoding commits a position once its probability clears the threshold, and a model trained by cross-entropy alone
+    /// stays unsure at the later positions of a block even where its first guess is right, so it commits about one token
+    /// per pass (docs/training.md, "Session 17"); pushing right guesses to certainty lets a pass commit several.
+    /// </summary>
+    public double CertaintyWeight { get; init; }
+
+    /// <summary>
+    /// Masked objective only: the confidence threshold written into <c>generation_defaults</c> (Fast-dLLM's threshold
+    /// decoding: every masked position of the block whose probability clears it is committed in the same pass); null =
+    /// one token per step.
+    /// </summary>
+    public double? SamplerThreshold { get; init; }
+
     public int ChatExamples { get; init; } = 20000;
 
     public int HeldOutExamples { get; init; } = 500;
@@ -211,9 +227,9 @@ internal sealed record TrainingOptions
         }
 
         if (Objective != "masked" && (CopyAlternate || CopyLeftToRightSteps > 0 || TieEmbeddings || ShiftLogits || BlockWiseShare > 0 || PrefixShare > 0
-            || SamplerBlock != Masked.MaskedDiffusionObjective.DefaultSamplerBlock || AttentionBlock != 0))
+            || SamplerBlock != Masked.MaskedDiffusionObjective.DefaultSamplerBlock || SamplerThreshold is not null || CertaintyWeight != 0 || AttentionBlock != 0))
         {
-            throw new ArgumentException($"--copy-alternate, --copy-left-to-right-steps, --tie-embeddings, --shift-logits, --block-wise-share, --prefix-share, --sampler-block and --attention-block apply to --objective masked only (got '{Objective}'; the ar model is always tied and trains left to right).");
+            throw new ArgumentException($"--copy-alternate, --copy-left-to-right-steps, --tie-embeddings, --shift-logits, --block-wise-share, --prefix-share, --sampler-block, --sampler-threshold, --certainty-weight and --attention-block apply to --objective masked only (got '{Objective}'; the ar model is always tied and trains left to right).");
         }
 
         if (Objective is not ("simplex" or Simplex.SimplexDiffusionObjective.LlamaName)

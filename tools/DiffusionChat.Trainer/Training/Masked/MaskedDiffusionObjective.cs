@@ -33,6 +33,8 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
     private readonly BlockWiseMasking masking;
     private readonly PrefixMasking prefixMasking;
     private readonly int samplerBlock;
+    private readonly double? samplerThreshold;
+    private readonly double certaintyWeight;
 
     /// <param name="config">The architecture (mask and EOS ids included).</param>
     /// <param name="device">Where the model lives.</param>
@@ -52,13 +54,28 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
     /// The block length of the sampler settings written as <c>generation_defaults</c> (one token per step), which is also
     /// the block of <paramref name="blockWiseShare"/>'s rows; a divisor of the 64-token answer window.
     /// </param>
+    /// <param name="samplerThreshold">The confidence threshold of the written sampler settings; null = one token per step.</param>
+    /// <param name="certaintyWeight">Weight of the certainty-forcing term (<see cref="TrainingOptions.CertaintyWeight"/>); 0 = off.</param>
     /// <exception cref="ArgumentException">Both shares are above 0.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="samplerBlock"/> does not divide the answer window.</exception>
-    public MaskedDiffusionObjective(LladaConfig config, Device device, int seed, SupervisedRows rows, long padTokenId, int context, double blockWiseShare = 0, double prefixShare = 0, int samplerBlock = DefaultSamplerBlock)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="samplerBlock"/> does not divide the answer window, the threshold is outside (0, 1] or the weight is negative.</exception>
+    public MaskedDiffusionObjective(LladaConfig config, Device device, int seed, SupervisedRows rows, long padTokenId, int context, double blockWiseShare = 0, double prefixShare = 0, int samplerBlock = DefaultSamplerBlock,
+        double? samplerThreshold = null, double certaintyWeight = 0)
     {
         ArgumentNullException.ThrowIfNull(rows);
         ValidateSamplerBlock(samplerBlock);
+        if (samplerThreshold is { } threshold && !(threshold > 0 && threshold <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(samplerThreshold), samplerThreshold, "The sampler's confidence threshold must be in (0, 1].");
+        }
+
+        if (!(certaintyWeight >= 0) || !double.IsFinite(certaintyWeight))
+        {
+            throw new ArgumentOutOfRangeException(nameof(certaintyWeight), certaintyWeight, "The certainty-forcing weight must be a finite number >= 0.");
+        }
+
         this.samplerBlock = samplerBlock;
+        this.samplerThreshold = samplerThreshold;
+        this.certaintyWeight = certaintyWeight;
         if (blockWiseShare > 0 && prefixShare > 0)
         {
             throw new ArgumentException($"Block-wise masking (share {blockWiseShare}) and clean-prefix masking (share {prefixShare}) are alternatives; give one of them.", nameof(prefixShare));
@@ -108,15 +125,20 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
         }
     }
 
-    /// <summary>Sampler settings written as <c>generation_defaults</c> and used for the model card's samples: one token per step.</summary>
+    /// <summary>
+    /// Sampler settings written as <c>generation_defaults</c> and used for the model card's samples: one token per step,
+    /// or with <paramref name="threshold"/> every position above it (at least one per step).
+    /// </summary>
     /// <param name="endOfTurnId">The chat template's end-of-turn id, a stop token.</param>
     /// <param name="blockLength">Tokens per block (<see cref="DefaultSamplerBlock"/> unless the run chose another).</param>
-    public static MaskedSamplerOptions SampleOptions(long endOfTurnId, int blockLength = DefaultSamplerBlock) => new()
+    /// <param name="threshold">Fast-dLLM's confidence threshold; null = none.</param>
+    public static MaskedSamplerOptions SampleOptions(long endOfTurnId, int blockLength = DefaultSamplerBlock, double? threshold = null) => new()
     {
         AnswerLength = AnswerWindow,
         BlockLength = blockLength,
         StepsPerBlock = blockLength,
         Remasking = RemaskingStrategy.LowConfidence,
+        ConfidenceThreshold = threshold,
         AdditionalStopTokenIds = [(int)endOfTurnId],
     };
 
@@ -125,14 +147,20 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
         get
         {
             var config = denoiser.Config.ToJson(padTokenId, context);
-            var sample = SampleOptions(rows.EndOfTurnId, samplerBlock);
-            config["generation_defaults"] = new JsonObject
+            var sample = SampleOptions(rows.EndOfTurnId, samplerBlock, samplerThreshold);
+            var defaults = new JsonObject
             {
                 ["steps"] = sample.StepsPerBlock,
                 ["block_length"] = sample.BlockLength,
                 ["remasking"] = sample.Remasking.ToString(),
                 ["cache"] = nameof(KeyValueCacheMode.None),
             };
+            if (sample.ConfidenceThreshold is { } threshold)
+            {
+                defaults["confidence_threshold"] = threshold;
+            }
+
+            config["generation_defaults"] = defaults;
             return config;
         }
     }
@@ -179,6 +207,11 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
             logits = logits.IndexFilled(-1, tensor(new[] { denoiser.MaskTokenId }, device: logits.device), double.NegativeInfinity); // SUBS: zero mass on the mask
             var nll = -logits.log_softmax(-1).gather(-1, clean.InputIds.unsqueeze(-1)).squeeze(-1); // [B, T]
             var total = (nll * weight).FillMasked(masked.logical_not(), 0).sum(); // weight: dsigma/expm1(sigma) = 1/t for the log-linear schedule
+            if (certaintyWeight > 0)
+            {
+                total = total + certaintyWeight * CertaintyForcing.Entropy(logits, clean.InputIds, masked);
+            }
+
             return (total / clean.LossMask.sum().ClampMin(1)).MoveToOuterDisposeScope();
         }
     }
@@ -207,7 +240,7 @@ internal sealed class MaskedDiffusionObjective : ITrainingObjective
         try
         {
             var sampler = new MaskedDiffusionSampler(denoiser);
-            var request = new MaskedGenerationRequest(prompts, SampleOptions(rows.EndOfTurnId, samplerBlock), 0);
+            var request = new MaskedGenerationRequest(prompts, SampleOptions(rows.EndOfTurnId, samplerBlock, samplerThreshold), 0);
             return sampler.GenerateAsync(request, cancellationToken: cancellationToken).GetAwaiter().GetResult().Answers;
         }
         finally
