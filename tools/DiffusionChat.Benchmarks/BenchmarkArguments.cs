@@ -29,7 +29,7 @@ internal sealed record BenchmarkArguments
 
     public int SoakAnswerTokens { get; init; } = 16;
 
-    /// <summary><c>http</c>: rounds per level at least (each path runs every round).</summary>
+    /// <summary><c>http</c>: rounds per level at least (each path runs every round); <c>forward</c>: rounds (default 5), each at 1 and 2 threads.</summary>
     public int Rounds { get; init; } = 16;
 
     /// <summary><c>http</c>: answer tokens asked per request (<c>max_tokens</c>).</summary>
@@ -50,6 +50,7 @@ internal sealed record BenchmarkArguments
             Lengths = quick ? [64, 128] : [64, 128, 256, 512],
             ConcurrencyLevels = command == "http" ? [1, 8, 32] : quick ? [1, 4] : [1, 2, 4, 8, 16],
             Requests = command == "http" ? 32 : 1000,
+            Rounds = command == "forward" ? 5 : 16,
             CommandLine = $"dotnet run -c Release --project tools/DiffusionChat.Benchmarks -- {command} {string.Join(' ', args)}",
         };
         for (int i = 0; i < args.Count; i++)

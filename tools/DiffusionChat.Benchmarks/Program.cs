@@ -7,7 +7,9 @@ using DiffusionChat.Benchmarks;
 //   soak --masked DIR [--requests 1000]     memory growth over many requests, written into docs/reliability.md
 //   http --masked DIR [--ar DIR]            DiffusionChat.Server over loopback HTTP vs in-process at 1, 8, 32 clients,
 //                                           written into its own section of docs/benchmarks.md (kept by run)
-const string Usage = "usage: make-tiny <dir> [--tokenizer DIR] | run --masked DIR [--simplex DIR] [--ar DIR] [--quick] [--repeats N] [--lengths a,b] [--concurrency a,b] [--docs DIR] | soak --masked DIR [--requests N] | http --masked DIR [--ar DIR] [--concurrency 1,8,32] [--rounds N] [--requests N] [--http-tokens N] [--docs DIR]";
+//   forward [--masked DIR] [--rounds 5]     where a forward pass spends its time; matmul peak and each model's pass
+//                                           and sampler step as a share of it at 1 and 2 threads (own section, kept by run)
+const string Usage = "usage: make-tiny <dir> [--tokenizer DIR] | run --masked DIR [--simplex DIR] [--ar DIR] [--quick] [--repeats N] [--lengths a,b] [--concurrency a,b] [--docs DIR] | soak --masked DIR [--requests N] | http --masked DIR [--ar DIR] [--concurrency 1,8,32] [--rounds N] [--requests N] [--http-tokens N] [--docs DIR] | forward [--masked DIR] [--rounds N] [--docs DIR]";
 
 using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -51,10 +53,15 @@ try
             var charts = BenchmarkCharts.Write(report, Path.Combine(options.DocsFolder, "img"));
             var doc = Path.Combine(options.DocsFolder, "benchmarks.md");
             var markdown = report.ToMarkdown(charts, "img", clock.Elapsed);
-            // The http command's section is measured separately; a sweep rerun keeps it.
-            if (File.Exists(doc) && MarkedSection.Find(await File.ReadAllTextAsync(doc, cancellation.Token), HttpComparisonCommand.SectionName) is { } http)
+            // The http and forward commands' sections (and the findings written by hand next to the profile) are
+            // measured separately; a sweep rerun keeps them.
+            var previous = File.Exists(doc) ? await File.ReadAllTextAsync(doc, cancellation.Token) : "";
+            foreach (var name in new[] { ForwardProfileCommand.SectionName, ForwardProfileCommand.FindingsSectionName, HttpComparisonCommand.SectionName })
             {
-                markdown = MarkedSection.Write(markdown, HttpComparisonCommand.SectionName, http);
+                if (MarkedSection.Find(previous, name) is { } kept)
+                {
+                    markdown = MarkedSection.Write(markdown, name, kept);
+                }
             }
 
             await File.WriteAllTextAsync(doc, markdown, cancellation.Token);
@@ -67,6 +74,9 @@ try
 
         case "http":
             return await HttpComparisonCommand.RunAsync(BenchmarkArguments.Parse(args[0], args[1..]), cancellation.Token);
+
+        case "forward":
+            return await ForwardProfileCommand.RunAsync(BenchmarkArguments.Parse(args[0], args[1..]), cancellation.Token);
 
         default:
             Console.Error.WriteLine(Usage);

@@ -20,12 +20,13 @@ public sealed class CheckpointChatModelLoader : IChatModelLoader
     /// <exception cref="CheckpointFormatException">Config or weights are missing or malformed, or tokenizer files are malformed.</exception>
     /// <exception cref="DirectoryNotFoundException">The model folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">The folder has no tokenizer files (tokenizer.json, or vocab.json and merges.txt).</exception>
-    /// <exception cref="ArgumentException">The dtype name is not float32, float16 or bfloat16.</exception>
+    /// <exception cref="ArgumentException">The dtype name is not float32, float16 or bfloat16, or the thread count (<see cref="DiffusionChatHostingOptions.Threads"/>, <c>DIFFUSIONCHAT_THREADS</c>) is outside 1 .. 1024.</exception>
     public ChatModelParts Load(DiffusionChatHostingOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         cancellationToken.ThrowIfCancellationRequested();
         var device = ComputeDevice.Resolve(options.Device);
+        CpuThreads.Apply(options.Threads);
         var dtype = ParseDType(options.DType);
         using var checkpoint = CheckpointFolder.Open(options.ModelPath);
         var registration = ModelRegistry.Find(checkpoint);

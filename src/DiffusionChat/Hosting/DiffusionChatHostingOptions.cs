@@ -8,7 +8,7 @@ namespace DiffusionChat.Hosting;
 /// Where the model is and how to run it, for dependency-injection registration; bindable from an
 /// <c>appsettings.json</c> section such as:
 /// <code>
-/// "DiffusionChat": { "ModelPath": "models/dc-masked-small", "Device": "auto", "DType": "float32",
+/// "DiffusionChat": { "ModelPath": "models/dc-masked-small", "Device": "auto", "DType": "float32", "Threads": 2,
 ///                    "DefaultMaxOutputTokens": 128, "Scaffolding": true, "Diffusion": { "Steps": 16, "BlockLength": 8 } }
 /// </code>
 /// Validated when the host starts.
@@ -27,6 +27,13 @@ public sealed class DiffusionChatHostingOptions
 
     /// <summary>Weight and compute dtype: <c>float32</c> (default), <c>float16</c>, <c>bfloat16</c>.</summary>
     public string DType { get; set; } = "float32";
+
+    /// <summary>
+    /// Threads LibTorch splits one CPU operation across (1 .. 1024), applied when the model loads; null (default) reads
+    /// <c>DIFFUSIONCHAT_THREADS</c>, and without it keeps LibTorch's default of one per core. Process-wide: see
+    /// <see cref="Devices.CpuThreads"/> for when to lower it.
+    /// </summary>
+    public int? Threads { get; set; }
 
     /// <summary>Model id reported in metadata and matched against <c>ChatOptions.ModelId</c>; default the folder name.</summary>
     public string? ModelId { get; set; }

@@ -31,6 +31,20 @@ internal sealed class DiffusionChatHostingOptionsValidator : IValidateOptions<Di
             failures.Add($"DiffusionChat:DType '{options.DType}' is not valid. Allowed: {string.Join(", ", DTypes)}.");
         }
 
+        if (options.Threads is { } threads && threads is < 1 or > CpuThreads.Maximum)
+        {
+            failures.Add($"DiffusionChat:Threads {threads} is not valid. Allowed: 1 to {CpuThreads.Maximum}, or unset for LibTorch's default (one per core).");
+        }
+
+        try
+        {
+            CpuThreads.FromEnvironment(Environment.GetEnvironmentVariable(CpuThreads.EnvironmentVariable));
+        }
+        catch (ArgumentException ex)
+        {
+            failures.Add(ex.Message.Split(Environment.NewLine)[0]);
+        }
+
         try
         {
             options.ToClientOptions().Validate();

@@ -42,8 +42,12 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
         ArgumentNullException.ThrowIfNull(input);
         using var scope = NewDisposeScope();
         // Half-precision squares lose too much; float64 inputs keep their precision.
-        var x = input.to(RotaryPositions.AtLeastFloat32(input.dtype));
-        var normed = x * x.Power(2).mean([-1], keepdim: true).Plus(eps).rsqrt();
-        return (weight * normed.to(input.dtype)).MoveToOuterDisposeScope();
+        var computeIn = RotaryPositions.AtLeastFloat32(input.dtype);
+        var x = input.dtype == computeIn ? input : input.to(computeIn);
+        // The [.., 1] statistics are updated in place (no autograd use of their inputs), so a norm costs three
+        // full-width tensors (square, normed, scaled), not five; the arithmetic and its order are unchanged.
+        var inverseRms = x.Power(2).mean([-1], keepdim: true).PlusInPlace(eps).rsqrt_();
+        var normed = x * inverseRms;
+        return (weight * (normed.dtype == input.dtype ? normed : normed.to(input.dtype))).MoveToOuterDisposeScope();
     }
 }

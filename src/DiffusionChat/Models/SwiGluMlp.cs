@@ -40,6 +40,13 @@ public sealed class SwiGluMlp : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        return down_proj.forward(nn.functional.silu(gate_proj.forward(input)) * up_proj.forward(input)).MoveToOuterDisposeScope();
+        return down_proj.forward(Gate(gate_proj.forward(input), up_proj.forward(input))).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// <c>silu(gate) * up</c>. Without autograd (inference) both steps run in place on <paramref name="gate"/>, which
+    /// must be the caller's own fresh projection: the same arithmetic without two [.., intermediate] tensors per layer.
+    /// </summary>
+    internal static Tensor Gate(Tensor gate, Tensor up) =>
+        is_grad_enabled() ? nn.functional.silu(gate) * up : gate.silu_().mul_(up);
 }

@@ -127,6 +127,27 @@ public class DiffusionChatServiceCollectionTests
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-2)]
+    [InlineData(5000)]
+    public void A_thread_count_outside_its_range_fails_startup_validation_with_the_bad_value(int threads)
+    {
+        var (loader, _) = FakeLoader();
+        var services = new ServiceCollection();
+        services.AddSingleton(loader.Object);
+        services.AddDiffusionChatClient(o =>
+        {
+            o.ModelPath = ExistingFolder;
+            o.Threads = threads;
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains($"Threads {threads} is not valid", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Keyed_clients_run_side_by_side_with_their_own_options()
     {

@@ -63,9 +63,7 @@ public sealed class LlamaAttention : nn.Module
             (k, v) = cache.Append(layer, k, v); // [B, Hkv, S, D], S = cached + T; owned by the cache
         }
 
-        (k, v) = Attention.ExpandKeyValueHeads(k, v, heads, keyValueHeads);
-
-        var attended = Attention.ScaledDotProduct(q, k, v, allowed); // [B, H, T, D]
+        var attended = Attention.ScaledDotProduct(q, k, v, allowed); // [B, H, T, D]; k, v keep their Hkv heads
         var merged = attended.transpose(1, 2).reshape(batch, tokens, heads * headDim);
         return o_proj.forward(merged).MoveToOuterDisposeScope();
     }

@@ -39,6 +39,6 @@ public sealed class LlamaDecoderLayer : nn.Module
         ArgumentNullException.ThrowIfNull(hidden);
         using var scope = NewDisposeScope();
         var attended = hidden.Plus(self_attn.Forward(input_layernorm.forward(hidden), cos, sin, allowed, cache, layer));
-        return attended.Plus(mlp.forward(post_attention_layernorm.forward(attended))).MoveToOuterDisposeScope();
+        return ResidualStream.Add(attended, mlp.forward(post_attention_layernorm.forward(attended))).MoveToOuterDisposeScope();
     }
 }

@@ -60,13 +60,11 @@ internal sealed class LladaBlock : nn.Module
         var k = RotaryPositions.Apply(k_proj.forward(h).view(b, w, kvHeads, -1).transpose(1, 2), cos, sin);
         var v = v_proj.forward(h).view(b, w, kvHeads, -1).transpose(1, 2);
 
-        var (keys, values) = cached is { } kv ? Attention.SpliceWindow(kv, k, v, start) : (k, v);
-        (keys, values) = Attention.ExpandKeyValueHeads(keys, values, heads, kvHeads);
-
+        var (keys, values) = cached is { } kv ? Attention.SpliceWindow(kv, k, v, start) : (k, v); // [B, kvHeads, Lk, headDim]
         var att = Attention.ScaledDotProduct(q, keys, values, allowed).transpose(1, 2).reshape(b, w, -1);
         x = x.Plus(attn_out.forward(att));
         h = ff_norm.forward(x);
-        x = x.Plus(ff_out.forward(nn.functional.silu(ff_proj.forward(h)) * up_proj.forward(h)));
+        x = ResidualStream.Add(x, ff_out.forward(SwiGluMlp.Gate(ff_proj.forward(h), up_proj.forward(h))));
         return (x.MoveToOuterDisposeScope(), k.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope());
     }
 }

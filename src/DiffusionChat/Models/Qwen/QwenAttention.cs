@@ -88,7 +88,6 @@ internal sealed class QwenAttention : nn.Module
         }
 
         fresh?.Add((k.DetachFromDisposeScope(), v.DetachFromDisposeScope()));
-        (keys, values) = Attention.ExpandKeyValueHeads(keys, values, heads, kvHeads);
 
         var att = Attention.ScaledDotProduct(q, keys, values, allowed).transpose(1, 2).reshape(b, w, heads * headDim);
         return o_proj.forward(att).MoveToOuterDisposeScope();

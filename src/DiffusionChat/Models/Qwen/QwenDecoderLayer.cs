@@ -28,6 +28,6 @@ internal sealed class QwenDecoderLayer : nn.Module
     {
         using var scope = NewDisposeScope();
         x = x.Plus(self_attn.Forward(input_layernorm.forward(x), cos, sin, allowed, cache, layer, store, windowStart, fresh));
-        return x.Plus(mlp.forward(post_attention_layernorm.forward(x))).MoveToOuterDisposeScope();
+        return ResidualStream.Add(x, mlp.forward(post_attention_layernorm.forward(x))).MoveToOuterDisposeScope();
     }
 }
