@@ -24,8 +24,7 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
     private readonly int[] prompt;
     private readonly SlotVocabulary vocabulary;
     private readonly DeviceTransfers transfers = new();
-    private readonly Tensor stringAllowed;
-    private readonly Dictionary<(NumberState, bool), Tensor> numberAllowed = [];
+    private readonly SlotMasks masks;
     private int forwardPasses;
     private int sequencePasses;
 
@@ -51,7 +50,7 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
         this.tokenizer = tokenizer;
         this.vocabulary = vocabulary;
         prompt = [.. promptIds];
-        stringAllowed = Upload(vocabulary.StringMask(), Device).DetachFromDisposeScope();
+        masks = new SlotMasks(vocabulary, transfers, Device);
     }
 
     /// <summary>What filling has cost so far.</summary>
@@ -130,7 +129,7 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
         ArgumentNullException.ThrowIfNull(slot);
         var value = new List<int>();
         string? closed = null;
-        Decode(written, slot.MaxTokens, _ => stringAllowed, token =>
+        Decode(written, slot.MaxTokens, _ => masks.String, token =>
         {
             value.Add(token);
             var text = tokenizer.Decode(value);
@@ -148,7 +147,7 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
         ArgumentNullException.ThrowIfNull(slot);
         var state = NumberState.Start;
         var text = new System.Text.StringBuilder();
-        Decode(written, slot.MaxTokens, _ => NumberMask(state, slot.Integer), token =>
+        Decode(written, slot.MaxTokens, _ => masks.Number(state, slot.Integer), token =>
         {
             var kind = vocabulary.NumberClass(token);
             if (kind == NumberTokenClass.End)
@@ -166,13 +165,7 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        stringAllowed.Dispose();
-        foreach (var maskTensor in numberAllowed.Values)
-        {
-            maskTensor.Dispose();
-        }
-
-        numberAllowed.Clear();
+        masks.Dispose();
     }
 
     /// <summary>Greedy cached decoding after the laid-out text: each token from the allowed mask, until <paramref name="accept"/> says stop or the budget ends.</summary>
@@ -204,17 +197,4 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
     }
 
     private Tensor Upload(long[] values, Device device) => transfers.Upload(values, [values.Length], device);
-
-    private Tensor Upload(bool[] values, Device device) => transfers.Upload(values, [values.Length], device);
-
-    private Tensor NumberMask(NumberState state, bool integer)
-    {
-        if (!numberAllowed.TryGetValue((state, integer), out var allowed))
-        {
-            allowed = Upload(vocabulary.NumberMask(state, integer), Device).DetachFromDisposeScope();
-            numberAllowed[(state, integer)] = allowed;
-        }
-
-        return allowed;
-    }
 }

@@ -28,8 +28,7 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
     private readonly SlotVocabulary vocabulary;
     private readonly MaskedScaffoldOptions options;
     private readonly DeviceTransfers transfers = new();
-    private readonly Tensor stringAllowed;
-    private readonly Dictionary<(NumberState, bool), Tensor> numberAllowed = [];
+    private readonly SlotMasks masks;
     private int forwardPasses;
     private int sequencePasses;
 
@@ -58,7 +57,7 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
         this.tokenizer = tokenizer;
         this.vocabulary = vocabulary;
         prompt = [.. promptIds];
-        stringAllowed = Upload(vocabulary.StringMask()).DetachFromDisposeScope();
+        masks = new SlotMasks(vocabulary, transfers, denoiser.Device);
     }
 
     /// <summary>What filling has cost so far.</summary>
@@ -157,7 +156,7 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
             var logits = denoiser.Forward(x, logitsFor: start..(start + 1))[0, 0]; // [V]
             forwardPasses++;
             sequencePasses++;
-            var token = (int)transfers.ReadInt64(logits.FillMasked(NumberMask(state, slot.Integer).logical_not(), double.NegativeInfinity).argmax().unsqueeze(0))[0];
+            var token = (int)transfers.ReadInt64(logits.FillMasked(masks.Number(state, slot.Integer).logical_not(), double.NegativeInfinity).argmax().unsqueeze(0))[0];
             var kind = vocabulary.NumberClass(token);
             if (kind == NumberTokenClass.End)
             {
@@ -175,13 +174,7 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        stringAllowed.Dispose();
-        foreach (var maskTensor in numberAllowed.Values)
-        {
-            maskTensor.Dispose();
-        }
-
-        numberAllowed.Clear();
+        masks.Dispose();
     }
 
     /// <summary>
@@ -199,7 +192,7 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var committed = ConfidenceOrderedCommit.Step(denoiser, x, start, start + block, stringAllowed, options.ConfidenceThreshold, transfers);
+            var committed = ConfidenceOrderedCommit.Step(denoiser, x, start, start + block, masks.String, options.ConfidenceThreshold, transfers);
             forwardPasses++;
             sequencePasses++;
 
@@ -238,19 +231,5 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
         }
 
         return transfers.Upload(ids, [1, ids.Length], denoiser.Device);
-    }
-
-    private Tensor Upload(bool[] values) => transfers.Upload(values, [values.Length], denoiser.Device);
-
-    private Tensor NumberMask(NumberState state, bool integer)
-    {
-        if (!numberAllowed.TryGetValue((state, integer), out var allowed))
-        {
-            allowed = Upload(vocabulary.NumberMask(state, integer));
-            allowed.DetachFromDisposeScope();
-            numberAllowed[(state, integer)] = allowed;
-        }
-
-        return allowed;
     }
 }
