@@ -32,12 +32,15 @@ internal sealed record BenchmarkArguments
     /// <summary><c>http</c>: rounds per level at least (each path runs every round); <c>forward</c>: rounds (default 5), each at 1 and 2 threads.</summary>
     public int Rounds { get; init; } = 16;
 
+    /// <summary><c>forward</c>: rows of the batched measurements (default 8, at least 2).</summary>
+    public int Batch { get; init; } = 8;
+
     /// <summary><c>http</c>: answer tokens asked per request (<c>max_tokens</c>).</summary>
     public int HttpAnswerTokens { get; init; } = 64;
 
     /// <summary>Parses the options of <paramref name="command"/>: <c>--masked DIR</c>, <c>--simplex DIR</c>, <c>--ar DIR</c> (repeatable), <c>--quick</c>, <c>--repeats N</c>,
     /// <c>--lengths a,b</c>, <c>--concurrency a,b</c>, <c>--docs DIR</c>, <c>--requests N</c>, <c>--soak-concurrency N</c>, <c>--soak-tokens N</c>,
-    /// <c>--rounds N</c>, <c>--http-tokens N</c>. The <c>http</c> command defaults to concurrency 1,8,32, at least 16 rounds and at least 32
+    /// <c>--rounds N</c>, <c>--http-tokens N</c>, <c>--batch N</c>. The <c>http</c> command defaults to concurrency 1,8,32, at least 16 rounds and at least 32
     /// requests per path and level.</summary>
     /// <exception cref="ArgumentException">An unknown flag or a malformed value.</exception>
     public static BenchmarkArguments Parse(string command, IReadOnlyList<string> args)
@@ -93,11 +96,14 @@ internal sealed record BenchmarkArguments
                 case "--rounds":
                     parsed = parsed with { Rounds = Positive("--rounds", Value()) };
                     break;
+                case "--batch":
+                    parsed = parsed with { Batch = AtLeast("--batch", Value(), 2, "it is compared with batch 1") };
+                    break;
                 case "--http-tokens":
                     parsed = parsed with { HttpAnswerTokens = Positive("--http-tokens", Value()) };
                     break;
                 default:
-                    throw new ArgumentException($"Unknown option '{args[i]}'. Allowed: --masked DIR, --simplex DIR, --ar DIR, --quick, --repeats N, --lengths a,b, --concurrency a,b, --docs DIR, --requests N, --soak-concurrency N, --soak-tokens N, --rounds N, --http-tokens N.");
+                    throw new ArgumentException($"Unknown option '{args[i]}'. Allowed: --masked DIR, --simplex DIR, --ar DIR, --quick, --repeats N, --lengths a,b, --concurrency a,b, --docs DIR, --requests N, --soak-concurrency N, --soak-tokens N, --rounds N, --http-tokens N, --batch N.");
             }
         }
 
@@ -106,6 +112,9 @@ internal sealed record BenchmarkArguments
 
     private static int Positive(string name, string text) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : throw new ArgumentException($"{name} must be a positive integer; got '{text}'.");
+
+    private static int AtLeast(string name, string text, int minimum, string why) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n >= minimum ? n : throw new ArgumentException($"{name} must be an integer of at least {minimum} ({why}); got '{text}'.");
 
     private static List<int> List(string name, string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(t => Positive(name, t.Trim())).ToList();
 }

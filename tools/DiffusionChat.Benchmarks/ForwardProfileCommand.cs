@@ -38,7 +38,8 @@ internal static class ForwardProfileCommand
     /// <summary>The hand-written findings that follow the generated profile (kept by every command).</summary>
     public const string FindingsSectionName = "forward-findings";
 
-    private const int Prompt = 32, Answer = 64, Steps = 64;
+    /// <summary>Prompt tokens, answer tokens and sampler steps of every masked measurement (issue 31's).</summary>
+    internal const int Prompt = 32, Answer = 64, Steps = 64;
 
     private static readonly int[] ThreadCounts = [1, 2];
 
@@ -50,6 +51,7 @@ internal static class ForwardProfileCommand
         var clock = Stopwatch.StartNew();
         int threadsBefore = get_num_threads();
         double loadStart = MachineInfo.LoadAverage();
+        RequireFolders(args);
         var models = new List<(string Name, IMaskedDenoiser Model, LladaConfig Config)>();
         try
         {
@@ -73,8 +75,17 @@ internal static class ForwardProfileCommand
                 rows.Add(MeasureModel(name, model, config, args.Rounds, cancellationToken));
             }
 
+            var batched = models.Select(m => BatchedDecodingProfile.Measure(m.Name, m.Model, m.Config, args.Batch, args.Rounds, ThreadCounts, cancellationToken)).ToList();
+            var autoregressive = args.AutoregressiveFolders.Select(f => AutoregressiveProfile.MeasureFolder(f, args.Batch, args.Rounds, ThreadCounts, cancellationToken)).ToList();
+            var simplex = args.SimplexFolders.Select(f => SimplexProfile.MeasureFolder(f, args.Rounds, ThreadCounts, cancellationToken)).ToList();
+            if (args.AutoregressiveFolders.Count > 0)
+            {
+                simplex.Add(SimplexProfile.MeasureRandomLlama(args.AutoregressiveFolders[0], args.Rounds, ThreadCounts, cancellationToken));
+            }
+
             var tensors = CountTensors((LladaDenoiser)models[0].Model);
-            var section = ToMarkdown(args, rows, parts, tensors, (loadStart, MachineInfo.LoadAverage()), clock.Elapsed);
+            var section = ToMarkdown(args, rows, parts, tensors, (loadStart, MachineInfo.LoadAverage()), clock.Elapsed)
+                + ForwardSiblingTables.ToMarkdown(args.Batch, batched, autoregressive, simplex);
             var doc = Path.Combine(args.DocsFolder, "benchmarks.md");
             var text = File.Exists(doc) ? await File.ReadAllTextAsync(doc, cancellationToken) : "# Benchmarks\n";
             await File.WriteAllTextAsync(doc, MarkedSection.Write(text, SectionName, section), cancellationToken);
@@ -88,6 +99,19 @@ internal static class ForwardProfileCommand
             foreach (var (_, model, _) in models)
             {
                 model.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Every model folder must exist before anything is measured (a typo fails in a second, not after minutes).</summary>
+    /// <exception cref="ArgumentException">A folder is missing.</exception>
+    internal static void RequireFolders(BenchmarkArguments args)
+    {
+        foreach (var (option, folder) in args.MaskedFolders.Select(f => ("--masked", f)).Concat(args.AutoregressiveFolders.Select(f => ("--ar", f))).Concat(args.SimplexFolders.Select(f => ("--simplex", f))))
+        {
+            if (!Directory.Exists(folder))
+            {
+                throw new ArgumentException($"{option} '{folder}': no such folder.");
             }
         }
     }
@@ -120,9 +144,9 @@ internal static class ForwardProfileCommand
                 cancellationToken.ThrowIfCancellationRequested();
                 set_num_threads(threads);
                 var s = samples[threads];
-                s.Peak.Add(TimeMatmuls(new ForwardShapes(config, Prompt + Answer, 8)));
-                s.Forward8.Add(Time(() => model.Forward(ids, logitsFor: Prompt..(Prompt + 8)).Dispose(), 5));
-                s.Forward64.Add(Time(() => model.Forward(ids, logitsFor: Prompt..(Prompt + 64)).Dispose(), 5));
+                s.Peak.Add(Timing.Matmuls(new ForwardShapes(config, Prompt + Answer, 8)));
+                s.Forward8.Add(Timing.Time(() => model.Forward(ids, logitsFor: Prompt..(Prompt + 8)).Dispose(), 5));
+                s.Forward64.Add(Timing.Time(() => model.Forward(ids, logitsFor: Prompt..(Prompt + 64)).Dispose(), 5));
                 foreach (var (block, list) in new[] { (8, s.Step8), (64, s.Step64) })
                 {
                     // On this thread: LibTorch's thread count is per OS thread once a thread has run an op, so a
@@ -135,44 +159,6 @@ internal static class ForwardProfileCommand
         }
 
         return new ModelRow(name, config, samples.ToDictionary(p => p.Key, p => p.Value.Medians()));
-    }
-
-    /// <summary>ms of the pass's dense products, run as plain matmuls of preallocated operands.</summary>
-    private static double TimeMatmuls(ForwardShapes shapes)
-    {
-        using var scope = NewDisposeScope();
-        var operands = shapes.Products().Select(p => (A: randn(p.M, p.K), B: randn(p.K, p.N))).ToList();
-        return Time(
-            () =>
-            {
-                using var inner = NewDisposeScope();
-                foreach (var (a, b) in operands)
-                {
-                    a.matmul(b);
-                }
-            },
-            5);
-    }
-
-    /// <summary>Median ms per call of <paramref name="action"/> over <paramref name="repeats"/> calls (after one untimed call).</summary>
-    private static double Time(Action action, int repeats)
-    {
-        action();
-        var times = new double[repeats];
-        for (int i = 0; i < repeats; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            action();
-            times[i] = watch.Elapsed.TotalMilliseconds;
-        }
-
-        return Median(times);
-    }
-
-    private static double Median(IReadOnlyCollection<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     /// <summary>
@@ -217,13 +203,13 @@ internal static class ForwardProfileCommand
                 var all = parts.Append(unfused).ToArray();
                 for (int i = 0; i < all.Length; i++)
                 {
-                    times[threads][i].Add(Time(all[i].Run, 10) * all[i].Calls);
+                    times[threads][i].Add(Timing.Time(all[i].Run, 10) * all[i].Calls);
                 }
             }
         }
 
         double difference = (Attention.ScaledDotProduct(q, k, v, null) - UnfusedAttention(q, k, v)).abs().max().item<float>();
-        var medians = ThreadCounts.ToDictionary(t => t, t => times[t].Select(Median).ToArray());
+        var medians = ThreadCounts.ToDictionary(t => t, t => times[t].Select(Timing.Median).ToArray());
         return new PartsProfile([.. parts.Append(unfused).Select(p => (p.Name, p.Calls))], medians, difference);
     }
 
@@ -331,7 +317,7 @@ internal static class ForwardProfileCommand
 
         public List<double> Step64 { get; } = [];
 
-        public Medians Medians() => new(Median(Peak), Median(Forward8), Median(Forward64), Median(Step8), Median(Step64));
+        public Medians Medians() => new(Timing.Median(Peak), Timing.Median(Forward8), Timing.Median(Forward64), Timing.Median(Step8), Timing.Median(Step64));
     }
 
     private sealed record Medians(double Peak, double Forward8, double Forward64, double Step8, double Step64);

@@ -1,0 +1,51 @@
+using DiffusionChat.Benchmarks;
+
+namespace DiffusionChat.Tests.Benchmarks;
+
+/// <summary>Bad command lines end in one line on the error writer and a non-zero exit, before anything is measured.</summary>
+public sealed class BenchmarkProgramTests
+{
+    [Theory]
+    [InlineData(new[] { "forward", "--bogus" }, "Unknown option '--bogus'")]
+    [InlineData(new[] { "forward", "--rounds", "zero" }, "--rounds must be a positive integer; got 'zero'")]
+    [InlineData(new[] { "forward", "--rounds", "0" }, "--rounds must be a positive integer; got '0'")]
+    [InlineData(new[] { "forward", "--batch", "1" }, "--batch must be an integer of at least 2")]
+    [InlineData(new[] { "forward", "--batch", "eight" }, "got 'eight'")]
+    [InlineData(new[] { "forward", "--rounds" }, "Option '--rounds' needs a value.")]
+    [InlineData(new[] { "forward", "--ar", "no/such/folder" }, "--ar 'no/such/folder': no such folder.")]
+    public async Task A_bad_forward_option_gives_one_line_and_exit_code_2(string[] args, string expected)
+    {
+        using var error = new StringWriter();
+
+        int code = await BenchmarkProgram.RunAsync(args, error, CancellationToken.None);
+
+        Assert.Equal(2, code);
+        var lines = error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var line = Assert.Single(lines);
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_command_prints_the_usage_and_exits_2()
+    {
+        using var error = new StringWriter();
+
+        int code = await BenchmarkProgram.RunAsync(["frobnicate"], error, CancellationToken.None);
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("usage:", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Forward_options_parse_into_the_batch_rounds_and_folders()
+    {
+        var parsed = BenchmarkArguments.Parse("forward", ["--ar", "a", "--simplex", "s", "--batch", "4", "--rounds", "1"]);
+
+        Assert.Equal(4, parsed.Batch);
+        Assert.Equal(1, parsed.Rounds);
+        Assert.Equal(["a"], parsed.AutoregressiveFolders);
+        Assert.Equal(["s"], parsed.SimplexFolders);
+        Assert.Equal(8, BenchmarkArguments.Parse("forward", []).Batch);
+    }
+}
