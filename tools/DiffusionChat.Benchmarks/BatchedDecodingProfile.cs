@@ -1,6 +1,7 @@
 using DiffusionChat.Models;
 using DiffusionChat.Models.Llada;
 using DiffusionChat.Sampling;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DiffusionChat.Benchmarks;
@@ -64,8 +65,22 @@ internal static class BatchedDecodingProfile
             }
         }
 
+        // Tensors created per block-8 step (op results and views): equal at batch 1 and batch B when no op runs per row.
+        var statistics = DisposeScopeManager.Statistics.TensorStatistics;
+        long Created() => statistics.CreatedInScopeCount + statistics.CreatedOutsideScopeCount;
+        long TensorsPerStep(int[] rows)
+        {
+            long before = Created();
+            sampler.Generate(Request(rows, 8), null, null, null, cancellationToken);
+            return (Created() - before) / steps;
+        }
+
+        var tensors = (One: TensorsPerStep([0]), Batch: TensorsPerStep(all));
+
         var peaks = threadCounts.ToDictionary(t => t, _ => new List<double>());
-        var times = threadCounts.SelectMany(t => Blocks.Select(b => (t, b))).ToDictionary(k => k, _ => (One: new List<double>(), Many: new List<double>()));
+        var times = threadCounts.SelectMany(t => Blocks.Select(b => (t, b))).ToDictionary(k => k, _ => (One: new List<double>(), Many: new List<double>(), ForwardOne: new List<double>(), ForwardMany: new List<double>()));
+        using var idsOne = Canvas(prompts.Take(1), model.MaskTokenId);
+        using var idsMany = Canvas(prompts, model.MaskTokenId);
         for (int round = 0; round < rounds; round++)
         {
             foreach (int threads in round % 2 == 0 ? threadCounts : threadCounts.Reverse())
@@ -75,15 +90,24 @@ internal static class BatchedDecodingProfile
                 foreach (int block in Blocks)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var (one, many) = times[(threads, block)];
+                    var (one, many, forwardOne, forwardMany) = times[(threads, block)];
                     one.Add(Timing.Once(() => sampler.Generate(Request([0], block), null, null, null, cancellationToken)) / steps);
                     many.Add(Timing.Once(() => sampler.Generate(Request(all, block), null, null, null, cancellationToken)) / steps);
+                    forwardOne.Add(Timing.Time(() => model.Forward(idsOne, logitsFor: prompt..(prompt + block)).Dispose(), 3));
+                    forwardMany.Add(Timing.Time(() => model.Forward(idsMany, logitsFor: prompt..(prompt + block)).Dispose(), 3));
                 }
             }
         }
 
-        var cells = times.Select(p => new BatchedDecodingCell(p.Key.t, p.Key.b, Timing.Median(peaks[p.Key.t]), Timing.Median(p.Value.One), Timing.Median(p.Value.Many)))
+        var cells = times.Select(p => new BatchedDecodingCell(p.Key.t, p.Key.b, Timing.Median(peaks[p.Key.t]), Timing.Median(p.Value.One), Timing.Median(p.Value.Many), Timing.Median(p.Value.ForwardOne), Timing.Median(p.Value.ForwardMany)))
             .OrderBy(c => c.Block).ThenBy(c => c.Threads).ToList();
-        return new BatchedDecodingTable(name, config, batch, cells);
+        return new BatchedDecodingTable(name, config, batch, cells, tensors);
+    }
+
+    /// <summary>Prompts followed by a fully masked answer [rows, prompt + answer]: the first step's input.</summary>
+    private static Tensor Canvas(IEnumerable<IReadOnlyList<int>> prompts, long maskTokenId)
+    {
+        var rows = prompts.Select(p => p.Select(t => (long)t).Concat(Enumerable.Repeat(maskTokenId, ForwardProfileCommand.Answer)).ToArray()).ToList();
+        return tensor(rows.SelectMany(r => r).ToArray(), [rows.Count, rows[0].Length]);
     }
 }

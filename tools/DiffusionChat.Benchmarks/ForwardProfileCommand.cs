@@ -68,6 +68,7 @@ internal static class ForwardProfileCommand
                 models.Add((Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)), llada, llada.Config));
             }
 
+            Progress(clock, "parts of a pass and batch-1 steps");
             var parts = MeasureParts(BenchModel, args.Rounds, cancellationToken);
             var rows = new List<ModelRow>();
             foreach (var (name, model, config) in models)
@@ -75,8 +76,11 @@ internal static class ForwardProfileCommand
                 rows.Add(MeasureModel(name, model, config, args.Rounds, cancellationToken));
             }
 
+            Progress(clock, $"batch {args.Batch} against batch 1 (exactness checked first)");
             var batched = models.Select(m => BatchedDecodingProfile.Measure(m.Name, m.Model, m.Config, args.Batch, args.Rounds, ThreadCounts, cancellationToken)).ToList();
+            Progress(clock, "autoregressive decoder");
             var autoregressive = args.AutoregressiveFolders.Select(f => AutoregressiveProfile.MeasureFolder(f, args.Batch, args.Rounds, ThreadCounts, cancellationToken)).ToList();
+            Progress(clock, "simplex sampler");
             var simplex = args.SimplexFolders.Select(f => SimplexProfile.MeasureFolder(f, args.Rounds, ThreadCounts, cancellationToken)).ToList();
             if (args.AutoregressiveFolders.Count > 0)
             {
@@ -102,6 +106,9 @@ internal static class ForwardProfileCommand
             }
         }
     }
+
+    /// <summary>One line on the console per phase, so a long run shows where it is.</summary>
+    private static void Progress(Stopwatch clock, string phase) => Console.WriteLine($"[{clock.Elapsed.TotalMinutes:F1} min] forward: {phase}");
 
     /// <summary>Every model folder must exist before anything is measured (a typo fails in a second, not after minutes).</summary>
     /// <exception cref="ArgumentException">A folder is missing.</exception>

@@ -22,6 +22,12 @@ internal static class ForwardSiblingTables
             {
                 text.Append(table.Rows());
             }
+
+            text.AppendLine();
+            foreach (var table in batched)
+            {
+                text.AppendLine(table.TensorLine());
+            }
         }
 
         if (autoregressive.Count > 0)

@@ -16,15 +16,27 @@ public sealed class ForwardReportTablesTests
     {
         // A peak time chosen so the batch-8 shapes run at exactly 100 GFLOP/s.
         double peakMs = new ForwardShapes(Bench, 96, 8, 8).DenseFlops / 1e6 / 100;
-        var table = new BatchedDecodingTable("bench", Bench, 8, [new BatchedDecodingCell(1, 8, peakMs, StepOneMs: 10, StepBatchMs: 40)]);
+        var table = new BatchedDecodingTable("bench", Bench, 8, [new BatchedDecodingCell(1, 8, peakMs, StepOneMs: 10, StepBatchMs: 40, ForwardOneMs: 9.5, ForwardBatchMs: 36)], (216, 216));
 
         string rows = table.Rows();
 
         // batch 1: 1000 / 10 ms = 100 tokens/s; batch 8: 8 * 1000 / 40 ms = 200 tokens/s, 2x; 40 ms is half of 8 x 10 ms.
         Assert.Contains("| bench | 8 | 1 | 10.00 | 100.0 | 40.00 | 200.0 | 2.00x | 0.50 | 100.0 |", rows, StringComparison.Ordinal);
         double share = 100 * new ForwardShapes(Bench, 96, 8, 8).Flops / 40 / 1e6 / 100;
-        Assert.EndsWith($"| {share:F0} % |", rows.TrimEnd(), StringComparison.Ordinal);
+        Assert.Contains($"| {share:F0} % |", rows, StringComparison.Ordinal);
+
+        // The sampler outside the forward pass: 10 - 9.5 ms at batch 1, 40 - 36 ms at batch 8.
+        Assert.EndsWith("| 9.50 / 36.00 | 0.50 / 4.00 |", rows.TrimEnd(), StringComparison.Ordinal);
         AssertWellFormed(BatchedDecodingTable.Header(8) + rows);
+    }
+
+    [Fact]
+    public void Tensor_line_says_whether_the_batch_runs_ops_per_row()
+    {
+        var cells = new[] { new BatchedDecodingCell(1, 8, 1, 10, 40, 9, 36) };
+
+        Assert.Contains("216 at batch 1, 216 at batch 8 (the same ops, on larger tensors: no op runs per row).", new BatchedDecodingTable("bench", Bench, 8, cells, (216, 216)).TensorLine(), StringComparison.Ordinal);
+        Assert.Contains("216 at batch 1, 272 at batch 8 (+56 per step: some op runs per row or per batch).", new BatchedDecodingTable("bench", Bench, 8, cells, (216, 272)).TensorLine(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -77,11 +89,12 @@ public sealed class ForwardReportTablesTests
     [Fact]
     public void Sibling_tables_leave_out_a_section_without_models()
     {
-        var batched = new BatchedDecodingTable("bench", Bench, 8, [new BatchedDecodingCell(1, 8, 1, 10, 40)]);
+        var batched = new BatchedDecodingTable("bench", Bench, 8, [new BatchedDecodingCell(1, 8, 1, 10, 40, 9, 36)], (216, 230));
 
         string markdown = ForwardSiblingTables.ToMarkdown(8, [batched], [], []);
 
         Assert.Contains("### Batch 8 against batch 1", markdown, StringComparison.Ordinal);
+        Assert.Contains("216 at batch 1, 230 at batch 8", markdown, StringComparison.Ordinal);
         Assert.DoesNotContain("### Autoregressive decoder", markdown, StringComparison.Ordinal);
         Assert.DoesNotContain("### Simplex sampler", markdown, StringComparison.Ordinal);
         Assert.Equal("", ForwardSiblingTables.ToMarkdown(8, [], [], []));
