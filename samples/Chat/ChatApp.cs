@@ -12,11 +12,12 @@ internal static class ChatApp
         new(new CheckpointChatModelLoader().Load(new DiffusionChatHostingOptions { ModelPath = folder }));
 
     /// <summary>
-    /// Fills the <c>[MASK]</c> blanks of <c>--infill</c>'s text with the masked model behind <paramref name="client"/>
-    /// (all blanks at once, each seeing the text on both sides): prints the filled text to <paramref name="output"/> and
-    /// the blanks' values and cost to <paramref name="figures"/>.
+    /// Fills the <c>[MASK]</c> blanks of <c>--infill</c>'s text with the diffusion model behind <paramref name="client"/>
+    /// (all blanks at once, each seeing the text on both sides; a masked model commits in confidence order, a simplex
+    /// model denoises everything from the first blank on for its steps): prints the filled text to
+    /// <paramref name="output"/> and the blanks' values and cost to <paramref name="figures"/>.
     /// </summary>
-    /// <returns>The process exit code: 0, or 2 when the model is not masked or the text has no blank.</returns>
+    /// <returns>The process exit code: 0, or 2 when the model is not a diffusion model or the text has no blank.</returns>
     public static int RunInfill(IChatClient client, ChatArguments settings, TextWriter output, TextWriter figures)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -24,16 +25,24 @@ internal static class ChatApp
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(figures);
         ArgumentException.ThrowIfNullOrWhiteSpace(settings.Infill, nameof(settings));
-        if (client.GetService<ChatModelParts>() is not { Generator: Generation.MaskedTokenGenerator generator } model)
+        Func<Structured.FilledText>? fill = client.GetService<ChatModelParts>() switch
         {
-            figures.WriteLine("--infill needs a masked diffusion model (e.g. models/dc-masked).");
+            { Generator: Generation.MaskedTokenGenerator masked } model =>
+                () => new Structured.MaskedInfilling(masked.Denoiser, model.Tokenizer, model.Generator.MaxSequenceLength).FillBlanks(settings.Infill, settings.BlankTokens),
+            { Generator: Generation.SimplexTokenGenerator simplex } model =>
+                () => new Structured.SimplexInfilling(simplex.Denoiser, model.Tokenizer, new Sampling.Simplex.SimplexSamplerOptions { Steps = settings.Steps ?? simplex.DefaultDiffusion.Steps ?? 50 })
+                    .FillBlanks(settings.Infill, settings.BlankTokens, seed: settings.Seed ?? 0),
+            _ => null,
+        };
+        if (fill is null)
+        {
+            figures.WriteLine("--infill needs a masked or simplex diffusion model (e.g. models/dc-masked or models/dc-simplex).");
             return 2;
         }
 
-        var infilling = new Structured.MaskedInfilling(generator.Denoiser, model.Tokenizer, model.Generator.MaxSequenceLength);
         try
         {
-            var filled = infilling.FillBlanks(settings.Infill, settings.BlankTokens);
+            var filled = fill();
             output.WriteLine(filled.Text);
             figures.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"[blanks: {string.Join(" | ", filled.Values.Select(v => "\"" + v + "\""))}; {filled.ForwardPasses} forward passes]"));

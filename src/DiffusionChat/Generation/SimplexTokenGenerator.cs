@@ -36,6 +36,9 @@ public sealed class SimplexTokenGenerator : ITokenGenerator
     /// <summary>The model's end-of-sequence id, if any.</summary>
     public int? EndOfSequenceTokenId { get; }
 
+    /// <summary>The loaded denoiser (owned by this generator), for infilling over the same weights.</summary>
+    public ISimplexDenoiser Denoiser => denoiser;
+
     /// <inheritdoc />
     public ModelFamily Family => ModelFamily.SimplexDiffusion;
 

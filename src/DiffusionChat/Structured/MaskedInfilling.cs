@@ -64,33 +64,9 @@ public sealed class MaskedInfilling
         ArgumentException.ThrowIfNullOrEmpty(blank);
         ArgumentOutOfRangeException.ThrowIfLessThan(blankTokens, 1);
         var text = tokenizer ?? throw new InvalidOperationException("FillBlanks needs the model's tokenizer; create the MaskedInfilling with one (GetService<MaskedInfilling>() on the registered client does).");
-        var pieces = template.Split(blank);
-        if (pieces.Length < 2)
-        {
-            throw new ArgumentException($"The template has no blank '{blank}' to fill.", nameof(template));
-        }
-
-        var ids = new List<int>();
-        var spans = new List<int>();
-        for (int i = 0; i < pieces.Length; i++)
-        {
-            ids.AddRange(pieces[i].Length > 0 ? text.Encode(pieces[i]) : []);
-            if (i < pieces.Length - 1)
-            {
-                spans.Add(ids.Count);
-                ids.AddRange(Enumerable.Repeat((int)denoiser.MaskTokenId, blankTokens));
-            }
-        }
-
-        var filled = Fill(ids, confidenceThreshold, cancellationToken);
-        var values = spans.Select(start => text.Decode(filled.Ids.Skip(start).Take(blankTokens).ToList())).ToList();
-        var result = new System.Text.StringBuilder(pieces[0]);
-        for (int i = 0; i < values.Count; i++)
-        {
-            result.Append(values[i]).Append(pieces[i + 1]);
-        }
-
-        return new FilledText(result.ToString(), values, filled.ForwardPasses, filled.HostReads);
+        var parsed = BlankTemplate.Parse(template, blank, blankTokens, text);
+        var filled = Fill(parsed.Row.Select(id => id ?? (int)denoiser.MaskTokenId).ToList(), confidenceThreshold, cancellationToken);
+        return parsed.Render(filled.Ids, text, filled.ForwardPasses, filled.HostReads);
     }
 
     /// <summary>Fills every position of <paramref name="ids"/> that holds the mask id.</summary>

@@ -150,7 +150,8 @@ public sealed class ScaffoldingChatClient : DelegatingChatClient
     }
 
     /// <inheritdoc />
-    /// <remarks>Also answers <see cref="MaskedInfilling"/> (span infilling over the model) when the model is masked.</remarks>
+    /// <remarks>Also answers <see cref="MaskedInfilling"/> (span infilling over the model) when the model is masked, and
+    /// <see cref="SimplexInfilling"/> (with the model's default steps) when it is a simplex model.</remarks>
     public override object? GetService(Type serviceType, object? serviceKey = null)
     {
         ArgumentNullException.ThrowIfNull(serviceType);
@@ -158,6 +159,13 @@ public sealed class ScaffoldingChatClient : DelegatingChatClient
         {
             return InnerClient.GetService<ChatModelParts>() is { Generator: MaskedTokenGenerator generator } model
                 ? new MaskedInfilling(generator.Denoiser, model.Tokenizer, model.Generator.MaxSequenceLength)
+                : null;
+        }
+
+        if (serviceType == typeof(SimplexInfilling) && serviceKey is null)
+        {
+            return InnerClient.GetService<ChatModelParts>() is { Generator: SimplexTokenGenerator simplex } parts
+                ? new SimplexInfilling(simplex.Denoiser, parts.Tokenizer, new Sampling.Simplex.SimplexSamplerOptions { Steps = simplex.DefaultDiffusion.Steps ?? 50 })
                 : null;
         }
 

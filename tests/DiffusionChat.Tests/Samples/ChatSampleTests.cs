@@ -41,7 +41,23 @@ public sealed class ChatSampleTests : IDisposable
     }
 
     [Fact]
-    public void Infill_on_a_model_that_is_not_masked_exits_with_2_and_says_why()
+    public void Infill_on_the_simplex_model_fills_the_blank_in_its_default_steps()
+    {
+        using var client = ChatApp.Load(RepoPaths.Path("models", "dc-simplex"));
+        using var output = new StringWriter();
+        using var figures = new StringWriter();
+        var settings = Settings() with { Infill = "The capital of France is [MASK].", BlankTokens = 2, Steps = 5 };
+
+        int exit = ChatApp.RunInfill(client, settings, output, figures);
+
+        Assert.Equal(0, exit);
+        Assert.StartsWith("The capital of France is ", output.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("[MASK]", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("; 5 forward passes]", figures.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Infill_on_a_model_that_is_not_a_diffusion_model_exits_with_2_and_says_why()
     {
         using var client = Scripted((_, _) => "x", out _);
         using var output = new StringWriter();
@@ -50,7 +66,7 @@ public sealed class ChatSampleTests : IDisposable
         int exit = ChatApp.RunInfill(client, Settings() with { Infill = "a [MASK] b" }, output, figures);
 
         Assert.Equal(2, exit);
-        Assert.Contains("masked", figures.ToString(), StringComparison.Ordinal);
+        Assert.Contains("masked or simplex", figures.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

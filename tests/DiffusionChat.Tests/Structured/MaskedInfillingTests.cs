@@ -84,6 +84,7 @@ public class MaskedInfillingTests
         var client = provider.GetRequiredService<IChatClient>();
 
         var infilling = client.GetService<MaskedInfilling>();
+        Assert.Null(client.GetService<SimplexInfilling>());
         var result = infilling!.FillBlanks("<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\nThe capital of France is [MASK]", blankTokens: 2);
 
         Assert.Single(result.Values);

@@ -73,6 +73,8 @@ internal sealed class InstructionSetGenerator
     private readonly SplitDraws draws;
     private readonly IReadOnlyList<(int Index, string Value)> cities;
     private readonly Func<string, bool>? rejectMadeUp;
+    private readonly double jsonAnswerShare;
+    private readonly Random jsonDraws;
 
     /// <summary>Creates a generator for one split.</summary>
     /// <param name="split">Which split to draw from.</param>
@@ -81,8 +83,20 @@ internal sealed class InstructionSetGenerator
     /// Real places whose held-out names made-up training names must not spell (<see cref="RealPlaces.SpellsHeldOutName"/>),
     /// when training data is mixed with <see cref="AppPromptGenerator"/>'s; null leaves the examples exactly as before.
     /// </param>
-    public InstructionSetGenerator(DataSplit split, int seed, RealPlaces? places = null)
+    /// <param name="jsonAnswerShare">
+    /// Share of capital questions answered as a JSON record (<see cref="JsonCapitalAnswer"/>), in [0, 1]; drawn from a
+    /// generator of its own, so the examples are otherwise the same sequence as with 0 (the default).
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="jsonAnswerShare"/> is outside [0, 1].</exception>
+    public InstructionSetGenerator(DataSplit split, int seed, RealPlaces? places = null, double jsonAnswerShare = 0)
     {
+        if (!(jsonAnswerShare >= 0 && jsonAnswerShare <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(jsonAnswerShare), jsonAnswerShare, "The share of JSON capital answers must be in [0, 1].");
+        }
+
+        this.jsonAnswerShare = jsonAnswerShare;
+        jsonDraws = new Random(seed ^ 0x4A534F4E);
         this.split = split;
         rejectMadeUp = places is null ? null : places.SpellsHeldOutName;
         random = new Random(seed);
@@ -213,6 +227,12 @@ internal sealed class InstructionSetGenerator
     {
         var (country, capital) = Pick(Capitals);
         var (phrasing, question) = Pick(Of(CapitalQuestions, split));
+        if (jsonAnswerShare > 0 && jsonDraws.NextDouble() < jsonAnswerShare)
+        {
+            var (json, shape) = JsonCapitalAnswer.Write(country, capital, jsonDraws);
+            return Plain("capital", Format(question, country), json, [$"phrasing:capital:{phrasing}", shape]);
+        }
+
         return Plain("capital", Format(question, country), Format(CapitalAnswer, country, capital), [$"phrasing:capital:{phrasing}"]);
     }
 

@@ -15,7 +15,8 @@ internal static class TrainingChatMix
     /// <param name="seed">The seed of both generators and of the choice between them.</param>
     /// <param name="places">The real places (their training names are asked about, their held-out names never spelled).</param>
     /// <param name="appShare">The share of app scenarios, in [0, 1].</param>
-    public static IReadOnlyList<ChatExample> Generate(int count, int seed, RealPlaces places, double appShare)
+    /// <param name="jsonAnswerShare">The share of the instruction set's capital questions answered as JSON records, in [0, 1].</param>
+    public static IReadOnlyList<ChatExample> Generate(int count, int seed, RealPlaces places, double appShare, double jsonAnswerShare = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentNullException.ThrowIfNull(places);
@@ -24,7 +25,7 @@ internal static class TrainingChatMix
             throw new ArgumentOutOfRangeException(nameof(appShare), appShare, "The share of app scenarios must be in [0, 1].");
         }
 
-        var instructions = new InstructionSetGenerator(DataSplit.Train, seed, places);
+        var instructions = new InstructionSetGenerator(DataSplit.Train, seed, places, jsonAnswerShare);
         var app = new AppPromptGenerator(DataSplit.Train, places, seed);
         var choice = new Random(seed ^ 0x2545F491);
         return Enumerable.Range(0, count)

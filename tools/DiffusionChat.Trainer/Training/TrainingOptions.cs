@@ -20,6 +20,12 @@ internal sealed record TrainingOptions
     /// <summary>Share of training chats drawn from <see cref="Data.AppPromptGenerator"/> (needs <see cref="PlacesFolder"/>); 0 = none.</summary>
     public double AppShare { get; init; }
 
+    /// <summary>
+    /// Share of the instruction set's capital questions answered as a JSON record laid out as the client's scaffold
+    /// writes it (<c>--json-share</c>; <see cref="Data.JsonCapitalAnswer"/>), in [0, 1]; 0 keeps earlier runs' data.
+    /// </summary>
+    public double JsonShare { get; init; }
+
     /// <summary>Share of rows drawn from Brown text (when given).</summary>
     public double TextFraction { get; init; } = 0.25;
 

@@ -117,8 +117,42 @@ public sealed class SimplexSampler
         return new SimplexGeneration(results, blocks);
     }
 
+    /// <summary>
+    /// Fills the blank positions of one block after <paramref name="context"/> (one row): the same T steps as a generated
+    /// block, except that before every step the known positions are reset to their clean simplex noised to that step's
+    /// level, which is how training showed the model a block (RePaint-style inpainting, Lugmayr et al. 2022), so the
+    /// blanks are denoised seeing the text on both sides. Blanks take the last prediction's argmax; known positions keep
+    /// their ids. One host read.
+    /// </summary>
+    /// <param name="context">Clean ids before the block (may be empty; checked by the caller).</param>
+    /// <param name="block"><see cref="SimplexSamplerOptions.BlockLength"/> entries: a fixed id, or null at a blank.</param>
+    /// <param name="noise">Randomness for one row.</param>
+    /// <param name="cancellationToken">Checked before every step.</param>
+    /// <returns>The block with every blank filled.</returns>
+    internal int[] FillBlock(IReadOnlyList<int> context, IReadOnlyList<int?> block, INoiseSource noise, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(noise);
+        if (block.Count != Options.BlockLength)
+        {
+            throw new ArgumentException($"The block has {block.Count} positions but the sampler decodes blocks of {Options.BlockLength}.", nameof(block));
+        }
+
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        using var rowContext = BlockContext.FromPrompts([context], denoiser.PadTokenId, denoiser.Device, transfers);
+        var ids = transfers.Upload(block.Select(id => (long)(id ?? 0)).ToArray(), [1, block.Count], denoiser.Device);
+        var isKnown = transfers.Upload(block.Select(id => id is not null).ToArray(), [1, block.Count], denoiser.Device).unsqueeze(-1); // [1, L, 1]
+        double k = Options.SimplexValue;
+        var clean = nn.functional.one_hot(ids, denoiser.VocabSize).to_type(denoiser.DType).Times(2 * k).Minus(k); // +K on the id, -K elsewhere
+        using var filled = DecodeBlock(0, rowContext, noise, observer: null, cancellationToken, new KnownPositions(isKnown, clean));
+        var host = ReadBlockToHost(filled)[0];
+        return block.Select((id, j) => id ?? (int)host[j]).ToArray();
+    }
+
     /// <summary>One block: T denoising steps from pure noise, then the argmax of the last prediction [B, L].</summary>
-    private Tensor DecodeBlock(int block, BlockContext context, INoiseSource noise, ISimplexStepObserver? observer, CancellationToken cancellationToken)
+    private Tensor DecodeBlock(int block, BlockContext context, INoiseSource noise, ISimplexStepObserver? observer, CancellationToken cancellationToken, KnownPositions? known = null)
     {
         using var scope = NewDisposeScope();
         int rows = (int)context.Ids.shape[0], length = Options.BlockLength, vocab = denoiser.VocabSize;
@@ -133,6 +167,16 @@ public sealed class SimplexSampler
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var stepScope = NewDisposeScope();
+            if (known is { } fixedPart)
+            {
+                // x_t at known positions = sqrt(a_t) * clean + sqrt(1 - a_t) * K * eps: what training fed there at step t.
+                var alphaBarNow = schedule.AlphaBar(t);
+                var eps = Scaled(noise.NextNormal(rows, length, vocab, device), [rows, length, vocab], noiseScale);
+                var noisedKnown = fixedPart.Clean.Times(Math.Sqrt(alphaBarNow)).Plus(eps.Times(Math.Sqrt(1 - alphaBarNow)));
+                var reset = where(fixedPart.Mask, noisedKnown, xt);
+                xt.Dispose();
+                xt = reset.MoveToOuterDisposeScope();
+            }
 
             // Drawn every step, also at t = 1 where it is multiplied by 0, to keep the reference's draw order.
             var zt = Scaled(noise.NextNormal(rows, length, vocab, device), [rows, length, vocab], noiseScale);
@@ -161,6 +205,9 @@ public sealed class SimplexSampler
 
         return lastScore!.argmax(-1).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The fixed part of a block being infilled: which positions are known ([B, L, 1]) and their clean simplex ([B, L, V]).</summary>
+    private readonly record struct KnownPositions(Tensor Mask, Tensor Clean);
 
     private Tensor Project(Tensor score, INoiseSource noise, double k)
     {
