@@ -46,7 +46,7 @@ internal sealed class BenchmarkReport(BenchmarkArguments args)
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var m in Memory)
         {
-            md.AppendLine(c, $"| {m.Model} | {m.Parameters:N0} | {m.BeforeLoadMiB:F0} | {m.LoadedMiB:F0} | {m.SteadyMiB:F0} | {m.PeakMiB:F0} | {(m.MaxLiveTensors is { } t ? t.ToString(c) : "n/a (autoregressive)")} |");
+            md.AppendLine(c, $"| {m.Model} | {m.Parameters:N0} | {m.BeforeLoadMiB:F0} | {m.LoadedMiB:F0} | {m.SteadyMiB:F0} | {m.PeakMiB:F0} | {(m.MaxLiveTensors is { } t ? t.ToString(c) : "n/a (counted for masked models only)")} |");
         }
 
         md.AppendLine();
