@@ -49,6 +49,14 @@ public sealed class SimplexTokenGenerator : ITokenGenerator
     public DiffusionGenerationOptions DefaultDiffusion { get; }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// True: a block is decoded seeing only the prompt and the finished blocks, and each row's noise is drawn block
+    /// after block, so a smaller budget only cuts the answer short. A request that leaves its budget unset is given
+    /// what the context has left.
+    /// </remarks>
+    public bool DecodesLeftToRight => true;
+
+    /// <inheritdoc />
     /// <remarks>Steps and block length apply; remasking, a confidence threshold, a key/value cache and top-k do not.</remarks>
     public void Validate(GenerationRequest request)
     {
@@ -96,6 +104,12 @@ public sealed class SimplexTokenGenerator : ITokenGenerator
             TopP = first.Sampling.TopP ?? new SimplexSamplerOptions().TopP,
             Projection = first.Sampling.Temperature > 0 ? SimplexProjection.TopPSampledOneHot : SimplexProjection.TopPMultiHot,
             EndOfSequenceTokenId = first.StopTokenIds.Count > 0 ? first.StopTokenIds[0] : EndOfSequenceTokenId,
+
+            // A budget that fits the context (the client checks prompt + budget) can still end inside a block: the last
+            // block may reach up to BlockLength - 1 positions past the context. Dropping that many of the oldest context
+            // tokens for it is what the model was trained with (the trainer's overflow), and only that block, whose
+            // tokens past the budget are cut anyway, sees the shorter context.
+            ContextOverflow = SimplexContextOverflow.DropOldest,
         };
         var sampler = new SimplexSampler(denoiser, options);
         var answers = batch.Select(r => new AnswerAccumulator(r, stopIds)).ToArray();

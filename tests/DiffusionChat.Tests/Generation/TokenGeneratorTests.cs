@@ -66,6 +66,21 @@ public class TokenGeneratorTests
     }
 
     [Fact]
+    public async Task Simplex_budget_that_fills_the_context_but_ends_inside_a_block_is_answered_and_decodes_left_to_right()
+    {
+        using var generator = Create("simplex");
+        int budget = generator.MaxSequenceLength - PromptA.Length; // not a whole number of 4-token blocks on this model
+        Assert.NotEqual(0, budget % 4);
+
+        var full = (await generator.GenerateAsync([Request(PromptA, budget)], CancellationToken.None)).Single();
+        var shorter = (await generator.GenerateAsync([Request(PromptA, 8)], CancellationToken.None)).Single();
+
+        Assert.True(generator.DecodesLeftToRight);
+        Assert.Equal(budget, full.Tokens.Count); // the tiny model never stops early: the whole budget, nothing past it
+        Assert.Equal(shorter.Tokens, full.Tokens.Take(8)); // a smaller budget only cuts the answer short
+    }
+
+    [Fact]
     public async Task Autoregressive_answer_ends_at_the_token_after_which_a_stop_is_requested_and_decoding_stops()
     {
         using var generator = Create("ar");
