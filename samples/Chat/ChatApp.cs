@@ -28,10 +28,9 @@ internal static class ChatApp
         Func<Structured.FilledText>? fill = client.GetService<ChatModelParts>() switch
         {
             { Generator: Generation.MaskedTokenGenerator masked } model =>
-                () => new Structured.MaskedInfilling(masked.Denoiser, model.Tokenizer, model.Generator.MaxSequenceLength).FillBlanks(settings.Infill, settings.BlankTokens),
+                () => Structured.MaskedInfilling.For(masked, model.Tokenizer).FillBlanks(settings.Infill, settings.BlankTokens),
             { Generator: Generation.SimplexTokenGenerator simplex } model =>
-                () => new Structured.SimplexInfilling(simplex.Denoiser, model.Tokenizer, new Sampling.Simplex.SimplexSamplerOptions { Steps = settings.Steps ?? simplex.DefaultDiffusion.Steps ?? 50 })
-                    .FillBlanks(settings.Infill, settings.BlankTokens, seed: settings.Seed ?? 0),
+                () => Structured.SimplexInfilling.For(simplex, model.Tokenizer, settings.Steps).FillBlanks(settings.Infill, settings.BlankTokens, seed: settings.Seed ?? 0),
             _ => null,
         };
         if (fill is null)

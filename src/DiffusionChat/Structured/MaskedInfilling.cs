@@ -1,3 +1,4 @@
+using DiffusionChat.Generation;
 using DiffusionChat.Models;
 using DiffusionChat.Sampling;
 using DiffusionChat.Tensors;
@@ -42,6 +43,17 @@ public sealed class MaskedInfilling
         this.denoiser = denoiser;
         this.tokenizer = tokenizer;
         this.contextLength = contextLength;
+    }
+
+    /// <summary>An infiller over a loaded masked model: its denoiser, the given tokenizer, and its context length as the row limit.</summary>
+    /// <param name="generator">The model's generator (not owned).</param>
+    /// <param name="tokenizer">The model's tokenizer.</param>
+    /// <returns>The infiller.</returns>
+    public static MaskedInfilling For(MaskedTokenGenerator generator, ITextTokenizer tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        return new MaskedInfilling(generator.Denoiser, tokenizer, generator.MaxSequenceLength);
     }
 
     /// <summary>

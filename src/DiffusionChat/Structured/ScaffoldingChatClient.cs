@@ -158,14 +158,14 @@ public sealed class ScaffoldingChatClient : DelegatingChatClient
         if (serviceType == typeof(MaskedInfilling) && serviceKey is null)
         {
             return InnerClient.GetService<ChatModelParts>() is { Generator: MaskedTokenGenerator generator } model
-                ? new MaskedInfilling(generator.Denoiser, model.Tokenizer, model.Generator.MaxSequenceLength)
+                ? MaskedInfilling.For(generator, model.Tokenizer)
                 : null;
         }
 
         if (serviceType == typeof(SimplexInfilling) && serviceKey is null)
         {
             return InnerClient.GetService<ChatModelParts>() is { Generator: SimplexTokenGenerator simplex } parts
-                ? new SimplexInfilling(simplex.Denoiser, parts.Tokenizer, new Sampling.Simplex.SimplexSamplerOptions { Steps = simplex.DefaultDiffusion.Steps ?? 50 })
+                ? SimplexInfilling.For(simplex, parts.Tokenizer)
                 : null;
         }
 

@@ -1,3 +1,4 @@
+using DiffusionChat.Generation;
 using DiffusionChat.Models.Simplex;
 using DiffusionChat.Sampling;
 using DiffusionChat.Sampling.Simplex;
@@ -42,6 +43,20 @@ public sealed class SimplexInfilling
         this.denoiser = denoiser;
         this.tokenizer = tokenizer;
         this.options = settings with { MaxBlocks = 1, EndOfSequenceTokenId = null, ContextOverflow = SimplexContextOverflow.Reject };
+    }
+
+    /// <summary>An infiller over a loaded simplex model: its denoiser, the given tokenizer, and its default steps unless told otherwise.</summary>
+    /// <param name="generator">The model's generator (not owned).</param>
+    /// <param name="tokenizer">The model's tokenizer.</param>
+    /// <param name="steps">Denoising steps per fill; null means the model's default (its <c>generation_defaults</c>).</param>
+    /// <returns>The infiller.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="steps"/> is below 1.</exception>
+    public static SimplexInfilling For(SimplexTokenGenerator generator, ITextTokenizer tokenizer, int? steps = null)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        // The generator always fills its default steps in, so the fallback is the model's own setting.
+        return new SimplexInfilling(generator.Denoiser, tokenizer, new SimplexSamplerOptions { Steps = steps ?? generator.DefaultDiffusion.Steps!.Value });
     }
 
     /// <summary>Denoising steps per fill (T): each is one forward pass.</summary>

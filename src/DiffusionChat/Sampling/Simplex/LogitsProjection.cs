@@ -63,6 +63,22 @@ public static class LogitsProjection
         return PlusMinus(oneHot, simplexValue, logits.dtype).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Tokens as clean simplex logits (SSD-LM's almost-one-hot <c>w</c>): +K at each token's id, -K everywhere else. What
+    /// training noises and what the infilling sampler holds fixed positions at, so both use the same vectors.
+    /// </summary>
+    /// <param name="ids">Int64 token ids of any shape [..].</param>
+    /// <param name="vocabSize">V.</param>
+    /// <param name="simplexValue">K.</param>
+    /// <param name="dtype">The result's floating-point type.</param>
+    /// <returns>[.., V] in <paramref name="dtype"/>, values exactly +-K.</returns>
+    public static Tensor TokenSimplex(Tensor ids, int vocabSize, double simplexValue, ScalarType dtype)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        using var scope = NewDisposeScope();
+        return nn.functional.one_hot(ids, vocabSize).to_type(dtype).Times(2 * simplexValue).Minus(simplexValue).MoveToOuterDisposeScope();
+    }
+
     private static (Tensor SortedInNucleus, Tensor Order) SortedNucleus(Tensor logits, double topP)
     {
         ArgumentNullException.ThrowIfNull(logits);

@@ -144,8 +144,7 @@ public sealed class SimplexSampler
         using var rowContext = BlockContext.FromPrompts([context], denoiser.PadTokenId, denoiser.Device, transfers);
         var ids = transfers.Upload(block.Select(id => (long)(id ?? 0)).ToArray(), [1, block.Count], denoiser.Device);
         var isKnown = transfers.Upload(block.Select(id => id is not null).ToArray(), [1, block.Count], denoiser.Device).unsqueeze(-1); // [1, L, 1]
-        double k = Options.SimplexValue;
-        var clean = nn.functional.one_hot(ids, denoiser.VocabSize).to_type(denoiser.DType).Times(2 * k).Minus(k); // +K on the id, -K elsewhere
+        var clean = LogitsProjection.TokenSimplex(ids, denoiser.VocabSize, Options.SimplexValue, denoiser.DType);
         using var filled = DecodeBlock(0, rowContext, noise, observer: null, cancellationToken, new KnownPositions(isKnown, clean));
         var host = ReadBlockToHost(filled)[0];
         return block.Select((id, j) => id ?? (int)host[j]).ToArray();

@@ -157,7 +157,7 @@ internal sealed class SimplexDiffusionObjective : ITrainingObjective
         double k = sampling.SimplexValue;
         var t = randint(1, sampling.Steps + 1, [count], ScalarType.Int64, device, generator: generator);
         var alphaBar = alphaBars.index_select(0, t).view(count, 1, 1);
-        var clean = nn.functional.one_hot(blocks.BlockIds, denoiser.VocabSize).to_type(ScalarType.Float32).Times(2 * k).Minus(k); // +K / -K
+        var clean = LogitsProjection.TokenSimplex(blocks.BlockIds, denoiser.VocabSize, k, ScalarType.Float32);
         var noise = randn([count, length, denoiser.VocabSize], ScalarType.Float32, device, generator: generator).Times(k);
         var noisy = (alphaBar.sqrt() * clean).Plus(alphaBar.SubtractedFrom(1).sqrt() * noise);
         return (blocks, noisy.MoveToOuterDisposeScope(), t.to_type(ScalarType.Float32).MoveToOuterDisposeScope());
