@@ -87,4 +87,72 @@ public class LogitsProjectionTests
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => LogitsProjection.MultiHot(logits, topP, 5.0));
         Assert.Equal("topP", ex.ParamName);
     }
+
+    [Theory]
+    [InlineData(0.05, 0.2)]   // nearly flat: the nucleus holds about pV tokens, the most the partial sort allows for
+    [InlineData(1.0, 0.2)]
+    [InlineData(5.0, 0.2)]    // peaked: a token or a few
+    [InlineData(0.05, 0.9)]
+    [InlineData(2.0, 0.5)]
+    public void Nucleus_over_a_large_vocabulary_is_the_top_p_set_of_a_full_ordering(double scale, double topP)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(11);
+        var logits = randn([2, 8, 3072], generator: generator) * scale;
+
+        var nucleus = LogitsProjection.Nucleus(logits, topP);
+
+        var probs = nn.functional.softmax(logits, -1).data<float>().ToArray();
+        var kept = nucleus.data<bool>().ToArray();
+        for (int row = 0; row < 16; row++)
+        {
+            var rowProbs = probs.AsSpan(row * 3072, 3072).ToArray();
+            var expected = new bool[3072];
+            double before = 0;
+            foreach (int token in Enumerable.Range(0, 3072).OrderByDescending(t => rowProbs[t]))
+            {
+                if (before >= topP)
+                {
+                    break;
+                }
+
+                expected[token] = true;
+                before += rowProbs[token];
+            }
+
+            Assert.Equal(expected, kept.AsSpan(row * 3072, 3072).ToArray());
+        }
+    }
+
+    [Fact]
+    public void Nucleus_of_a_uniform_distribution_keeps_every_token_whose_mass_before_is_below_p()
+    {
+        using var logits = zeros(1, 1, 3072);
+
+        using var nucleus = LogitsProjection.Nucleus(logits, 0.2);
+
+        // 614 tokens carry 614 / 3072 = 0.1999 < 0.2, so the 615th is kept and the 616th is not: the largest nucleus
+        // any distribution over 3,072 tokens has at p = 0.2.
+        Assert.Equal(615, nucleus.sum().item<long>());
+    }
+
+    [Theory]
+    [InlineData(3072, 0.2)]
+    [InlineData(50257, 0.9)]
+    [InlineData(8, 0.5)]
+    public void Nucleus_size_bound_covers_the_uniform_distribution_and_never_exceeds_the_vocabulary(long vocab, double topP)
+    {
+        long uniformNucleus = (long)Math.Ceiling(topP * vocab);
+
+        long bound = LogitsProjection.MaxNucleusSize(vocab, topP, ScalarType.Float32);
+
+        Assert.InRange(bound, uniformNucleus, vocab);
+    }
+
+    [Fact]
+    public void Low_precision_logits_use_the_whole_vocabulary_since_their_cumulative_sums_round_too_coarsely_for_the_bound()
+    {
+        Assert.Equal(3072, LogitsProjection.MaxNucleusSize(3072, 0.2, ScalarType.BFloat16));
+        Assert.True(LogitsProjection.MaxNucleusSize(3072, 0.2, ScalarType.Float32) < 3072 / 4);
+    }
 }

@@ -19,7 +19,7 @@ public static class LogitsProjection
     {
         using var scope = NewDisposeScope();
         var (sortedInNucleus, order) = SortedNucleus(logits, topP);
-        return zeros_like(sortedInNucleus).scatter(-1, order, sortedInNucleus).MoveToOuterDisposeScope();
+        return zeros(logits.shape, ScalarType.Bool, logits.device).scatter(-1, order, sortedInNucleus).MoveToOuterDisposeScope();
     }
 
     /// <summary>+K for every nucleus token, -K for the rest (the reference <c>logits_projection</c>).</summary>
@@ -59,7 +59,7 @@ public static class LogitsProjection
         var nucleusSize = sortedInNucleus.sum(-1, keepdim: true, type: ScalarType.Int64);
         var rank = cdf.le(target).sum(-1, keepdim: true, type: ScalarType.Int64).minimum(nucleusSize.Minus(1));
         var token = order.gather(-1, rank);
-        var oneHot = zeros_like(sortedInNucleus).scatter(-1, token, ones_like(token, dtype: ScalarType.Bool));
+        var oneHot = zeros(logits.shape, ScalarType.Bool, logits.device).scatter(-1, token, ones_like(token, dtype: ScalarType.Bool));
         return PlusMinus(oneHot, simplexValue, logits.dtype).MoveToOuterDisposeScope();
     }
 
@@ -92,10 +92,36 @@ public static class LogitsProjection
             throw new ArgumentException($"logits must have a non-empty last (vocabulary) dimension, got [{string.Join(", ", logits.shape)}].", nameof(logits));
         }
 
+        // Only the most likely MaxNucleusSize tokens can be in the nucleus, so a partial sort (top-k) of that many gives the
+        // same leading entries as the full sort at a fraction of its cost (the full sort of the vocabulary was half a
+        // simplex step, docs/benchmarks.md); beyond them every token is outside the nucleus.
+        long vocab = logits.shape[^1];
+        long candidates = MaxNucleusSize(vocab, topP, logits.dtype);
         var probs = nn.functional.softmax(logits, -1);
-        var (sorted, order) = probs.sort(-1, descending: true);
+        var (sorted, order) = candidates < vocab ? probs.topk(checked((int)candidates), -1, largest: true, sorted: true) : probs.sort(-1, descending: true);
         var sortedInNucleus = Sampling.Nucleus.RemovedSorted(sorted, topP, NucleusBoundary.MassBeforeReachesP).logical_not();
         return (sortedInNucleus, order);
+    }
+
+    /// <summary>
+    /// An upper bound on the nucleus size over a vocabulary of <paramref name="vocab"/> tokens, whatever the distribution.
+    /// Why: if c tokens are kept, the c - 1 most likely carry mass below p, and the m most likely tokens of any distribution
+    /// carry at least m / V, so c - 1 &lt; pV. The cumulative sum in <paramref name="dtype"/> may err by about (m + 1) u p
+    /// (u its unit roundoff, any summation order), i.e. up to (pV + 1) u p V tokens' worth of 1/V mass; the margin covers
+    /// twice that, so low-precision logits fall back to the full vocabulary.
+    /// </summary>
+    internal static long MaxNucleusSize(long vocab, double topP, ScalarType dtype)
+    {
+        double unitRoundoff = dtype switch
+        {
+            ScalarType.Float64 => Math.Pow(2, -53),
+            ScalarType.Float32 => Math.Pow(2, -24),
+            ScalarType.Float16 => Math.Pow(2, -11),
+            _ => Math.Pow(2, -8),
+        };
+        double exact = Math.Ceiling(topP * vocab);
+        double roundingTokens = Math.Ceiling(2 * unitRoundoff * topP * vocab * (exact + 1));
+        return (long)Math.Min(vocab, exact + 2 + roundingTokens);
     }
 
     private static Tensor PlusMinus(Tensor selected, double simplexValue, ScalarType dtype)
