@@ -6,6 +6,7 @@ using DiffusionChat.Generation;
 using DiffusionChat.Hosting;
 using DiffusionChat.Models.Autoregressive;
 using DiffusionChat.Prompting;
+using DiffusionChat.Sampling.Simplex;
 using DiffusionChat.Structured;
 using DiffusionChat.Trainer.Data;
 using DiffusionChat.Trainer.Evaluation;
@@ -61,15 +62,29 @@ internal static class ScaffoldEvalCommand
             masked = masked with { BlockLength = MaskedScaffoldOptions.ForModelDefaultBlockLength(model.Generator.DefaultDiffusion.BlockLength).BlockLength };
         }
 
-        int vocabularySize = denoiser?.VocabSize ?? decoder?.Config.VocabSize
-            ?? throw new NotSupportedException($"scaffold-eval needs a masked or autoregressive model; '{folder}' is {model.Generator.Family}.");
+        var simplex = model.Generator as SimplexTokenGenerator;
+        int vocabularySize = denoiser?.VocabSize ?? decoder?.Config.VocabSize ?? simplex?.Denoiser.VocabSize
+            ?? throw new NotSupportedException($"scaffold-eval needs a masked, autoregressive or simplex model; '{folder}' is {model.Generator.Family}.");
         var vocabulary = new SlotVocabulary(model.Tokenizer, vocabularySize, denoiser is null ? null : [denoiser.MaskTokenId]);
         var stopIds = model.Format.EndOfTurnMarkers
             .Select(m => model.Tokenizer.TryGetSpecialTokenId(m, out int id) ? id : -1).Where(id => id >= 0).ToList();
 
-        IScaffoldFillerLease Filler(IReadOnlyList<int> prompt) => denoiser is not null
-            ? new Lease<MaskedScaffoldFiller>(new MaskedScaffoldFiller(denoiser, model.Tokenizer, prompt, vocabulary, masked), f => f.Costs)
-            : new Lease<AutoregressiveScaffoldFiller>(new AutoregressiveScaffoldFiller(decoder!, model.Tokenizer, prompt, vocabulary), f => f.Costs);
+        IScaffoldFillerLease Filler(IReadOnlyList<int> prompt)
+        {
+            if (denoiser is not null)
+            {
+                return new Lease<MaskedScaffoldFiller>(new MaskedScaffoldFiller(denoiser, model.Tokenizer, prompt, vocabulary, masked), f => f.Costs);
+            }
+
+            if (simplex is not null)
+            {
+                // What the scaffolding middleware builds for a simplex model: its default steps and block length.
+                var settings = new SimplexSamplerOptions { Steps = simplex.DefaultDiffusion.Steps!.Value, BlockLength = simplex.DefaultDiffusion.BlockLength!.Value };
+                return new Lease<SimplexScaffoldFiller>(new SimplexScaffoldFiller(simplex.Denoiser, model.Tokenizer, prompt, vocabulary, settings), f => f.Costs);
+            }
+
+            return new Lease<AutoregressiveScaffoldFiller>(new AutoregressiveScaffoldFiller(decoder!, model.Tokenizer, prompt, vocabulary), f => f.Costs);
+        }
 
         var cases = new InstructionSetGenerator(DataSplit.HeldOut, seed).Generate(count).SelectMany(EvalCase.From)
             .Where(c => c.Family.EndsWith("/call", StringComparison.Ordinal) || c.Family == "capital")

@@ -3,6 +3,7 @@ using System.Text.Json;
 using DiffusionChat.Chat;
 using DiffusionChat.Generation;
 using DiffusionChat.Prompting;
+using DiffusionChat.Sampling.Simplex;
 using Microsoft.Extensions.AI;
 
 namespace DiffusionChat.Structured;
@@ -32,8 +33,9 @@ namespace DiffusionChat.Structured;
 /// <see cref="DiffusionChatClient"/> does); structured requests over a client without one throw
 /// <see cref="NotSupportedException"/>. Masked models (<see cref="MaskedTokenGenerator"/>) are filled by
 /// <see cref="MaskedScaffoldFiller"/>, autoregressive ones (<see cref="AutoregressiveTokenGenerator"/>) by constrained
-/// decoding in <see cref="AutoregressiveScaffoldFiller"/>; requests to other families (simplex) go to the inner client
-/// unchanged.</para>
+/// decoding in <see cref="AutoregressiveScaffoldFiller"/>, simplex ones (<see cref="SimplexTokenGenerator"/>) by
+/// <see cref="SimplexScaffoldFiller"/> (value blocks denoised from the tokens a value may hold); requests to other
+/// families (Dream, SDAR) go to the inner client unchanged.</para>
 /// <para>Scaffolded answers are greedy (temperature, top-p, top-k and seed do not apply), report
 /// <see cref="ChatResponse.Usage"/> with <c>forward_passes</c> like the inner client (a <see cref="UsageContent"/> when
 /// streamed), and are streamed as one update.
@@ -232,7 +234,7 @@ public sealed class ScaffoldingChatClient : DelegatingChatClient
                 : null;
         }
 
-        return model.Generator is MaskedTokenGenerator or AutoregressiveTokenGenerator ? model : null;
+        return model.Generator is MaskedTokenGenerator or AutoregressiveTokenGenerator or SimplexTokenGenerator ? model : null;
     }
 
     /// <summary>
@@ -378,8 +380,18 @@ public sealed class ScaffoldingChatClient : DelegatingChatClient
                     : (ScaffoldWriter.Write(canvas, filler, cancellationToken: cancellationToken), filler.Costs);
             }
 
+            case SimplexTokenGenerator generator:
+            {
+                vocabulary ??= new SlotVocabulary(model.Tokenizer, generator.Denoiser.VocabSize);
+                var settings = new SimplexSamplerOptions { Steps = generator.DefaultDiffusion.Steps!.Value, BlockLength = generator.DefaultDiffusion.BlockLength!.Value };
+                using var filler = new SimplexScaffoldFiller(generator.Denoiser, model.Tokenizer, prompt, vocabulary, settings);
+                return probe && filler.MostLikelyFirstToken(cancellationToken) != opening
+                    ? (null, filler.Costs)
+                    : (ScaffoldWriter.Write(canvas, filler, cancellationToken: cancellationToken), filler.Costs);
+            }
+
             default:
-                throw new NotSupportedException($"Scaffolded answers are implemented for masked and autoregressive models; model '{model.ModelId}' is {model.Generator.Family}.");
+                throw new NotSupportedException($"Scaffolded answers are implemented for masked, autoregressive and simplex models; model '{model.ModelId}' is {model.Generator.Family}.");
         }
     }
 }

@@ -6,9 +6,9 @@ namespace DiffusionChat.Tests.Structured;
 /// <summary>
 /// Typed structured output through the registered client, in the shapes Microsoft.Extensions.AI's own integration
 /// tests ask for (a class with an enum and a nullable string, an array of it, int, bool, string, an enum): every request
-/// returns a parsable result, whatever the tiny shipped model knows.
+/// returns a parsable result, whatever the tiny shipped model knows. Run once per shipped model family.
 /// </summary>
-public sealed class TypedStructuredOutputTests : IAsyncLifetime
+public abstract class TypedStructuredOutputTests : IAsyncLifetime
 {
     private ServiceProvider provider = null!;
     private IChatClient client = null!;
@@ -24,13 +24,16 @@ public sealed class TypedStructuredOutputTests : IAsyncLifetime
     public Task InitializeAsync()
     {
         var services = new ServiceCollection();
-        services.AddDiffusionChatClient(o => { o.ModelPath = RepoPaths.Path("models", "dc-masked"); o.Device = "cpu"; });
+        services.AddDiffusionChatClient(o => { o.ModelPath = RepoPaths.Path("models", ModelFolder); o.Device = "cpu"; });
         provider = services.BuildServiceProvider();
         client = provider.GetRequiredService<IChatClient>();
         return Task.CompletedTask;
     }
 
     public async Task DisposeAsync() => await provider.DisposeAsync();
+
+    /// <summary>The shipped model folder under models/.</summary>
+    protected abstract string ModelFolder { get; }
 
     [Fact]
     public async Task A_class_with_an_enum_property_parses()
@@ -89,4 +92,22 @@ public sealed class TypedStructuredOutputTests : IAsyncLifetime
 
         public JobType Job { get; set; }
     }
+}
+
+/// <summary>The masked model (scaffold values filled by <c>MaskedScaffoldFiller</c>).</summary>
+public sealed class MaskedTypedStructuredOutputTests : TypedStructuredOutputTests
+{
+    protected override string ModelFolder => "dc-masked";
+}
+
+/// <summary>The autoregressive baseline (constrained decoding).</summary>
+public sealed class AutoregressiveTypedStructuredOutputTests : TypedStructuredOutputTests
+{
+    protected override string ModelFolder => "dc-ar";
+}
+
+/// <summary>The simplex model (value blocks denoised by <c>SimplexScaffoldFiller</c>).</summary>
+public sealed class SimplexTypedStructuredOutputTests : TypedStructuredOutputTests
+{
+    protected override string ModelFolder => "dc-simplex";
 }

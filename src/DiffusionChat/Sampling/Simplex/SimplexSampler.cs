@@ -128,8 +128,9 @@ public sealed class SimplexSampler
     /// <param name="block"><see cref="SimplexSamplerOptions.BlockLength"/> entries: a fixed id, or null at a blank.</param>
     /// <param name="noise">Randomness for one row.</param>
     /// <param name="cancellationToken">Checked before every step.</param>
+    /// <param name="allowedTokens">Optional [V] bool on the model's device: only these ids may fill a blank.</param>
     /// <returns>The block with every blank filled.</returns>
-    internal int[] FillBlock(IReadOnlyList<int> context, IReadOnlyList<int?> block, INoiseSource noise, CancellationToken cancellationToken)
+    internal int[] FillBlock(IReadOnlyList<int> context, IReadOnlyList<int?> block, INoiseSource noise, CancellationToken cancellationToken, Tensor? allowedTokens = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(block);
@@ -145,13 +146,13 @@ public sealed class SimplexSampler
         var ids = transfers.Upload(block.Select(id => (long)(id ?? 0)).ToArray(), [1, block.Count], denoiser.Device);
         var isKnown = transfers.Upload(block.Select(id => id is not null).ToArray(), [1, block.Count], denoiser.Device).unsqueeze(-1); // [1, L, 1]
         var clean = LogitsProjection.TokenSimplex(ids, denoiser.VocabSize, Options.SimplexValue, denoiser.DType);
-        using var filled = DecodeBlock(0, rowContext, noise, observer: null, cancellationToken, new KnownPositions(isKnown, clean));
+        using var filled = DecodeBlock(0, rowContext, noise, observer: null, cancellationToken, new KnownPositions(isKnown, clean), allowedTokens);
         var host = ReadBlockToHost(filled)[0];
         return block.Select((id, j) => id ?? (int)host[j]).ToArray();
     }
 
     /// <summary>One block: T denoising steps from pure noise, then the argmax of the last prediction [B, L].</summary>
-    private Tensor DecodeBlock(int block, BlockContext context, INoiseSource noise, ISimplexStepObserver? observer, CancellationToken cancellationToken, KnownPositions? known = null)
+    private Tensor DecodeBlock(int block, BlockContext context, INoiseSource noise, ISimplexStepObserver? observer, CancellationToken cancellationToken, KnownPositions? known = null, Tensor? allowedTokens = null)
     {
         using var scope = NewDisposeScope();
         int rows = (int)context.Ids.shape[0], length = Options.BlockLength, vocab = denoiser.VocabSize;
@@ -183,6 +184,13 @@ public sealed class SimplexSampler
             var score = selfConditioned is null
                 ? denoiser.EquivalentScore(context.Ids, xt, timesteps, Options.Steps, attentionMask)
                 : selfConditioned.EquivalentScore(context.Ids, xt, timesteps, Options.Steps, attentionMask, previousScore);
+            if (allowedTokens is not null)
+            {
+                // A constrained fill (a scaffold's value slot): tokens outside the slot's vocabulary get no mass, so the
+                // projection, the self-conditioning and the final argmax all stay inside it.
+                score = score.FillMasked(allowedTokens.logical_not(), double.NegativeInfinity);
+            }
+
             var projected = Project(score, noise, k);
             observer?.OnStep(block, t, score, projected);
 
