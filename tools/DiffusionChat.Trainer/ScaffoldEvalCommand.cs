@@ -113,7 +113,7 @@ internal static class ScaffoldEvalCommand
         }
 
         clock.Stop();
-        var report = Report(folder, model.Generator.DefaultDiffusion, denoiser is null ? null : masked, count, seed, maxTokens, rows, clock.Elapsed, show);
+        var report = Report(folder, model.Generator.Family, model.Generator.DefaultDiffusion, denoiser is null ? null : masked, count, seed, maxTokens, rows, clock.Elapsed, show);
         Console.WriteLine(report);
         if (output is not null)
         {
@@ -174,13 +174,15 @@ internal static class ScaffoldEvalCommand
         return new Row("capital/json", question, freeValid, freeValid && Right(freeText.Trim()), freePasses, scaffoldValid, scaffoldValid && Right(scaffoldText), costs, freeText, scaffoldText);
     }
 
-    private static string Report(string folder, DiffusionGenerationOptions defaults, MaskedScaffoldOptions? masked, int count, int seed, int maxTokens, List<Row> rows, TimeSpan elapsed, int show)
+    private static string Report(string folder, ModelFamily family, DiffusionGenerationOptions defaults, MaskedScaffoldOptions? masked, int count, int seed, int maxTokens, List<Row> rows, TimeSpan elapsed, int show)
     {
         var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
-        var method = masked is null
-            ? "constrained decoding (forced skeleton, greedy values, KV cache)."
-            : string.Create(c, $"masked infilling (value block {masked.BlockLength}, threshold {masked.ConfidenceThreshold}, tail {masked.TailLength}).");
+        var method = masked is not null
+            ? string.Create(c, $"masked infilling (value block {masked.BlockLength}, threshold {masked.ConfidenceThreshold}, tail {masked.TailLength}).")
+            : family == ModelFamily.SimplexDiffusion
+                ? string.Create(c, $"simplex value blocks (block {defaults.BlockLength}, {defaults.Steps} steps each, values from the slot's vocabulary; choices by the full-noise first-position score).")
+                : "constrained decoding (forced skeleton, greedy values, KV cache).";
         text.AppendLine(c, $"Scaffolded vs free decoding on `{folder}`: tool-call and capital cases of {count} held-out conversations (seed {seed}) plus {RealPlaces.Length * 2} real-place calls; free = default sampler (steps {defaults.Steps?.ToString(c) ?? "-"}, block {defaults.BlockLength?.ToString(c) ?? "-"}, up to {maxTokens} tokens), greedy; scaffold = {method}");
         text.AppendLine();
         text.AppendLine("| family | n | free: valid | free: correct | free: passes/case | scaffold: valid | scaffold: correct | scaffold: passes/case | scaffold: rows/case | host reads/case |");
