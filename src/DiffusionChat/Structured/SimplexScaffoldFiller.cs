@@ -9,7 +9,8 @@ namespace DiffusionChat.Structured;
 
 /// <summary>
 /// Fills a scaffold with a simplex-diffusion denoiser (SSD-LM). String and number values are written block by block
-/// after the text laid out so far, each block denoised for the model's T steps from the tokens a value may hold, until
+/// after the text laid out so far (blocks on the answer's grid, the block's written part held fixed), each block
+/// denoised for the model's T steps from the tokens a value may hold, until
 /// the value's end shows (the closing quote of a string, the first non-number character of a number) or its budget
 /// runs out. Choices are scored by the chain rule over each opening's tokens, with the model's prediction of a block's
 /// first token at full noise as p(token | what precedes it), every prefix of every opening one row of a single call.
@@ -176,27 +177,35 @@ public sealed class SimplexScaffoldFiller : IScaffoldFiller, IDisposable
     }
 
     /// <summary>
-    /// Denoises the next block of value tokens after the laid-out text and the value so far (T passes, one read), drawn
-    /// only from <paramref name="allowed"/>; shorter at the end of the budget or the model's positions, empty when
-    /// neither leaves room.
+    /// Denoises the next value tokens after the laid-out text and the value so far (T passes, one read), drawn only from
+    /// <paramref name="allowed"/>, and returns them; empty when neither the budget nor the model's positions leave room.
     /// </summary>
+    /// <remarks>
+    /// Blocks follow the answer's grid of block-length blocks from its first token, as training laid them out: the
+    /// block holding the next value position keeps its already written tokens fixed (held at their noised simplex every
+    /// step, as infilling does) and fills the rest, so the model sees a block where it was trained to see one.
+    /// </remarks>
     private int[] NextBlock(string written, List<int> value, int budget, Tensor allowed, CancellationToken cancellationToken)
     {
-        var context = new List<int>([.. prompt, .. tokenizer.Encode(written), .. value]);
-        int length = Math.Min(options.BlockLength, Math.Min(budget - value.Count, denoiser.MaxSequenceLength - context.Count));
-        if (length < 1)
+        var answer = new List<int>([.. tokenizer.Encode(written), .. value]);
+        int gridStart = answer.Count - (answer.Count % options.BlockLength);
+        int known = answer.Count - gridStart;
+        int blanks = Math.Min(options.BlockLength - known, Math.Min(budget - value.Count, denoiser.MaxSequenceLength - prompt.Length - answer.Count));
+        if (blanks < 1)
         {
             return [];
         }
 
-        var sampler = new SimplexSampler(denoiser, options with { BlockLength = length }, transfers);
+        var context = new List<int>([.. prompt, .. answer.Take(gridStart)]);
+        var block = answer.Skip(gridStart).Select(id => (int?)id).Concat(Enumerable.Repeat<int?>(null, blanks)).ToList();
+        var sampler = new SimplexSampler(denoiser, options with { BlockLength = block.Count }, transfers);
         // One noise stream per block, derived from the seed and the block's place in the request: reproducible, and
         // the blocks of one answer do not replay the same draws.
         using var noise = new GeneratorNoiseSource(denoiser.Device, [unchecked((ulong)(seed + blocksFilled++))]);
-        var block = sampler.FillBlock(context, new int?[length], noise, cancellationToken, allowed);
+        var filled = sampler.FillBlock(context, block, noise, cancellationToken, allowed);
         forwardPasses += options.Steps;
         sequencePasses += options.Steps;
-        return block;
+        return filled[known..];
     }
 
     /// <summary>
