@@ -1,6 +1,7 @@
 using DiffusionChat.Models.Simplex;
 using DiffusionChat.Sampling;
 using DiffusionChat.Sampling.Simplex;
+using DiffusionChat.Tensors;
 using DiffusionChat.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -218,7 +219,7 @@ public sealed class SimplexScaffoldFiller : IScaffoldFiller, IDisposable
         using var context = BlockContext.FromPrompts(contexts, denoiser.PadTokenId, denoiser.Device, transfers);
         int rows = contexts.Count;
         using var simplex = zeros(rows, 1, denoiser.VocabSize, denoiser.DType, denoiser.Device);
-        using var timesteps = full(rows, options.Steps, ScalarType.Float32, denoiser.Device);
+        using var timesteps = HeldScalars.Filled([rows], (double)options.Steps, ScalarType.Float32, denoiser.Device);
         using var attentionMask = context.AttentionMaskWithBlock(1);
         var scores = denoiser.EquivalentScore(context.Ids, simplex, timesteps, options.Steps, attentionMask);
         forwardPasses++;
