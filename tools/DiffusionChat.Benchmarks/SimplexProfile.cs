@@ -71,8 +71,8 @@ internal static class SimplexProfile
         {
             ("forward pass (`EquivalentScore`)", () => model.EquivalentScore(context, xt, timesteps, Steps).Dispose()),
             ("noise draw (one N(0, 1) per vocabulary entry, scaled)", () => { using var inner = NewDisposeScope(); _ = noise.NextNormal(1, Block, vocab, model.Device).to_type(model.DType).Times(options.SimplexValue); }),
-            ("projection to +-K (softmax, sort, top-p, scatter)", () => LogitsProjection.MultiHot(score, options.TopP, options.SimplexValue).Dispose()),
-            ("of which the top-p nucleus (softmax, sort, cumulative sum)", () => LogitsProjection.Nucleus(score, options.TopP).Dispose()),
+            ("projection to +-K (softmax, top-k of the possible nucleus, top-p, scatter)", () => LogitsProjection.MultiHot(score, options.TopP, options.SimplexValue).Dispose()),
+            ("of which the top-p nucleus (softmax, top-k, cumulative sum)", () => LogitsProjection.Nucleus(score, options.TopP).Dispose()),
             ("re-noising sqrt(a) proj + sqrt(1 - a) z", () => { using var inner = NewDisposeScope(); _ = projected.Times(a).Plus(zt.Times(b)); }),
         };
 
