@@ -40,10 +40,7 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(promptIds);
         ArgumentNullException.ThrowIfNull(vocabulary);
-        if (vocabulary.Size != model.Config.VocabSize)
-        {
-            throw new ArgumentException($"The slot vocabulary covers {vocabulary.Size} ids but the model has {model.Config.VocabSize}; build it with the model's vocabulary size.", nameof(vocabulary));
-        }
+        vocabulary.EnsureCovers(model.Config.VocabSize);
 
         Sampling.PromptCheck.Single(promptIds, model.Config.VocabSize, reserved: null, reservedName: null);
         this.model = model;
@@ -66,26 +63,21 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
     }
 
     /// <inheritdoc />
-    public int Choose(string written, IReadOnlyList<string> openings, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(written);
-        ArgumentNullException.ThrowIfNull(openings);
-        if (openings.Count < 2)
-        {
-            return openings.Count == 1 ? 0 : throw new ArgumentException("There is nothing to choose from; give at least one opening.", nameof(openings));
-        }
+    public int Choose(string written, IReadOnlyList<string> openings, CancellationToken cancellationToken) =>
+        OpeningScoring.ChooseWith(tokenizer, prompt, written, openings, cancellationToken, rows => ScoreOpenings(rows, openings.Count));
 
-        cancellationToken.ThrowIfCancellationRequested();
-        var rows = OpeningScoring.Rows(tokenizer, prompt, written, openings);
+    /// <summary>One batched call scoring every (opening, token) row; the index of the best opening.</summary>
+    private int ScoreOpenings(List<OpeningScoring.ScoredToken> rows, int openingCount)
+    {
 
         // One causal row per opening (its longest scored context plus the last token), right-padded: causal attention
         // never lets the padding reach an earlier position.
-        var sequences = Enumerable.Range(0, openings.Count)
+        var sequences = Enumerable.Range(0, openingCount)
             .Select(a => rows.Where(r => r.Owner == a).MaxBy(r => r.Context.Length)!)
             .Select(r => r.Context.Append(r.Target).ToArray()).ToList();
         int width = sequences.Max(s => s.Length);
-        var ids = new long[openings.Count * width];
-        for (int a = 0; a < openings.Count; a++)
+        var ids = new long[openingCount * width];
+        for (int a = 0; a < openingCount; a++)
         {
             for (int i = 0; i < sequences[a].Length; i++)
             {
@@ -96,13 +88,13 @@ public sealed class AutoregressiveScaffoldFiller : IScaffoldFiller, IDisposable
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var device = Device;
-        var logits = model.forward(transfers.Upload(ids, [openings.Count, width], device)); // [A, T, V]
+        var logits = model.forward(transfers.Upload(ids, [openingCount, width], device)); // [A, T, V]
         forwardPasses++;
-        sequencePasses += openings.Count;
+        sequencePasses += openingCount;
 
         // Row r's target is predicted at its opening's row, one position before the target.
         var byRow = logits.index_select(0, Upload(rows.Select(r => (long)r.Owner).ToArray(), device));
-        return OpeningScoring.Choose(byRow, rows.Select(r => (long)(r.Context.Length - 1)).ToArray(), rows, openings.Count, transfers);
+        return OpeningScoring.Choose(byRow, rows.Select(r => (long)(r.Context.Length - 1)).ToArray(), rows, openingCount, transfers);
     }
 
     /// <summary>

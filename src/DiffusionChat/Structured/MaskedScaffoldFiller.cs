@@ -47,10 +47,7 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
         ArgumentNullException.ThrowIfNull(vocabulary);
         this.options = options ?? new MaskedScaffoldOptions();
         this.options.Validate();
-        if (vocabulary.Size != denoiser.VocabSize)
-        {
-            throw new ArgumentException($"The slot vocabulary covers {vocabulary.Size} ids but the model has {denoiser.VocabSize}; build it with the model's vocabulary size.", nameof(vocabulary));
-        }
+        vocabulary.EnsureCovers(denoiser.VocabSize);
 
         Sampling.PromptCheck.Single(promptIds, denoiser.VocabSize, denoiser.MaskTokenId, "the mask token");
         this.denoiser = denoiser;
@@ -64,17 +61,12 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
     public ScaffoldCosts Costs => new(forwardPasses, sequencePasses, (int)transfers.Reads);
 
     /// <inheritdoc />
-    public int Choose(string written, IReadOnlyList<string> openings, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(written);
-        ArgumentNullException.ThrowIfNull(openings);
-        if (openings.Count < 2)
-        {
-            return openings.Count == 1 ? 0 : throw new ArgumentException("There is nothing to choose from; give at least one opening.", nameof(openings));
-        }
+    public int Choose(string written, IReadOnlyList<string> openings, CancellationToken cancellationToken) =>
+        OpeningScoring.ChooseWith(tokenizer, prompt, written, openings, cancellationToken, rows => ScoreOpenings(rows, openings.Count));
 
-        cancellationToken.ThrowIfCancellationRequested();
-        var rows = OpeningScoring.Rows(tokenizer, prompt, written, openings);
+    /// <summary>One batched call scoring every (opening, token) row; the index of the best opening.</summary>
+    private int ScoreOpenings(List<OpeningScoring.ScoredToken> rows, int openingCount)
+    {
         int total = rows.Max(r => r.Context.Length) + 1 + options.TailLength;
         long mask = denoiser.MaskTokenId;
         var ids = new long[rows.Count * total];
@@ -93,7 +85,7 @@ public sealed class MaskedScaffoldFiller : IScaffoldFiller, IDisposable
         var logits = denoiser.Forward(x, logitsFor: first..(last + 1)); // [R, W, V]
         forwardPasses++;
         sequencePasses += rows.Count;
-        return OpeningScoring.Choose(logits, rows.Select(r => (long)(r.Context.Length - first)).ToArray(), rows, openings.Count, transfers);
+        return OpeningScoring.Choose(logits, rows.Select(r => (long)(r.Context.Length - first)).ToArray(), rows, openingCount, transfers);
     }
 
     /// <summary>

@@ -14,6 +14,23 @@ internal static class OpeningScoring
     /// <summary>One scored token: the ids before it (prompt included), the token, and the opening it belongs to.</summary>
     public sealed record ScoredToken(int[] Context, int Target, int Owner);
 
+    /// <summary>
+    /// What every filler's <see cref="IScaffoldFiller.Choose"/> does around its own scoring: checks the arguments, takes
+    /// a single opening without asking the model, and hands every (opening, token) row to <paramref name="score"/>.
+    /// </summary>
+    public static int ChooseWith(ITextTokenizer tokenizer, IReadOnlyList<int> prompt, string written, IReadOnlyList<string> openings, CancellationToken cancellationToken, Func<List<ScoredToken>, int> score)
+    {
+        ArgumentNullException.ThrowIfNull(written);
+        ArgumentNullException.ThrowIfNull(openings);
+        if (openings.Count < 2)
+        {
+            return openings.Count == 1 ? 0 : throw new ArgumentException("There is nothing to choose from; give at least one opening.", nameof(openings));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return score(Rows(tokenizer, prompt, written, openings));
+    }
+
     /// <summary>Every (opening, token) pair to score.</summary>
     public static List<ScoredToken> Rows(ITextTokenizer tokenizer, IReadOnlyList<int> prompt, string written, IReadOnlyList<string> openings)
     {

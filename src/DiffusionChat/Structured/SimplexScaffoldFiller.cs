@@ -58,10 +58,7 @@ public sealed class SimplexScaffoldFiller : IScaffoldFiller, IDisposable
         ArgumentNullException.ThrowIfNull(vocabulary);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (vocabulary.Size != denoiser.VocabSize)
-        {
-            throw new ArgumentException($"The slot vocabulary covers {vocabulary.Size} ids but the model has {denoiser.VocabSize}; build it with the model's vocabulary size.", nameof(vocabulary));
-        }
+        vocabulary.EnsureCovers(denoiser.VocabSize);
 
         PromptCheck.Single(promptIds, denoiser.VocabSize, reserved: null, reservedName: null);
         this.denoiser = denoiser;
@@ -79,20 +76,15 @@ public sealed class SimplexScaffoldFiller : IScaffoldFiller, IDisposable
     public ScaffoldCosts Costs => new(forwardPasses, sequencePasses, (int)transfers.Reads);
 
     /// <inheritdoc />
-    public int Choose(string written, IReadOnlyList<string> openings, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(written);
-        ArgumentNullException.ThrowIfNull(openings);
-        if (openings.Count < 2)
-        {
-            return openings.Count == 1 ? 0 : throw new ArgumentException("There is nothing to choose from; give at least one opening.", nameof(openings));
-        }
+    public int Choose(string written, IReadOnlyList<string> openings, CancellationToken cancellationToken) =>
+        OpeningScoring.ChooseWith(tokenizer, prompt, written, openings, cancellationToken, rows => ScoreOpenings(rows, openings.Count));
 
-        cancellationToken.ThrowIfCancellationRequested();
-        var rows = OpeningScoring.Rows(tokenizer, prompt, written, openings);
+    /// <summary>One batched call scoring every (opening, token) row; the index of the best opening.</summary>
+    private int ScoreOpenings(List<OpeningScoring.ScoredToken> rows, int openingCount)
+    {
         using var scope = NewDisposeScope();
         var logits = FirstBlockScores(rows.Select(r => (IReadOnlyList<int>)r.Context).ToList()); // [R, 1, V]
-        return OpeningScoring.Choose(logits, new long[rows.Count], rows, openings.Count, transfers);
+        return OpeningScoring.Choose(logits, new long[rows.Count], rows, openingCount, transfers);
     }
 
     /// <summary>

@@ -57,6 +57,16 @@ public sealed class SlotVocabulary
     /// <summary>The number of ids covered.</summary>
     public int Size => texts.Length;
 
+    /// <summary>Refuses a vocabulary built for another model size (what every filler checks at construction).</summary>
+    /// <exception cref="ArgumentException">The sizes differ.</exception>
+    internal void EnsureCovers(int modelVocabularySize)
+    {
+        if (Size != modelVocabularySize)
+        {
+            throw new ArgumentException($"The slot vocabulary covers {Size} ids but the model has {modelVocabularySize}; build it with the model's vocabulary size.", "vocabulary");
+        }
+    }
+
     /// <summary>The text of a token on its own (empty for special and out-of-vocabulary ids).</summary>
     public string Text(int id) => texts[id];
 

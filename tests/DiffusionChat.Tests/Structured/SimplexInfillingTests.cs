@@ -18,34 +18,14 @@ public class SimplexInfillingTests
     /// (the last position scores token 0): a blank can only come out as its right neighbour's token if the fixed text
     /// after it reaches the model.
     /// </summary>
-    private sealed class RightNeighbourDenoiser(int vocab, int positions = 64) : ISimplexDenoiser
+    private sealed class RightNeighbourDenoiser(int vocab, int positions = 64) : FakeSimplexDenoiser(vocab, positions)
     {
-        public int Calls { get; private set; }
-
-        public int VocabSize => vocab;
-
-        public int PadTokenId => 0;
-
-        public int MaxSequenceLength => positions;
-
-        public Device Device => CPU;
-
-        public ScalarType DType => ScalarType.Float32;
-
-        public Tensor EquivalentScore(Tensor contextIds, Tensor simplexLogits, Tensor timesteps, int totalSteps, Tensor? attentionMask = null)
+        protected override Tensor Score(Tensor contextIds, Tensor simplexLogits, Tensor? attentionMask)
         {
-            Calls++;
             long length = simplexLogits.shape[1];
-            using var last = nn.functional.one_hot(zeros([simplexLogits.shape[0], 1], ScalarType.Int64), vocab).to_type(ScalarType.Float32).mul(50);
+            using var last = nn.functional.one_hot(zeros([simplexLogits.shape[0], 1], ScalarType.Int64), VocabSize).to_type(ScalarType.Float32).mul(50);
             using var shifted = simplexLogits.narrow(1, 1, length - 1);
             return cat([shifted, last], 1);
-        }
-
-        public Tensor TrainingScore(Tensor contextIds, Tensor simplexLogits, Tensor timesteps, int totalSteps, Tensor? attentionMask = null) =>
-            EquivalentScore(contextIds, simplexLogits, timesteps, totalSteps, attentionMask);
-
-        public void Dispose()
-        {
         }
     }
 

@@ -20,25 +20,12 @@ public class SimplexScaffoldFillerTests
     /// and its logit; nothing else gets mass), whatever the noise: it writes a fixed text whose place depends only on
     /// how much came before.
     /// </summary>
-    private sealed class ScriptedSimplexDenoiser(Func<int, (int Token, float Logit)[]> script, int positions = 640) : ISimplexDenoiser
+    private sealed class ScriptedSimplexDenoiser(Func<int, (int Token, float Logit)[]> script, int positions = 640) : FakeSimplexDenoiser(Tokenizer.VocabularySize, positions)
     {
-        public int Calls { get; private set; }
-
         public List<int> ContextLengths { get; } = [];
 
-        public int VocabSize => Tokenizer.VocabularySize;
-
-        public int PadTokenId => 0;
-
-        public int MaxSequenceLength => positions;
-
-        public Device Device => CPU;
-
-        public ScalarType DType => ScalarType.Float32;
-
-        public Tensor EquivalentScore(Tensor contextIds, Tensor simplexLogits, Tensor timesteps, int totalSteps, Tensor? attentionMask = null)
+        protected override Tensor Score(Tensor contextIds, Tensor simplexLogits, Tensor? attentionMask)
         {
-            Calls++;
             long rows = simplexLogits.shape[0], length = simplexLogits.shape[1], width = contextIds.shape[1];
             var values = new float[rows * length * VocabSize];
             for (int r = 0; r < rows; r++)
@@ -56,13 +43,6 @@ public class SimplexScaffoldFillerTests
             }
 
             return tensor(values, [rows, length, VocabSize]);
-        }
-
-        public Tensor TrainingScore(Tensor contextIds, Tensor simplexLogits, Tensor timesteps, int totalSteps, Tensor? attentionMask = null) =>
-            EquivalentScore(contextIds, simplexLogits, timesteps, totalSteps, attentionMask);
-
-        public void Dispose()
-        {
         }
     }
 
