@@ -20,6 +20,10 @@ namespace DiffusionChat.Devices;
 /// sleep as usual: the same bounded wait a single-threaded application already gets, not a busy loop. Nothing is
 /// changed when either variable is already set (set <c>OMP_WAIT_POLICY=PASSIVE</c> to never spin), off Linux, or when
 /// LibTorch was loaded before this assembly (libgomp reads the variables once, when it loads).</para>
+/// <para>The trade-off: teams computing at the same time (two models generating concurrently on two cores) spin against
+/// each other, 80-82 instead of 99-102 tokens/s aggregate in the same measurement. The library's own path is one model
+/// per process, its requests batched on one generation thread, which gains; a process running several models at once
+/// sets <c>GOMP_SPINCOUNT=300000</c> (libgomp's default behaviour) itself.</para>
 /// </remarks>
 internal static partial class OpenMpWaitPolicy
 {
