@@ -41,10 +41,18 @@ internal static partial class OpenMpWaitPolicy
             return;
         }
 
-        foreach (var (name, value) in VariablesToSet(Environment.GetEnvironmentVariable))
+        try
         {
-            // The native environment, not .NET's copy of it: libgomp reads getenv() when it loads.
-            _ = SetNativeVariable(name, value, 0);
+            foreach (var (name, value) in VariablesToSet(Environment.GetEnvironmentVariable))
+            {
+                // The native environment, not .NET's copy of it: libgomp reads getenv() when it loads.
+                _ = SetNativeVariable(name, value, 0);
+            }
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // A C library without setenv under that name: only speed is at stake, and a module initializer that throws
+            // would make the whole assembly unusable.
         }
     }
 
