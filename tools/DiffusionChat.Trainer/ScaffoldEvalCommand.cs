@@ -6,7 +6,6 @@ using DiffusionChat.Generation;
 using DiffusionChat.Hosting;
 using DiffusionChat.Models.Autoregressive;
 using DiffusionChat.Prompting;
-using DiffusionChat.Sampling.Simplex;
 using DiffusionChat.Structured;
 using DiffusionChat.Trainer.Data;
 using DiffusionChat.Trainer.Evaluation;
@@ -78,9 +77,7 @@ internal static class ScaffoldEvalCommand
 
             if (simplex is not null)
             {
-                // What the scaffolding middleware builds for a simplex model: its default steps and block length.
-                var settings = new SimplexSamplerOptions { Steps = simplex.DefaultDiffusion.Steps!.Value, BlockLength = simplex.DefaultDiffusion.BlockLength!.Value };
-                return new Lease<SimplexScaffoldFiller>(new SimplexScaffoldFiller(simplex.Denoiser, model.Tokenizer, prompt, vocabulary, settings), f => f.Costs);
+                return new Lease<SimplexScaffoldFiller>(SimplexScaffoldFiller.For(simplex, model.Tokenizer, prompt, vocabulary), f => f.Costs);
             }
 
             return new Lease<AutoregressiveScaffoldFiller>(new AutoregressiveScaffoldFiller(decoder!, model.Tokenizer, prompt, vocabulary), f => f.Costs);

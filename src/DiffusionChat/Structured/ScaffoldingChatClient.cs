@@ -3,7 +3,6 @@ using System.Text.Json;
 using DiffusionChat.Chat;
 using DiffusionChat.Generation;
 using DiffusionChat.Prompting;
-using DiffusionChat.Sampling.Simplex;
 using Microsoft.Extensions.AI;
 
 namespace DiffusionChat.Structured;
@@ -383,8 +382,7 @@ public sealed class ScaffoldingChatClient : DelegatingChatClient
             case SimplexTokenGenerator generator:
             {
                 vocabulary ??= new SlotVocabulary(model.Tokenizer, generator.Denoiser.VocabSize);
-                var settings = new SimplexSamplerOptions { Steps = generator.DefaultDiffusion.Steps!.Value, BlockLength = generator.DefaultDiffusion.BlockLength!.Value };
-                using var filler = new SimplexScaffoldFiller(generator.Denoiser, model.Tokenizer, prompt, vocabulary, settings);
+                using var filler = SimplexScaffoldFiller.For(generator, model.Tokenizer, prompt, vocabulary);
                 return probe && filler.MostLikelyFirstToken(cancellationToken) != opening
                     ? (null, filler.Costs)
                     : (ScaffoldWriter.Write(canvas, filler, cancellationToken: cancellationToken), filler.Costs);

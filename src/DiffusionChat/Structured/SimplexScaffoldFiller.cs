@@ -1,3 +1,4 @@
+using DiffusionChat.Generation;
 using DiffusionChat.Models.Simplex;
 using DiffusionChat.Sampling;
 using DiffusionChat.Sampling.Simplex;
@@ -35,7 +36,6 @@ public sealed class SimplexScaffoldFiller : IScaffoldFiller, IDisposable
     private readonly long seed;
     private readonly DeviceTransfers transfers = new();
     private readonly SlotMasks masks;
-    private readonly Tensor numberTokens;
     private int forwardPasses;
     private int sequencePasses;
     private int blocksFilled;
@@ -68,8 +68,23 @@ public sealed class SimplexScaffoldFiller : IScaffoldFiller, IDisposable
         this.options = options with { MaxBlocks = 1, EndOfSequenceTokenId = null, ContextOverflow = SimplexContextOverflow.Reject };
         prompt = [.. promptIds];
         masks = new SlotMasks(vocabulary, transfers, denoiser.Device);
-        var numberIds = Enumerable.Range(0, vocabulary.Size).Select(id => vocabulary.NumberClass(id) != NumberTokenClass.None).ToArray();
-        numberTokens = transfers.Upload(numberIds, [numberIds.Length], denoiser.Device);
+    }
+
+    /// <summary>
+    /// A filler over a loaded simplex model at its own defaults (steps and block length from its
+    /// <c>generation_defaults</c>): what the scaffolding middleware uses.
+    /// </summary>
+    /// <param name="generator">The model's generator (not owned).</param>
+    /// <param name="tokenizer">The model's tokenizer.</param>
+    /// <param name="promptIds">The prompt up to where the answer starts (not modified).</param>
+    /// <param name="vocabulary">The token roles for this tokenizer, sized to the model's vocabulary.</param>
+    /// <returns>The filler (dispose it).</returns>
+    public static SimplexScaffoldFiller For(SimplexTokenGenerator generator, ITextTokenizer tokenizer, IReadOnlyList<int> promptIds, SlotVocabulary vocabulary)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        // The generator always fills its defaults in.
+        var settings = new SimplexSamplerOptions { Steps = generator.DefaultDiffusion.Steps!.Value, BlockLength = generator.DefaultDiffusion.BlockLength!.Value };
+        return new SimplexScaffoldFiller(generator.Denoiser, tokenizer, promptIds, vocabulary, settings);
     }
 
     /// <summary>What filling has cost so far.</summary>
@@ -138,7 +153,7 @@ public sealed class SimplexScaffoldFiller : IScaffoldFiller, IDisposable
         var text = new System.Text.StringBuilder();
         while (value.Count < slot.MaxTokens)
         {
-            var block = NextBlock(written, value, slot.MaxTokens, numberTokens, cancellationToken);
+            var block = NextBlock(written, value, slot.MaxTokens, masks.AnyNumber, cancellationToken);
             if (block.Length == 0)
             {
                 break;
@@ -165,7 +180,6 @@ public sealed class SimplexScaffoldFiller : IScaffoldFiller, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        numberTokens.Dispose();
         masks.Dispose();
     }
 

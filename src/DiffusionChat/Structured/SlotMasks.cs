@@ -7,7 +7,7 @@ namespace DiffusionChat.Structured;
 /// <summary>
 /// The allowed-token masks a scaffold filler applies to the model's scores inside value slots, uploaded once per
 /// request: the string mask at construction, each number-grammar state's mask the first time it is asked for. Both
-/// fillers (masked and autoregressive) hold one, so the masks a slot allows are the same whichever model fills it.
+/// fillers (masked, autoregressive and simplex) hold one, so the masks a slot allows are the same whichever model fills it.
 /// </summary>
 /// <remarks>Uploads go through the filler's <see cref="DeviceTransfers"/>, so they are counted with its other transfers.
 /// Not thread-safe (one per request, as its filler). Dispose it to free the masks.</remarks>
@@ -17,6 +17,7 @@ internal sealed class SlotMasks : IDisposable
     private readonly DeviceTransfers transfers;
     private readonly Device device;
     private readonly Dictionary<(NumberState, bool), Tensor> numbers = [];
+    private Tensor? anyNumber;
 
     /// <summary>Uploads the string mask.</summary>
     /// <param name="vocabulary">The token roles for the model's tokenizer.</param>
@@ -47,10 +48,17 @@ internal sealed class SlotMasks : IDisposable
         return allowed;
     }
 
+    /// <summary>
+    /// Ids a number may hold in any grammar state, its ending characters included ([V], true = allowed): for fillers
+    /// that write a whole number at once and keep the grammar's longest valid prefix (the simplex filler's blocks).
+    /// </summary>
+    public Tensor AnyNumber => anyNumber ??= Upload(vocabulary.AnyNumberMask());
+
     /// <inheritdoc />
     public void Dispose()
     {
         String.Dispose();
+        anyNumber?.Dispose();
         foreach (var mask in numbers.Values)
         {
             mask.Dispose();

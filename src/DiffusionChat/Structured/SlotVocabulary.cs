@@ -86,6 +86,9 @@ public sealed class SlotVocabulary
         return numberClass.Select(c => c != NumberTokenClass.None && (allowed & c) != 0).ToArray();
     }
 
+    /// <summary>The ids a number is written from in any grammar state, its ending characters included.</summary>
+    internal bool[] AnyNumberMask() => numberClass.Select(c => c != NumberTokenClass.None).ToArray();
+
     /// <summary>
     /// The first double quote in <paramref name="text"/> that is not escaped by a backslash (it closes a JSON string),
     /// or -1.

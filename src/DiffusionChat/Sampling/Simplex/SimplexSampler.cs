@@ -160,6 +160,7 @@ public sealed class SimplexSampler
         var device = denoiser.Device;
 
         var attentionMask = context.AttentionMaskWithBlock(length);
+        var excludedTokens = allowedTokens?.logical_not(); // once per block, not per step
         var xt = Scaled(noise.NextNormal(rows, length, vocab, device), [rows, length, vocab], noiseScale);
         Tensor? lastScore = null;
         Tensor? previousScore = null; // self-conditioning only: the last step's prediction, none at a block's first step
@@ -184,11 +185,11 @@ public sealed class SimplexSampler
             var score = selfConditioned is null
                 ? denoiser.EquivalentScore(context.Ids, xt, timesteps, Options.Steps, attentionMask)
                 : selfConditioned.EquivalentScore(context.Ids, xt, timesteps, Options.Steps, attentionMask, previousScore);
-            if (allowedTokens is not null)
+            if (excludedTokens is not null)
             {
                 // A constrained fill (a scaffold's value slot): tokens outside the slot's vocabulary get no mass, so the
                 // projection, the self-conditioning and the final argmax all stay inside it.
-                score = score.FillMasked(allowedTokens.logical_not(), double.NegativeInfinity);
+                score = score.FillMasked(excludedTokens, double.NegativeInfinity);
             }
 
             var projected = Project(score, noise, k);
