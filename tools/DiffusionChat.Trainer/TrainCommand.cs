@@ -15,7 +15,7 @@ namespace DiffusionChat.Trainer;
 internal static class TrainCommand
 {
     public const string Usage =
-        "  train --objective ar|masked|simplex|simplex-llama --out <folder> --tokenizer <folder> [--brown <package-folder>] [--places <folder> --app-share 0.5] [--json-share 0] [--text-fraction 0.25] [--copy-warmup-steps 0] [--copy-alternate] [--copy-left-to-right-steps 0] [--copy-share 0] [--lookup-share 0] [--init-from <model folder>] [--tie-embeddings] [--shift-logits] [--block-wise-share 0] [--prefix-share 0] [--sampler-block 4] [--sampler-threshold <p>] [--certainty-weight 0] [--attention-block 0] [--simplex-block 16] [--steps-per-block 50] [--self-conditioning]\n"
+        "  train --objective ar|masked|simplex|simplex-llama --out <folder> --tokenizer <folder> [--brown <package-folder>] [--places <folder> --app-share 0.5] [--json-share 0] [--composed-results 0] [--text-fraction 0.25] [--copy-warmup-steps 0] [--copy-alternate] [--copy-left-to-right-steps 0] [--copy-share 0] [--lookup-share 0] [--init-from <model folder>] [--tie-embeddings] [--shift-logits] [--block-wise-share 0] [--prefix-share 0] [--sampler-block 4] [--sampler-threshold <p>] [--certainty-weight 0] [--attention-block 0] [--simplex-block 16] [--steps-per-block 50] [--self-conditioning]\n"
         + "        [--steps 1000] [--batch 16] [--context 256] [--lr 3e-3] [--min-lr 3e-4] [--warmup 50] [--weight-decay 0.1] [--clip 1]\n"
         + "        [--hidden 256] [--layers 4] [--heads 4] [--kv-heads 2] [--intermediate 768] [--chat 20000] [--heldout 500]\n"
         + "        [--seed 1234] [--checkpoint-every 100] [--eval-every 50] [--time-limit-minutes 0] [--max-steps-this-run 0] [--resume] [--device cpu] [--threads 0]";
@@ -32,6 +32,7 @@ internal static class TrainCommand
             PlacesFolder = parsed.String("places"),
             AppShare = parsed.Double("app-share", 0, 0, 1),
             JsonShare = parsed.Double("json-share", 0, 0, 1),
+            ComposedResults = parsed.Double("composed-results", 0, 0, 1),
             TextFraction = parsed.Double("text-fraction", 0.25, 0, 1),
             CopyWarmupSteps = parsed.Int("copy-warmup-steps", 0, 0),
             CopyAlternate = parsed.Flag("copy-alternate"),
@@ -82,6 +83,11 @@ internal static class TrainCommand
             throw new ArgumentException($"--app-share {options.AppShare} needs --places <folder> (tools/DiffusionChat.Trainer/fetch-places.sh fetches it).");
         }
 
+        if (options.ComposedResults > 0 && options.AppShare == 0)
+        {
+            throw new ArgumentException($"--composed-results {options.ComposedResults} shapes the app scenarios' tool results, so it needs --places <folder> and --app-share above 0.");
+        }
+
         if (threads > 0)
         {
             // Two runs side by side on a small CPU each take one thread: small matrices scale poorly across threads.
@@ -98,7 +104,7 @@ internal static class TrainCommand
         AnsiConsole.MarkupLine($"[grey]{objective.Name}: {parameters:N0} parameters ({parameters * 4 / 1e6:F1} MB float32) on {device}[/]");
 
         var chats = options.PlacesFolder is null ? new InstructionSetGenerator(DataSplit.Train, options.Seed, jsonAnswerShare: options.JsonShare).Generate(options.ChatExamples)
-            : TrainingChatMix.Generate(options.ChatExamples, options.Seed, RealPlaces.Load(options.PlacesFolder), options.AppShare, options.JsonShare);
+            : TrainingChatMix.Generate(options.ChatExamples, options.Seed, RealPlaces.Load(options.PlacesFolder), options.AppShare, options.JsonShare, options.ComposedResults);
         var train = new TokenizedCorpus(tokenizer, special, chats,
             options.BrownFolder is null ? [] : BrownCorpusReader.ReadSentences(options.BrownFolder, DataSplit.Train), options.Context, options.TextFraction);
         var heldOutExamples = new InstructionSetGenerator(DataSplit.HeldOut, options.Seed).Generate(options.HeldOutExamples);

@@ -9,6 +9,7 @@ public sealed class AppPromptGeneratorTests
     private static readonly IReadOnlyList<AppScenario> Train = new AppPromptGenerator(DataSplit.Train, PlaceFixture.Places, seed: 7).Generate(3000);
     private static readonly IReadOnlyList<AppScenario> HeldOut = new AppPromptGenerator(DataSplit.HeldOut, PlaceFixture.Places, seed: 7).Generate(600);
     private static readonly IReadOnlyList<ChatExample> Mix = TrainingChatMix.Generate(4000, seed: 7, PlaceFixture.Places, appShare: 0.5);
+    private static readonly IReadOnlyList<AppScenario> ComposedTrain = new AppPromptGenerator(DataSplit.Train, PlaceFixture.Places, seed: 7, composedResults: 0.5).Generate(2000);
 
     [Fact]
     public void Same_seed_gives_the_same_scenarios()
@@ -21,7 +22,7 @@ public sealed class AppPromptGeneratorTests
     [Fact]
     public void Held_out_scenarios_share_no_content_atom_with_training_numbers_aside()
     {
-        var trainKeys = Train.SelectMany(s => s.ContentKeys).ToHashSet(StringComparer.Ordinal);
+        var trainKeys = Train.Concat(ComposedTrain).SelectMany(s => s.ContentKeys).ToHashSet(StringComparer.Ordinal);
 
         var shared = HeldOut.SelectMany(s => s.ContentKeys).Where(trainKeys.Contains).Distinct().ToList();
 
@@ -164,4 +165,35 @@ public sealed class AppPromptGeneratorTests
         Assert.Contains(scenario.Place!, text, StringComparison.Ordinal); // not \u-escaped
         Assert.StartsWith(ChatMarkers.TurnStart + "system\n", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Composed_tool_results_carry_the_answer_values_under_many_layouts_and_never_a_held_out_only_key()
+    {
+        var composed = ComposedTrain.Where(s => s.ContentKeys.Any(k => k.EndsWith(":composed", StringComparison.Ordinal))).ToList();
+        var called = ComposedTrain.Count(s => s.Called is not null);
+        var results = composed.Select(s => (Scenario: s, Text: s.ToChatExample().Conversation[2].ToolResults[0].Content)).ToList();
+        var layouts = results.Where(r => r.Text.StartsWith('{')).Select(r => string.Join(',', Keys(JsonDocument.Parse(r.Text).RootElement))).Distinct().Count();
+
+        Assert.InRange(composed.Count / (double)called, 0.4, 0.6);
+        Assert.All(results, r => Assert.All(r.Scenario.AnswerValues, v => Assert.Contains(v, r.Text, StringComparison.Ordinal)));
+        Assert.True(layouts > 100, $"{layouts} distinct JSON layouts");
+        Assert.Contains(results, r => !r.Text.StartsWith('{'));
+        Assert.Contains(results, r => r.Text.Contains("\"humidity\"", StringComparison.Ordinal));
+        Assert.All(results.Where(r => r.Text.StartsWith('{')), r =>
+            Assert.DoesNotContain(Keys(JsonDocument.Parse(r.Text).RootElement), ComposedToolResults.HeldOutOnlyKeys.Contains));
+        Assert.DoesNotContain(results, r => r.Text.StartsWith("Currently", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Composing_is_off_by_default_and_never_reaches_the_held_out_split()
+    {
+        var heldOut = new AppPromptGenerator(DataSplit.HeldOut, PlaceFixture.Places, seed: 7, composedResults: 1).Generate(600);
+
+        Assert.Equal(HeldOut.Select(s => s.ToChatExample().Render().Text), heldOut.Select(s => s.ToChatExample().Render().Text));
+        Assert.DoesNotContain(Train, s => s.ContentKeys.Any(k => k.EndsWith(":composed", StringComparison.Ordinal)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AppPromptGenerator(DataSplit.Train, PlaceFixture.Places, seed: 7, composedResults: 1.5));
+    }
+
+    private static IEnumerable<string> Keys(JsonElement element) => element.ValueKind != JsonValueKind.Object ? []
+        : element.EnumerateObject().SelectMany(p => Keys(p.Value).Prepend(p.Name));
 }

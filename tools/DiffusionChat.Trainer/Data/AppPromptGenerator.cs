@@ -31,12 +31,26 @@ internal sealed class AppPromptGenerator
     private readonly RealPlaces places;
     private readonly Random random;
     private readonly SplitDraws draws;
+    private readonly double composedResults;
 
     /// <summary>Creates a generator for one split.</summary>
-    public AppPromptGenerator(DataSplit split, RealPlaces places, int seed)
+    /// <param name="split">Training or held-out (the realistic eval).</param>
+    /// <param name="places">The real place names.</param>
+    /// <param name="seed">The seed of every draw.</param>
+    /// <param name="composedResults">
+    /// Training only: the share of tool results put together from parts (<see cref="ComposedToolResults"/>) instead of
+    /// a fixed shape, in [0, 1]; 0 keeps earlier runs' data. The held-out split always uses its fixed shapes.
+    /// </param>
+    public AppPromptGenerator(DataSplit split, RealPlaces places, int seed, double composedResults = 0)
     {
         ArgumentNullException.ThrowIfNull(places);
+        if (!(composedResults >= 0 && composedResults <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(composedResults), composedResults, "The share of composed tool results must be in [0, 1].");
+        }
+
         this.split = split;
+        this.composedResults = split == DataSplit.Train ? composedResults : 0;
         this.places = places;
         random = new Random(seed);
         draws = new SplitDraws(random, split);
@@ -66,9 +80,15 @@ internal sealed class AppPromptGenerator
         var temperature = Temperature();
         var shape = Pick(ToolResultShapes.WeatherShapes(split));
         var returns = ToolResultShapes.WeatherResult(shape, place, temperature, condition, random.Next(20, 100));
+        var shapeKey = $"app-shape:weather:{shape}";
+        if (Composed())
+        {
+            (returns, shapeKey) = (ComposedToolResults.Weather(random, place, temperature, condition), "app-shape:weather:composed");
+        }
+
         var answer = Format(WeatherAnswer, place, temperature, condition);
         return ToolScenario("weather", question, place, kind, returns, [temperature, condition], answer,
-            [placeKey, phrasingKey, conditionKey, $"app-shape:weather:{shape}", $"temperature:{temperature}"]);
+            [placeKey, phrasingKey, conditionKey, shapeKey, $"temperature:{temperature}"]);
     }
 
     private AppScenario Time()
@@ -81,8 +101,14 @@ internal sealed class AppPromptGenerator
         var offset = $"{(offsetHours < 0 ? '-' : '+')}{Math.Abs(offsetHours):D2}:00";
         var shape = Pick(ToolResultShapes.TimeShapes(split));
         var returns = ToolResultShapes.TimeResult(shape, place, clock, offset);
+        var shapeKey = $"app-shape:time:{shape}";
+        if (Composed())
+        {
+            (returns, shapeKey) = (ComposedToolResults.Time(random, place, clock, offset), "app-shape:time:composed");
+        }
+
         return ToolScenario("time", question, place, kind, returns, [clock], Format(TimeAnswer, place, clock),
-            [placeKey, phrasingKey, $"app-shape:time:{shape}", $"clock:{clock}"]);
+            [placeKey, phrasingKey, shapeKey, $"clock:{clock}"]);
     }
 
     private AppScenario Capital()
@@ -198,6 +224,9 @@ internal sealed class AppPromptGenerator
         var degrees = Draw(-15, 40, t => t);
         return random.Next(3) > 0 ? degrees.ToString(CultureInfo.InvariantCulture) : $"{degrees}.{random.Next(1, 10)}";
     }
+
+    // No draw at all when composing is off, so earlier runs' data (and the held-out split) keep their sequence.
+    private bool Composed() => composedResults > 0 && random.NextDouble() < composedResults;
 
     private int Draw(int min, int max, Func<int, long> atom) => draws.Draw(min, max, atom);
 

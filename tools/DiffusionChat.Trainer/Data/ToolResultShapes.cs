@@ -63,6 +63,6 @@ internal static class ToolResultShapes
     public static object TimeResult(int shape, string place, string clock, string offset) => Time[shape](place, clock, offset);
 
     // Integral temperatures stay integers in JSON (21, not 21.0), as a tool's int or double field would be written.
-    private static JsonNode Number(string value) =>
+    internal static JsonNode Number(string value) =>
         value.Contains('.', StringComparison.Ordinal) ? JsonValue.Create(double.Parse(value, CultureInfo.InvariantCulture)) : JsonValue.Create(int.Parse(value, CultureInfo.InvariantCulture));
 }

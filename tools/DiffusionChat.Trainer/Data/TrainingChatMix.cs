@@ -16,7 +16,8 @@ internal static class TrainingChatMix
     /// <param name="places">The real places (their training names are asked about, their held-out names never spelled).</param>
     /// <param name="appShare">The share of app scenarios, in [0, 1].</param>
     /// <param name="jsonAnswerShare">The share of the instruction set's capital questions answered as JSON records, in [0, 1].</param>
-    public static IReadOnlyList<ChatExample> Generate(int count, int seed, RealPlaces places, double appShare, double jsonAnswerShare = 0)
+    /// <param name="composedResults">The share of app tool results composed from parts (<see cref="ComposedToolResults"/>), in [0, 1].</param>
+    public static IReadOnlyList<ChatExample> Generate(int count, int seed, RealPlaces places, double appShare, double jsonAnswerShare = 0, double composedResults = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentNullException.ThrowIfNull(places);
@@ -26,7 +27,7 @@ internal static class TrainingChatMix
         }
 
         var instructions = new InstructionSetGenerator(DataSplit.Train, seed, places, jsonAnswerShare);
-        var app = new AppPromptGenerator(DataSplit.Train, places, seed);
+        var app = new AppPromptGenerator(DataSplit.Train, places, seed, composedResults);
         var choice = new Random(seed ^ 0x2545F491);
         return Enumerable.Range(0, count)
             .Select(_ => choice.NextDouble() < appShare ? app.Next().ToChatExample() : instructions.Next())

@@ -26,6 +26,12 @@ internal sealed record TrainingOptions
     /// </summary>
     public double JsonShare { get; init; }
 
+    /// <summary>
+    /// Share of the app scenarios' tool results composed from parts instead of a fixed shape (<c>--composed-results</c>;
+    /// <see cref="Data.ComposedToolResults"/>), in [0, 1]; 0 keeps earlier runs' data.
+    /// </summary>
+    public double ComposedResults { get; init; }
+
     /// <summary>Share of rows drawn from Brown text (when given).</summary>
     public double TextFraction { get; init; } = 0.25;
 
