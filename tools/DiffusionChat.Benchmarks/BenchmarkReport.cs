@@ -11,6 +11,9 @@ internal sealed class BenchmarkReport(BenchmarkArguments args)
 
     public List<ModelMemory> Memory { get; } = [];
 
+    /// <summary>Each model's <c>generation_defaults</c> as its config.json writes them (the "model defaults" series).</summary>
+    public Dictionary<string, string> Defaults { get; } = [];
+
     public string ToMarkdown(IReadOnlyList<(string File, string Title)> charts, string imageFolder, TimeSpan duration)
     {
         var md = new StringBuilder();
@@ -50,6 +53,12 @@ internal sealed class BenchmarkReport(BenchmarkArguments args)
         }
 
         md.AppendLine();
+        if (Defaults.Count > 0)
+        {
+            md.AppendLine("*model defaults* = no diffusion setting in the request, so the model's own `generation_defaults` apply: " +
+                string.Join("; ", Defaults.Select(d => $"{d.Key} `{d.Value}`")) + ".").AppendLine();
+        }
+
         foreach (var sweep in Results.GroupBy(r => r.Setting.Sweep))
         {
             md.AppendLine(c, $"## Sweep: {sweep.Key}").AppendLine();
@@ -100,8 +109,14 @@ internal sealed class BenchmarkReport(BenchmarkArguments args)
                     yield return string.Create(c, $"{model}, {n} tokens: prefix cache {prefix.TokensPerSecond / plain.TokensPerSecond:F2}x and dual cache {dual.TokensPerSecond / plain.TokensPerSecond:F2}x the tokens/s of no cache (block 32, 8 steps).");
                 }
 
+                var defaults = Find(model, BenchmarkPlan.Length, BenchmarkPlan.ModelDefaults, n);
                 foreach (var ar in Results.Where(r => r.Family == ModelFamily.Autoregressive && r.Setting.Sweep == BenchmarkPlan.Length && r.Setting.AnswerTokens == n))
                 {
+                    if (defaults is not null)
+                    {
+                        yield return string.Create(c, $"{model} (its defaults) vs {ar.Model}, {n} tokens: {defaults.TokensPerSecond / ar.TokensPerSecond:F2}x the autoregressive tokens/s ({defaults.PassesPerToken:F3} vs {ar.PassesPerToken:F3} passes/token).");
+                    }
+
                     if (plain is not null)
                     {
                         yield return string.Create(c, $"{model} (block 32, 8 steps) vs {ar.Model}, {n} tokens: {plain.TokensPerSecond / ar.TokensPerSecond:F2}x the autoregressive tokens/s.");
@@ -122,7 +137,7 @@ internal sealed class BenchmarkReport(BenchmarkArguments args)
             }
         }
 
-        foreach (var group in Results.Where(r => r.Setting.Sweep == BenchmarkPlan.Concurrency).GroupBy(r => r.Model))
+        foreach (var group in Results.Where(r => r.Setting.Sweep == BenchmarkPlan.Concurrency).GroupBy(r => (r.Model, r.Setting.Series)))
         {
             var one = group.FirstOrDefault(r => r.Setting.Concurrency == 1);
             if (one is null)
@@ -130,11 +145,13 @@ internal sealed class BenchmarkReport(BenchmarkArguments args)
                 continue;
             }
 
+            var name = group.Key.Series == BenchmarkPlan.ModelDefaults || group.Key.Series.StartsWith("autoregressive", StringComparison.Ordinal) ? group.Key.Model
+                : $"{group.Key.Model} ({group.Key.Series})";
             foreach (var r in group.Where(r => r.Setting.Concurrency > 1))
             {
                 yield return one.TokensPerSecond > 0
-                    ? string.Create(c, $"{group.Key}: {r.Setting.Concurrency} concurrent requests give {r.TokensPerSecond / one.TokensPerSecond:F2}x the throughput of 1 (median latency {r.LatencyMs / one.LatencyMs:F2}x).")
-                    : string.Create(c, $"{group.Key}: produced no answer tokens, so no throughput ratio; {r.Setting.Concurrency} concurrent requests take {r.LatencyMs / one.LatencyMs:F2}x the median latency of 1.");
+                    ? string.Create(c, $"{name}: {r.Setting.Concurrency} concurrent requests give {r.TokensPerSecond / one.TokensPerSecond:F2}x the throughput of 1 (median latency {r.LatencyMs / one.LatencyMs:F2}x).")
+                    : string.Create(c, $"{name}: produced no answer tokens, so no throughput ratio; {r.Setting.Concurrency} concurrent requests take {r.LatencyMs / one.LatencyMs:F2}x the median latency of 1.");
             }
         }
     }

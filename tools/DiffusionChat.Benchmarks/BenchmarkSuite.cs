@@ -19,6 +19,12 @@ internal static class BenchmarkSuite
                 Console.WriteLine($"{model.Name}: cached settings skipped, the model has no key/value cache");
             }
 
+            if (plan.Any(s => s.Series == BenchmarkPlan.ModelDefaults))
+            {
+                using var checkpoint = DiffusionChat.Checkpoints.CheckpointFolder.Open(folder);
+                report.Defaults[model.Name] = checkpoint.Config.TryGetProperty(DiffusionChat.Generation.GenerationDefaults.ConfigKey, out var d) ? d.GetRawText().ReplaceLineEndings("").Replace("  ", "", StringComparison.Ordinal) : "none";
+            }
+
             var memory = new ModelMemory(model.Name, TinyModelFolders.ParameterCount(folder), before, MemoryProbe.ResidentMiB());
             Console.WriteLine($"{model.Name} ({model.Family}, {memory.Parameters:N0} parameters): {plan.Count} settings, up to {args.Repeats} timed runs each after one warm-up run");
             // One warm-up run per model (JIT, allocator, thread pool); settings then reuse the warm process.

@@ -48,4 +48,16 @@ public sealed class BenchmarkProgramTests
         Assert.Equal(["s"], parsed.SimplexFolders);
         Assert.Equal(8, BenchmarkArguments.Parse("forward", []).Batch);
     }
+
+    [Fact]
+    public void The_masked_plan_measures_length_and_concurrency_at_the_model_defaults_a_user_gets()
+    {
+        var args = BenchmarkArguments.Parse("run", ["--masked", "models/dc-masked"]);
+
+        var defaults = BenchmarkPlan.Masked(args).Where(s => s.Series == BenchmarkPlan.ModelDefaults).ToList();
+
+        Assert.Equal(args.Lengths.Order(), defaults.Where(s => s.Sweep == BenchmarkPlan.Length).Select(s => s.AnswerTokens).Order());
+        Assert.Equal(args.ConcurrencyLevels.Order(), defaults.Where(s => s.Sweep == BenchmarkPlan.Concurrency).Select(s => s.Concurrency).Order());
+        Assert.All(defaults, s => Assert.Equal(new DiffusionChat.Generation.DiffusionGenerationOptions(), s.Diffusion));
+    }
 }
