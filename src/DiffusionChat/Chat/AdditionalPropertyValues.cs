@@ -26,6 +26,24 @@ internal static class AdditionalPropertyValues
         throw Invalid(key, value, "an integer");
     }
 
+    public static bool? Boolean(IReadOnlyDictionary<string, object?>? properties, string key)
+    {
+        if (!TryGet(properties, key, out var value))
+        {
+            return null;
+        }
+
+        return value switch
+        {
+            bool b => b,
+            string s when bool.TryParse(s.Trim(), out var parsed) => parsed,
+            JsonElement { ValueKind: JsonValueKind.True } => true,
+            JsonElement { ValueKind: JsonValueKind.False } => false,
+            JsonElement { ValueKind: JsonValueKind.String } j when bool.TryParse(j.GetString(), out var parsed) => parsed,
+            _ => throw Invalid(key, value, "true or false"),
+        };
+    }
+
     public static double? Double(IReadOnlyDictionary<string, object?>? properties, string key)
     {
         if (!TryGet(properties, key, out var value))

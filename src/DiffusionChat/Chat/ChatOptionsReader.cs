@@ -94,6 +94,7 @@ internal static class ChatOptionsReader
             Remasking = AdditionalPropertyValues.Enum<RemaskingStrategy>(p, DiffusionPropertyNames.Remasking),
             ConfidenceThreshold = AdditionalPropertyValues.Double(p, DiffusionPropertyNames.ConfidenceThreshold),
             Cache = AdditionalPropertyValues.Enum<KeyValueCacheMode>(p, DiffusionPropertyNames.Cache),
+            DraftAndVerify = AdditionalPropertyValues.Boolean(p, DiffusionPropertyNames.DraftAndVerify),
         };
     }
 }

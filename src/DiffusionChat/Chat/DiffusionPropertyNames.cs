@@ -24,6 +24,9 @@ public static class DiffusionPropertyNames
     /// <summary>Cache mode: <c>None</c>, <c>Prefix</c>, <c>Dual</c>.</summary>
     public const string Cache = "diffusion_cache";
 
+    /// <summary>Lossless parallel decoding of block-causal models (<c>true</c> or <c>false</c>; see <see cref="DiffusionGenerationOptions.DraftAndVerify"/>).</summary>
+    public const string DraftAndVerify = "diffusion_draft_and_verify";
+
     /// <summary>Every key above.</summary>
-    public static IReadOnlyList<string> All { get; } = [Steps, BlockLength, Remasking, ConfidenceThreshold, Cache];
+    public static IReadOnlyList<string> All { get; } = [Steps, BlockLength, Remasking, ConfidenceThreshold, Cache, DraftAndVerify];
 }

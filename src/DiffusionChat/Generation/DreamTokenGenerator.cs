@@ -144,6 +144,8 @@ public sealed class DreamTokenGenerator : ITokenGenerator
     private DreamSamplerOptions Options(GenerationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        UnsupportedOptions.Refuse("Dream", "it attends in both directions, so there are no one-token steps over an exact cache to verify drafts against",
+            (nameof(DiffusionGenerationOptions.DraftAndVerify), request.Diffusion.DraftAndVerify == true));
         var knobs = DefaultDiffusion.With(request.Diffusion);
         return new DreamSamplerOptions
         {

@@ -7,7 +7,8 @@ namespace DiffusionChat.Generation;
 /// <summary>
 /// Reads a checkpoint's default diffusion knobs from the optional <c>generation_defaults</c> object of its
 /// <c>config.json</c> (written by our trainer into the shipped models):
-/// <c>{"steps": 8, "block_length": 8, "remasking": "LowConfidence", "confidence_threshold": 0.9, "cache": "Prefix"}</c>.
+/// <c>{"steps": 8, "block_length": 8, "remasking": "LowConfidence", "confidence_threshold": 0.9, "cache": "Prefix"}</c>
+/// or <c>{"draft_and_verify": true}</c>.
 /// </summary>
 public static class GenerationDefaults
 {
@@ -34,6 +35,7 @@ public static class GenerationDefaults
                 Remasking = Enum<RemaskingStrategy>(d, "remasking"),
                 ConfidenceThreshold = d.TryGetProperty("confidence_threshold", out var t) && t.ValueKind != JsonValueKind.Null ? t.GetDouble() : null,
                 Cache = Enum<KeyValueCacheMode>(d, "cache"),
+                DraftAndVerify = d.TryGetProperty("draft_and_verify", out var v) && v.ValueKind != JsonValueKind.Null ? v.GetBoolean() : null,
             };
             options.Validate();
             return options;

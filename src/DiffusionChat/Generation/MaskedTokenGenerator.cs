@@ -41,14 +41,17 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
         sampler = new MaskedDiffusionSampler(denoiser);
         blockCausal = denoiser.AttentionBlockSize is not null && denoiser.SupportsKeyValueCache ? new BlockCausalSampler(denoiser) : null;
         MaxSequenceLength = maxSequenceLength;
-        int blockLength = defaults.BlockLength ?? denoiser.AttentionBlockSize ?? 32;
+        // Draft and verify reproduces one token per step, so its block length and steps are 1.
+        bool draftAndVerify = defaults.DraftAndVerify == true;
+        int blockLength = draftAndVerify ? 1 : defaults.BlockLength ?? denoiser.AttentionBlockSize ?? 32;
         DefaultDiffusion = new DiffusionGenerationOptions
         {
             BlockLength = blockLength,
-            Steps = defaults.Steps ?? blockLength,
+            Steps = draftAndVerify ? 1 : defaults.Steps ?? blockLength,
             Remasking = defaults.Remasking ?? RemaskingStrategy.LowConfidence,
             ConfidenceThreshold = defaults.ConfidenceThreshold,
             Cache = defaults.Cache ?? KeyValueCacheMode.None,
+            DraftAndVerify = draftAndVerify,
         };
     }
 
@@ -86,9 +89,21 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
     {
         ArgumentNullException.ThrowIfNull(request);
         PromptCheck.Single(request.PromptTokens, denoiser.VocabSize, denoiser.MaskTokenId, "the mask token");
-        if (DefaultDiffusion.With(request.Diffusion).Cache is { } cache && cache != KeyValueCacheMode.None && !denoiser.SupportsKeyValueCache)
+        var knobs = DefaultDiffusion.With(request.Diffusion);
+        knobs.Validate();
+        if (knobs.Cache is { } cache && cache != KeyValueCacheMode.None && !denoiser.SupportsKeyValueCache)
         {
             throw new NotSupportedException($"Cache {cache} was requested but the model has no key/value cache; use KeyValueCacheMode.None.");
+        }
+
+        if (knobs.DraftAndVerify == true && blockCausal is null)
+        {
+            throw new NotSupportedException("DraftAndVerify needs a block-causal model (LLaDA with block_size), whose one-token steps it can verify in parallel; this model attends in both directions. Leave it unset.");
+        }
+
+        if (knobs.DraftAndVerify == true && knobs.Cache is { } other && other != KeyValueCacheMode.None)
+        {
+            throw new NotSupportedException($"DraftAndVerify runs on the block-causal sampler's exact cache; it cannot be combined with Cache {other}. Leave Cache at None.");
         }
     }
 
@@ -167,6 +182,7 @@ public sealed class MaskedTokenGenerator : ITokenGenerator
             Remasking = knobs.Remasking!.Value,
             ConfidenceThreshold = knobs.ConfidenceThreshold,
             Cache = knobs.Cache!.Value,
+            DraftAndVerify = knobs.DraftAndVerify == true,
             AdditionalStopTokenIds = request.StopTokenIds,
             Temperature = request.Sampling.Temperature,
             TopK = request.Sampling.TopK,

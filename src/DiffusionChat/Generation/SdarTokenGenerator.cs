@@ -104,7 +104,8 @@ public sealed class SdarTokenGenerator : ITokenGenerator
         var knobs = DefaultDiffusion.With(request.Diffusion);
         UnsupportedOptions.Refuse("SDAR", "it commits by confidence (Remasking LowConfidence, with ConfidenceThreshold for the dynamic schedule) and always keeps its exact block cache",
             ($"Remasking {knobs.Remasking}", knobs.Remasking != RemaskingStrategy.LowConfidence),
-            ($"Cache {request.Diffusion.Cache}", request.Diffusion.Cache is { } cache && cache != KeyValueCacheMode.None));
+            ($"Cache {request.Diffusion.Cache}", request.Diffusion.Cache is { } cache && cache != KeyValueCacheMode.None),
+            (nameof(knobs.DraftAndVerify), request.Diffusion.DraftAndVerify == true));
 
         return new BlockDiffusionOptions
         {

@@ -67,7 +67,8 @@ public sealed class SimplexTokenGenerator : ITokenGenerator
             (nameof(d.Remasking), d.Remasking is not null),
             (nameof(d.ConfidenceThreshold), d.ConfidenceThreshold is not null),
             (nameof(d.Cache), d.Cache is { } cache && cache != KeyValueCacheMode.None),
-            (nameof(request.Sampling.TopK), request.Sampling.TopK is not null));
+            (nameof(request.Sampling.TopK), request.Sampling.TopK is not null),
+            (nameof(d.DraftAndVerify), d.DraftAndVerify == true));
     }
 
     /// <inheritdoc />

@@ -16,6 +16,7 @@ internal static class UnsupportedOptions
         (nameof(DiffusionGenerationOptions.Remasking), knobs.Remasking is not null),
         (nameof(DiffusionGenerationOptions.ConfidenceThreshold), knobs.ConfidenceThreshold is not null),
         (nameof(DiffusionGenerationOptions.Cache), knobs.Cache is { } cache && cache != KeyValueCacheMode.None),
+        (nameof(DiffusionGenerationOptions.DraftAndVerify), knobs.DraftAndVerify == true),
     ];
 
     /// <summary>Throws when any of <paramref name="options"/> is set.</summary>

@@ -88,6 +88,9 @@ public sealed class DiffusionKnobSettings
     /// <summary>Cache mode.</summary>
     public KeyValueCacheMode? Cache { get; set; }
 
+    /// <summary>Lossless parallel decoding of block-causal models (see <see cref="DiffusionGenerationOptions.DraftAndVerify"/>).</summary>
+    public bool? DraftAndVerify { get; set; }
+
     /// <summary>The typed options record.</summary>
     public DiffusionGenerationOptions ToOptions() => new()
     {
@@ -96,5 +99,6 @@ public sealed class DiffusionKnobSettings
         Remasking = Remasking,
         ConfidenceThreshold = ConfidenceThreshold,
         Cache = Cache,
+        DraftAndVerify = DraftAndVerify,
     };
 }

@@ -136,6 +136,30 @@ public sealed class KeyValueCache : IDisposable
         outputStates = Selected(outputStates, rows);
     }
 
+    /// <summary>
+    /// A new cache holding the batch rows <paramref name="rows"/> (int64 indices; a row may repeat), e.g. one per variant
+    /// of a row that several candidate windows are scored against. This cache is unchanged; a cache of one row is
+    /// shared as a broadcast view, so the new one must not outlive it.
+    /// </summary>
+    /// <param name="rows">Indices into the batch dimension.</param>
+    /// <exception cref="InvalidOperationException">The cache holds no positions yet.</exception>
+    public KeyValueCache SelectRows(Tensor rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (Length == 0)
+        {
+            throw new InvalidOperationException("An empty key/value cache has no rows to select.");
+        }
+
+        using var scope = NewDisposeScope();
+
+        // One row repeated is a broadcast view (no copy): the next pass's concatenation reads it in place.
+        long count = rows.shape[0];
+        Tensor Pick(Tensor t) => t.shape[0] == 1 ? t.expand([count, .. t.shape[1..]]) : t.index_select(0, rows);
+        var layers = keys.Select((k, i) => (Pick(k!), Pick(values[i]!))).ToList();
+        return new KeyValueCache(layers, outputStates is null ? null : Pick(outputStates));
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {

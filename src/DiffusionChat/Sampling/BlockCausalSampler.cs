@@ -82,6 +82,11 @@ public sealed class BlockCausalSampler
     {
         Validate(request);
         var options = request.Options;
+        if (options.DraftAndVerify && options.Temperature == 0)
+        {
+            return new DraftAndVerify(model, transfers, attentionBlock).Generate(request, onCommitted, onStep, cancellationToken);
+        }
+
         int rows = request.Prompts.Count, blockLength = options.BlockLength;
         long mask = model.MaskTokenId;
         var answers = Enumerable.Range(0, rows).Select(_ => new List<int>()).ToArray();
@@ -190,7 +195,7 @@ public sealed class BlockCausalSampler
     /// Records the finished block of every running row (the positions from its answer start on, cut at a stop id and at
     /// the answer length) and returns the canvas rows that ended.
     /// </summary>
-    private static HashSet<int> FinishBlock(long[] blockTokens, int start, int blockLength, List<int> running, int[] answerStarts, List<int>[] answers, GenerationFinishReason[] reasons, int[] blocksCommitted, HashSet<long> stopIds, int answerLength, Action<TokensCommitted>? onCommitted, Func<int, bool>? stopRequested)
+    internal static HashSet<int> FinishBlock(long[] blockTokens, int start, int blockLength, List<int> running, int[] answerStarts, List<int>[] answers, GenerationFinishReason[] reasons, int[] blocksCommitted, HashSet<long> stopIds, int answerLength, Action<TokensCommitted>? onCommitted, Func<int, bool>? stopRequested)
     {
         var ended = new HashSet<int>();
         for (int r = 0; r < running.Count; r++)

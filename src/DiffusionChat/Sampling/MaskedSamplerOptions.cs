@@ -42,6 +42,13 @@ public sealed record MaskedSamplerOptions
     /// <summary>Approximate key/value caching (Fast-dLLM); <see cref="KeyValueCacheMode.None"/> is exact.</summary>
     public KeyValueCacheMode Cache { get; init; } = KeyValueCacheMode.None;
 
+    /// <summary>
+    /// Block-causal sampler only: greedy one-token-per-step decoding (<see cref="BlockLength"/> 1) with drafts of the rest
+    /// of the attention block verified in the same passes (<see cref="DraftAndVerify"/>); same answer, fewer passes.
+    /// Ignored when <see cref="Temperature"/> is above 0 (then one token per pass).
+    /// </summary>
+    public bool DraftAndVerify { get; init; }
+
     /// <summary>Stop a row after the block in which it commits the end-of-sequence token (default true).</summary>
     public bool StopAtEndOfSequence { get; init; } = true;
 
@@ -112,6 +119,12 @@ public sealed record MaskedSamplerOptions
         if (ConfidenceThreshold is { } c && !(c > 0 && c <= 1))
         {
             throw new ArgumentOutOfRangeException(nameof(ConfidenceThreshold), ConfidenceThreshold, "ConfidenceThreshold must be in (0, 1] (or null for the fixed schedule).");
+        }
+
+        if (DraftAndVerify && (BlockLength != 1 || StepsPerBlock != 1 || ConfidenceThreshold is not null))
+        {
+            throw new ArgumentOutOfRangeException(nameof(DraftAndVerify), DraftAndVerify,
+                $"DraftAndVerify reproduces one-token-per-step decoding: it needs BlockLength 1 and StepsPerBlock 1 without a ConfidenceThreshold (got {BlockLength}, {StepsPerBlock}, {ConfidenceThreshold?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}).");
         }
     }
 }

@@ -175,6 +175,19 @@ public class TokenGeneratorTests
         Assert.Contains($"cannot honour {named}:", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("ar")]
+    [InlineData("simplex")]
+    [InlineData("masked")]
+    public void Draft_and_verify_is_refused_by_every_family_but_block_causal_masked_models(string family)
+    {
+        using var generator = Create(family); // the masked one here is bidirectional LLaDA
+
+        var ex = Assert.Throws<NotSupportedException>(() => generator.Validate(Request(PromptA, 4) with { Diffusion = new DiffusionGenerationOptions { DraftAndVerify = true } }));
+
+        Assert.Contains("DraftAndVerify", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Simplex_refuses_top_k_which_its_top_p_projection_cannot_apply()
     {

@@ -1,0 +1,311 @@
+using DiffusionChat.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+using DiffusionChat.Tensors;
+
+namespace DiffusionChat.Sampling;
+
+/// <summary>
+/// Lossless parallel decoding for a block-causal denoiser (draft and verify, as in FreeDave, arXiv 2510.00294): the
+/// answer is exactly what greedy one-token-per-step decoding writes (block length 1: each position decoded with the
+/// rest of its attention block masked), but one pass both checks drafted tokens and drafts the next ones.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Per attention block of <c>A</c> positions with masks at <c>p_0 .. p_(k-1)</c> and drafts <c>d_0 .. d_(k-1)</c>
+/// (the model's own guesses from an earlier pass), one pass runs <c>k + 1</c> variants of the block side by side:
+/// variant <c>v</c> holds <c>d_0 .. d_(v-1)</c> and masks from <c>p_v</c> on, so its prediction <c>y_v</c> at
+/// <c>p_v</c> is what one-token-per-step decoding writes there once <c>d_0 .. d_(v-1)</c> are right. Walking
+/// <c>v = 0, 1, ...</c>: <c>y_v</c> is committed; while it equals <c>d_v</c> the next variant is valid too; at the
+/// first mismatch the valid variant's other predictions become the new drafts. Every pass commits at least one token.
+/// </para>
+/// <para>
+/// The last variant holds the whole drafted block and the next block's masks: when every draft of every row is
+/// confirmed, its keys and values are the finished block's (they go into the cache) and its predictions for the next
+/// block are that block's first exact token and drafts, so a block the model drafts right costs one pass. The first
+/// pass of any other block runs the plain one-token step (all masks) and appends what the cache lacks.
+/// </para>
+/// <para>
+/// Greedy only (the caller falls back to one token per pass when sampling). Batched variants may round differently
+/// from a pass of one row, so on a near tie of two tokens the answer can differ from the unbatched one; this is the
+/// same caveat as batching requests. Host reads: one per pass (the predictions, which the verification needs).
+/// </para>
+/// </remarks>
+internal sealed class DraftAndVerify(IMaskedDenoiser model, DeviceTransfers transfers, int attentionBlock)
+{
+    /// <summary>Generates every row's answer.</summary>
+    public MaskedGenerationResult Generate(MaskedGenerationRequest request, Action<TokensCommitted>? onCommitted, Action<StepCommittedEvent>? onStep, CancellationToken cancellationToken)
+    {
+        var options = request.Options;
+        int rows = request.Prompts.Count, a = attentionBlock;
+        long mask = model.MaskTokenId, eos = model.EosTokenId ?? 0;
+        var answers = Enumerable.Range(0, rows).Select(_ => new List<int>()).ToArray();
+        var reasons = Enumerable.Repeat(GenerationFinishReason.Length, rows).ToArray();
+        var blocksCommitted = new int[rows];
+        var stopIds = !options.StopAtEndOfSequence ? [] :
+            options.AdditionalStopTokenIds.Select(id => (long)id).Concat(model.EosTokenId is { } e ? [e] : []).ToHashSet();
+        int forwardPasses = 0;
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var canvas = BlockCausalCanvas.Create(request.Prompts, a, mask, eos, model.Device, transfers);
+        var cache = new KeyValueCache();
+        try
+        {
+            var running = Enumerable.Range(0, rows).ToList();
+            long[]? carried = null; // the next block's predictions [running, A] from a pass that finished this one
+
+            for (int start = canvas.AnswerStarts.Min() / a * a; running.Count > 0; start += a)
+            {
+                int end = start + a;
+                if (canvas.AnswerStarts.All(s => s >= end))
+                {
+                    continue;
+                }
+
+                canvas.GrowTo(end);
+                using var blockScope = NewDisposeScope();
+
+                // Host copy of the block: prompt tokens, committed tokens, masks; drafts beside it.
+                var block = transfers.ReadInt64(canvas.Ids[.., start..end]);
+                var drafts = new long[block.Length];
+                var needed = Needed(canvas.AnswerStarts, start, a, answers, options.AnswerLength, running);
+                int step = 0;
+                if (carried is not null && canvas.AnswerStarts.All(s => s <= start))
+                {
+                    // The finishing pass of the previous block already decoded this block's first position.
+                    Array.Copy(carried, drafts, drafts.Length);
+                    var before = (long[])block.Clone();
+                    CommitFirst(block, drafts, running.Count, a, mask);
+                    Report(onStep, options, before, block, start, step++, running, canvas.AnswerStarts, blocksCommitted);
+                }
+                else
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    int windowStart = (int)cache.Length;
+                    var (keyMask, positions) = canvas.Columns(end);
+                    using var logits = model.ForwardAppending(canvas.Ids[.., windowStart..end], cache, keyMask, positions,
+                        append: start - windowStart, logitsFor: (start - windowStart)..(end - windowStart));
+                    forwardPasses++;
+                    using var predicted = Greedy(logits, mask);
+                    var p = transfers.ReadInt64(predicted);
+                    Array.Copy(p, drafts, drafts.Length);
+                    var before = (long[])block.Clone();
+                    CommitFirst(block, drafts, running.Count, a, mask);
+                    Report(onStep, options, before, block, start, step++, running, canvas.AnswerStarts, blocksCommitted);
+                }
+
+                carried = null;
+                var close = new BlockClosing(canvas.AnswerStarts, start, a, mask, stopIds, needed);
+                close.Apply(block);
+                while (Remaining(block, running.Count, a, mask).Any(k => k > 0))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var before = (long[])block.Clone();
+                    var (next, finishedAll) = Verify(canvas, ref cache, block, drafts, start, running.Count, mask, ref forwardPasses);
+                    Report(onStep, options, before, block, start, step++, running, canvas.AnswerStarts, blocksCommitted);
+                    carried = finishedAll ? next : null;
+                    close.Apply(block);
+                }
+
+                using (var committed = transfers.Upload(block, [running.Count, a], model.Device))
+                {
+                    canvas.Ids.index_put_(committed, TensorIndex.Colon, TensorIndex.Slice(start, end));
+                }
+
+                var ended = BlockCausalSampler.FinishBlock(block, start, a, running, canvas.AnswerStarts, answers, reasons, blocksCommitted, stopIds, options.AnswerLength, onCommitted, request.StopRequested);
+                if (ended.Count > 0)
+                {
+                    var keep = Enumerable.Range(0, running.Count).Where(r => !ended.Contains(r)).ToList();
+                    carried = carried is null ? null : keep.SelectMany(r => carried.AsSpan(r * a, a).ToArray()).ToArray();
+                    running = keep.Select(r => running[r]).ToList();
+                    if (running.Count > 0)
+                    {
+                        using var index = transfers.Upload(keep.Select(r => (long)r).ToArray(), [keep.Count], model.Device);
+                        canvas.KeepRows(keep, index);
+                        cache.KeepRows(index);
+                    }
+                }
+            }
+
+            return new MaskedGenerationResult(answers, reasons, forwardPasses);
+        }
+        finally
+        {
+            cache.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// One verification pass over every row's variants (see the remarks). Commits the confirmed tokens into
+    /// <paramref name="block"/>, replaces <paramref name="drafts"/>, and when every row finished its block by confirmed
+    /// drafts, moves the finished block into <paramref name="cache"/> and returns the next block's predictions.
+    /// </summary>
+    private (long[] Next, bool FinishedAll) Verify(BlockCausalCanvas canvas, ref KeyValueCache cache, long[] block, long[] drafts, int start, int count, long mask, ref int forwardPasses)
+    {
+        int a = attentionBlock, window = 2 * a;
+        var remaining = Remaining(block, count, a, mask);
+        int variants = remaining.Max() + 1;
+
+        // Variant v of row r: the block with its first v masks drafted; then the next block, all masks.
+        var ids = new long[count * variants * window];
+        var rowOf = new long[count * variants];
+        for (int r = 0; r < count; r++)
+        {
+            for (int v = 0; v < variants; v++)
+            {
+                int row = (r * variants) + v, filled = 0;
+                rowOf[row] = r;
+                for (int j = 0; j < a; j++)
+                {
+                    long token = block[(r * a) + j];
+                    if (token == mask && filled < v)
+                    {
+                        token = drafts[(r * a) + j];
+                        filled++;
+                    }
+
+                    ids[(row * window) + j] = token;
+                }
+
+                Array.Fill(ids, mask, (row * window) + a, a);
+            }
+        }
+
+        canvas.GrowTo(start + window);
+        using var scope = NewDisposeScope();
+        var (keyMask, positions) = canvas.Columns(start + window);
+        var index = transfers.Upload(rowOf, [rowOf.Length], model.Device);
+        var windowIds = transfers.Upload(ids, [rowOf.Length, window], model.Device);
+        var expanded = cache.Length == 0 ? new KeyValueCache() : cache.SelectRows(index); // a prompt inside the first block caches nothing before it
+        bool kept = false;
+        try
+        {
+            var logits = model.ForwardAppending(windowIds, expanded, keyMask?.index_select(0, index), positions?.index_select(0, index), append: a, logitsFor: 0..window);
+            forwardPasses++;
+            var predicted = transfers.ReadInt64(Greedy(logits, mask));
+
+            bool finishedAll = true;
+            var keep = new long[count];
+            var next = new long[count * a];
+            for (int r = 0; r < count; r++)
+            {
+                int k = remaining[r], v = 0;
+                var masked = Enumerable.Range(0, a).Where(j => block[(r * a) + j] == mask).ToList();
+                long Prediction(int variant, int column) => predicted[(((r * variants) + variant) * window) + column];
+
+                // Walk the variants while the drafts hold; y_v is exact because d_0 .. d_(v-1) were confirmed.
+                while (v < k)
+                {
+                    long y = Prediction(v, masked[v]);
+                    block[(r * a) + masked[v]] = y;
+                    if (y != drafts[(r * a) + masked[v]])
+                    {
+                        break;
+                    }
+
+                    v++;
+                }
+
+                if (v < k)
+                {
+                    // The first mismatch: variant v is the longest valid one; its other predictions are the new drafts.
+                    for (int j = 0; j < a; j++)
+                    {
+                        drafts[(r * a) + j] = Prediction(v, j);
+                    }
+
+                    finishedAll = false; // the last variant holds a draft that was not confirmed
+                }
+
+                keep[r] = (r * variants) + k;
+                for (int j = 0; j < a; j++)
+                {
+                    next[(r * a) + j] = Prediction(k, a + j);
+                }
+            }
+
+            if (finishedAll)
+            {
+                // Every row's last variant is its finished block: its keys and values are the cache's next block.
+                using var keepIndex = transfers.Upload(keep, [count], model.Device);
+                expanded.KeepRows(keepIndex);
+                cache.Dispose();
+                cache = expanded;
+                kept = true;
+            }
+
+            return (next, finishedAll);
+        }
+        finally
+        {
+            if (!kept)
+            {
+                expanded.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Commits the first masked position of every row from the predictions (the exact one-token step).</summary>
+    private static void CommitFirst(long[] block, long[] predictions, int count, int a, long mask)
+    {
+        for (int r = 0; r < count; r++)
+        {
+            int j = Array.IndexOf(block, mask, r * a, a);
+            if (j >= 0)
+            {
+                block[j] = predictions[j];
+            }
+        }
+    }
+
+    /// <summary>Masks left in each row's block.</summary>
+    private static int[] Remaining(long[] block, int count, int a, long mask) =>
+        Enumerable.Range(0, count).Select(r => block.AsSpan(r * a, a).Count(mask)).ToArray();
+
+    /// <summary>
+    /// Per row, the first column of the block it no longer needs: after its answer budget. Positions from there on are
+    /// never decoded (one-token-per-step decoding would have stopped before them).
+    /// </summary>
+    private static int[] Needed(int[] answerStarts, int start, int a, List<int>[] answers, int answerLength, List<int> running) =>
+        Enumerable.Range(0, running.Count).Select(r => Math.Clamp(Math.Max(answerStarts[r], start) + answerLength - answers[running[r]].Count - start, 0, a)).ToArray();
+
+    /// <summary>Greedy tokens [B, W] (the mask id never chosen), as <see cref="TokenPrediction"/> picks them at temperature 0.</summary>
+    private static Tensor Greedy(Tensor logits, long mask)
+    {
+        using var scope = NewDisposeScope();
+        using var maskIndex = HeldScalars.Range(mask, mask + 1, int64, logits.device);
+        // In the logits' own precision: widening to float64 as TokenPrediction does changes no value, so no argmax.
+        return logits.IndexFilled(-1, maskIndex, double.NegativeInfinity).argmax(-1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>One event per pass and row with the answer positions that pass committed (progress views).</summary>
+    private static void Report(Action<StepCommittedEvent>? onStep, MaskedSamplerOptions options, long[] before, long[] block, int start, int step, List<int> running, int[] answerStarts, int[] blocksCommitted)
+    {
+        if (!options.ReportSteps || onStep is null)
+        {
+            return;
+        }
+
+        int a = block.Length / running.Count;
+        for (int r = 0; r < running.Count; r++)
+        {
+            var positions = new List<int>();
+            var tokens = new List<int>();
+            for (int j = Math.Max(0, answerStarts[r] - start); j < a; j++)
+            {
+                int i = (r * a) + j;
+                if (before[i] != block[i])
+                {
+                    positions.Add(start + j - answerStarts[r]);
+                    tokens.Add((int)block[i]);
+                }
+            }
+
+            if (positions.Count > 0)
+            {
+                onStep(new StepCommittedEvent(running[r], blocksCommitted[running[r]], step, positions, tokens));
+            }
+        }
+    }
+}
