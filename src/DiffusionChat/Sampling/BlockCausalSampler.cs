@@ -89,11 +89,7 @@ public sealed class BlockCausalSampler
 
         int rows = request.Prompts.Count, blockLength = options.BlockLength;
         long mask = model.MaskTokenId;
-        var answers = Enumerable.Range(0, rows).Select(_ => new List<int>()).ToArray();
-        var reasons = Enumerable.Repeat(GenerationFinishReason.Length, rows).ToArray();
-        var blocksCommitted = new int[rows];
-        var stopIds = !options.StopAtEndOfSequence ? [] :
-            options.AdditionalStopTokenIds.Select(id => (long)id).Concat(model.EosTokenId is { } eos ? [eos] : []).ToHashSet();
+        var answers = new BlockAnswers(request, model);
         int forwardPasses = 0;
 
         using var scope = NewDisposeScope();
@@ -148,7 +144,7 @@ public sealed class BlockCausalSampler
                 canvas.Ids.index_put_(updated, TensorIndex.Colon, TensorIndex.Slice(start, end));
                 if (options.ReportSteps && onStep is not null)
                 {
-                    ReportStep(onStep, transfer, updated, start, step, running, canvas.AnswerStarts, blocksCommitted);
+                    ReportStep(onStep, transfer, updated, start, step, running, canvas.AnswerStarts, answers);
                 }
 
                 // A fixed schedule ends after its steps; threshold decoding when no row has a mask left in the block.
@@ -172,7 +168,7 @@ public sealed class BlockCausalSampler
 
             noise.Idle = null;
             blockTokens ??= transfers.ReadInt64(canvas.Ids[.., start..end]);
-            var ended = FinishBlock(blockTokens, start, blockLength, running, canvas.AnswerStarts, answers, reasons, blocksCommitted, stopIds, options.AnswerLength, onCommitted, request.StopRequested);
+            var ended = answers.Finish(blockTokens, start, blockLength, running, canvas.AnswerStarts, onCommitted);
             if (ended.Count > 0)
             {
                 // Finished rows leave the canvas, the cache and the draws: they cost nothing from here on.
@@ -188,51 +184,10 @@ public sealed class BlockCausalSampler
             }
         }
 
-        return new MaskedGenerationResult(answers, reasons, forwardPasses);
+        return answers.Result(forwardPasses);
     }
 
-    /// <summary>
-    /// Records the finished block of every running row (the positions from its answer start on, cut at a stop id and at
-    /// the answer length) and returns the canvas rows that ended.
-    /// </summary>
-    internal static HashSet<int> FinishBlock(long[] blockTokens, int start, int blockLength, List<int> running, int[] answerStarts, List<int>[] answers, GenerationFinishReason[] reasons, int[] blocksCommitted, HashSet<long> stopIds, int answerLength, Action<TokensCommitted>? onCommitted, Func<int, bool>? stopRequested)
-    {
-        var ended = new HashSet<int>();
-        for (int r = 0; r < running.Count; r++)
-        {
-            int row = running[r], from = Math.Max(0, answerStarts[r] - start);
-            if (from >= blockLength)
-            {
-                continue; // the row's answer starts in a later block
-            }
-
-            var tokens = blockTokens.AsSpan((r * blockLength) + from, blockLength - from);
-            int cut = stopIds.Count == 0 ? -1 : tokens.IndexOfAny(stopIds.ToArray());
-            int room = answerLength - answers[row].Count;
-            bool stop = cut >= 0 && cut <= room; // a stop id past the answer length is never reached
-            var kept = (cut < 0 ? tokens : tokens[..cut]).ToArray().Take(room).Select(t => (int)t).ToList();
-            answers[row].AddRange(kept);
-            if (stop)
-            {
-                reasons[row] = GenerationFinishReason.EndOfSequence;
-            }
-
-            onCommitted?.Invoke(new TokensCommitted(row, blocksCommitted[row]++, kept, stop));
-            if (stop || answers[row].Count >= answerLength)
-            {
-                ended.Add(r);
-            }
-            else if (stopRequested?.Invoke(row) == true)
-            {
-                reasons[row] = GenerationFinishReason.Stopped;
-                ended.Add(r);
-            }
-        }
-
-        return ended;
-    }
-
-    private void ReportStep(Action<StepCommittedEvent> onStep, Tensor transfer, Tensor updated, int start, int step, List<int> running, int[] answerStarts, int[] blocksCommitted)
+    private void ReportStep(Action<StepCommittedEvent> onStep, Tensor transfer, Tensor updated, int start, int step, List<int> running, int[] answerStarts, BlockAnswers answers)
     {
         using var packed = stack([transfer.to(int64), updated], 0);
         var values = transfers.ReadInt64(packed);
@@ -252,7 +207,7 @@ public sealed class BlockCausalSampler
 
             if (positions.Count > 0)
             {
-                onStep(new StepCommittedEvent(running[r], blocksCommitted[running[r]], step, positions, tokens));
+                onStep(new StepCommittedEvent(running[r], answers.BlocksCommitted(running[r]), step, positions, tokens));
             }
         }
     }

@@ -3,7 +3,7 @@ namespace DiffusionChat.Sampling;
 /// <summary>
 /// Closes the rest of a row's block once one-token-per-step decoding would have stopped the row inside it: after a
 /// committed stop id, or past the row's answer budget. The closed positions are never decoded, so no pass is spent on
-/// them; the block's finish (<see cref="BlockCausalSampler.FinishBlock"/>) cuts the answer there.
+/// them; the block's finish (<see cref="BlockAnswers.Finish"/>) cuts the answer there.
 /// </summary>
 /// <param name="AnswerStarts">Per row, the column its answer starts at.</param>
 /// <param name="Start">The block's first column.</param>
@@ -36,7 +36,7 @@ internal sealed record BlockClosing(int[] AnswerStarts, int Start, int Length, l
 
             // After a stop id: more of it (the answer is cut at the first). Past the budget: a token that is no stop
             // id, so the finish reports the budget, as one-token-per-step decoding would.
-            long filler = stop >= 0 ? decided[stop] : Enumerable.Range(0, int.MaxValue).Select(i => (long)i).First(i => i != MaskTokenId && !StopIds.Contains(i));
+            long filler = stop >= 0 ? decided[stop] : NoStop();
             for (int j = firstMask; j < Length; j++)
             {
                 if (row[j] == MaskTokenId)
@@ -45,5 +45,16 @@ internal sealed record BlockClosing(int[] AnswerStarts, int Start, int Length, l
                 }
             }
         }
+    }
+
+    private long NoStop()
+    {
+        long id = 0;
+        while (id == MaskTokenId || StopIds.Contains(id))
+        {
+            id++;
+        }
+
+        return id;
     }
 }

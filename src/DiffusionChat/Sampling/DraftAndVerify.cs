@@ -47,11 +47,7 @@ internal sealed class DraftAndVerify(IMaskedDenoiser model, DeviceTransfers tran
         var options = request.Options;
         int rows = request.Prompts.Count, a = attentionBlock;
         long mask = model.MaskTokenId, eos = model.EosTokenId ?? 0;
-        var answers = Enumerable.Range(0, rows).Select(_ => new List<int>()).ToArray();
-        var reasons = Enumerable.Repeat(GenerationFinishReason.Length, rows).ToArray();
-        var blocksCommitted = new int[rows];
-        var stopIds = !options.StopAtEndOfSequence ? [] :
-            options.AdditionalStopTokenIds.Select(id => (long)id).Concat(model.EosTokenId is { } e ? [e] : []).ToHashSet();
+        var answers = new BlockAnswers(request, model);
         int forwardPasses = 0;
 
         using var scope = NewDisposeScope();
@@ -85,7 +81,7 @@ internal sealed class DraftAndVerify(IMaskedDenoiser model, DeviceTransfers tran
                     drafts = carried;
                     var before = (long[])block.Clone();
                     CommitFirst(block, drafts.Tokens, running.Count, a, mask);
-                    Report(onStep, options, before, block, start, step++, running, canvas.AnswerStarts, blocksCommitted);
+                    Report(onStep, options, before, block, start, step++, running, canvas.AnswerStarts, answers);
                 }
                 else
                 {
@@ -98,18 +94,18 @@ internal sealed class DraftAndVerify(IMaskedDenoiser model, DeviceTransfers tran
                     drafts = DraftPredictions.Read(Greedy(logits, mask), transfers);
                     var before = (long[])block.Clone();
                     CommitFirst(block, drafts.Tokens, running.Count, a, mask);
-                    Report(onStep, options, before, block, start, step++, running, canvas.AnswerStarts, blocksCommitted);
+                    Report(onStep, options, before, block, start, step++, running, canvas.AnswerStarts, answers);
                 }
 
                 carried = null;
-                var close = new BlockClosing(canvas.AnswerStarts, start, a, mask, stopIds, needed);
+                var close = new BlockClosing(canvas.AnswerStarts, start, a, mask, answers.StopIds, needed);
                 close.Apply(block);
                 while (Remaining(block, running.Count, a, mask).Any(k => k > 0))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var before = (long[])block.Clone();
                     var (next, finishedAll) = Verify(canvas, ref cache, block, drafts, start, running.Count, mask, ref forwardPasses);
-                    Report(onStep, options, before, block, start, step++, running, canvas.AnswerStarts, blocksCommitted);
+                    Report(onStep, options, before, block, start, step++, running, canvas.AnswerStarts, answers);
                     carried = finishedAll ? next : null;
                     close.Apply(block);
                 }
@@ -119,7 +115,7 @@ internal sealed class DraftAndVerify(IMaskedDenoiser model, DeviceTransfers tran
                     canvas.Ids.index_put_(committed, TensorIndex.Colon, TensorIndex.Slice(start, end));
                 }
 
-                var ended = BlockCausalSampler.FinishBlock(block, start, a, running, canvas.AnswerStarts, answers, reasons, blocksCommitted, stopIds, options.AnswerLength, onCommitted, request.StopRequested);
+                var ended = answers.Finish(block, start, a, running, canvas.AnswerStarts, onCommitted);
                 if (ended.Count > 0)
                 {
                     var keep = Enumerable.Range(0, running.Count).Where(r => !ended.Contains(r)).ToList();
@@ -134,7 +130,7 @@ internal sealed class DraftAndVerify(IMaskedDenoiser model, DeviceTransfers tran
                 }
             }
 
-            return new MaskedGenerationResult(answers, reasons, forwardPasses);
+            return answers.Result(forwardPasses);
         }
         finally
         {
@@ -273,8 +269,8 @@ internal sealed class DraftAndVerify(IMaskedDenoiser model, DeviceTransfers tran
     /// Per row, the first column of the block it no longer needs: after its answer budget. Positions from there on are
     /// never decoded (one-token-per-step decoding would have stopped before them).
     /// </summary>
-    private static int[] Needed(int[] answerStarts, int start, int a, List<int>[] answers, int answerLength, List<int> running) =>
-        Enumerable.Range(0, running.Count).Select(r => Math.Clamp(Math.Max(answerStarts[r], start) + answerLength - answers[running[r]].Count - start, 0, a)).ToArray();
+    private static int[] Needed(int[] answerStarts, int start, int a, BlockAnswers answers, int answerLength, List<int> running) =>
+        Enumerable.Range(0, running.Count).Select(r => Math.Clamp(Math.Max(answerStarts[r], start) + answerLength - answers.Count(running[r]) - start, 0, a)).ToArray();
 
     /// <summary>
     /// Greedy tokens [B, W] (the mask id never chosen, as <see cref="TokenPrediction"/> picks them at temperature 0)
@@ -314,7 +310,7 @@ internal sealed class DraftAndVerify(IMaskedDenoiser model, DeviceTransfers tran
     }
 
     /// <summary>One event per pass and row with the answer positions that pass committed (progress views).</summary>
-    private static void Report(Action<StepCommittedEvent>? onStep, MaskedSamplerOptions options, long[] before, long[] block, int start, int step, List<int> running, int[] answerStarts, int[] blocksCommitted)
+    private static void Report(Action<StepCommittedEvent>? onStep, MaskedSamplerOptions options, long[] before, long[] block, int start, int step, List<int> running, int[] answerStarts, BlockAnswers answers)
     {
         if (!options.ReportSteps || onStep is null)
         {
@@ -338,7 +334,7 @@ internal sealed class DraftAndVerify(IMaskedDenoiser model, DeviceTransfers tran
 
             if (positions.Count > 0)
             {
-                onStep(new StepCommittedEvent(running[r], blocksCommitted[running[r]], step, positions, tokens));
+                onStep(new StepCommittedEvent(running[r], answers.BlocksCommitted(running[r]), step, positions, tokens));
             }
         }
     }
