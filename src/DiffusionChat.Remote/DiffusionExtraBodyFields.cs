@@ -6,7 +6,7 @@ namespace DiffusionChat.Remote;
 
 /// <summary>
 /// The diffusion knobs as extra <c>/v1/chat/completions</c> body fields, named as DiffusionChat.Server reads them:
-/// <c>steps</c>, <c>block_length</c>, <c>remasking</c>, <c>threshold</c>, <c>cache</c>.
+/// <c>steps</c>, <c>block_length</c>, <c>remasking</c>, <c>threshold</c>, <c>cache</c>, <c>draft_and_verify</c>.
 /// </summary>
 public static class DiffusionExtraBodyFields
 {
@@ -25,6 +25,9 @@ public static class DiffusionExtraBodyFields
     /// <summary>Key/value cache mode name.</summary>
     public const string Cache = "cache";
 
+    /// <summary>Lossless parallel decoding of block-causal models (<c>true</c> / <c>false</c>).</summary>
+    public const string DraftAndVerify = "draft_and_verify";
+
     /// <summary>The <c>usage</c> field holding the model's forward passes.</summary>
     public const string ForwardPasses = "forward_passes";
 
@@ -36,6 +39,7 @@ public static class DiffusionExtraBodyFields
         [DiffusionPropertyNames.Remasking] = Remasking,
         [DiffusionPropertyNames.ConfidenceThreshold] = Threshold,
         [DiffusionPropertyNames.Cache] = Cache,
+        [DiffusionPropertyNames.DraftAndVerify] = DraftAndVerify,
     };
 
     /// <summary>The fields a typed record sets, as JSON values (enums by name).</summary>
@@ -65,6 +69,11 @@ public static class DiffusionExtraBodyFields
         if (knobs.Cache is { } cache)
         {
             yield return new(Cache, JsonSerializer.SerializeToElement(cache.ToString()));
+        }
+
+        if (knobs.DraftAndVerify is { } draftAndVerify)
+        {
+            yield return new(DraftAndVerify, JsonSerializer.SerializeToElement(draftAndVerify));
         }
     }
 }

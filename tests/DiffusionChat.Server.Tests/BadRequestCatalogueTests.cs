@@ -46,6 +46,8 @@ public sealed class BadRequestCatalogueTests(SharedServer shared) : IClassFixtur
         { "unknown remasking", $$"""{"model":"dc-masked","messages":{{User}},"remasking":"sideways"}""", 400, "remasking", "LowConfidence" },
         { "threshold above one", $$"""{"model":"dc-masked","messages":{{User}},"threshold":1.5}""", 400, "threshold", "outside" },
         { "unknown cache", $$"""{"model":"dc-masked","messages":{{User}},"cache":"Triple"}""", 400, "cache", "Dual" },
+        { "draft_and_verify not a boolean", $$"""{"model":"dc-masked","messages":{{User}},"draft_and_verify":"yes"}""", 400, "draft_and_verify", "boolean" },
+        { "draft_and_verify with blocks of 4", $$"""{"model":"dc-masked","messages":{{User}},"draft_and_verify":true,"block_length":4}""", 400, "draft_and_verify", "BlockLength and Steps unset or 1" },
         { "logprobs", $$"""{"model":"dc-masked","messages":{{User}},"logprobs":true}""", 400, "logprobs", "not supported" },
         { "max_tokens bad next to a good max_completion_tokens", $$"""{"model":"dc-masked","messages":{{User}},"max_completion_tokens":8,"max_tokens":"ten"}""", 400, "max_tokens", "integer" },
         // About 550 prompt tokens: under the shipped model's 640-token context, but not with 128 answer tokens on top.

@@ -115,6 +115,22 @@ public sealed class OpenAISdkTests(SharedServer shared) : IClassFixture<SharedSe
     }
 
     [Fact]
+    public async Task Draft_and_verify_as_an_extra_field_answers_as_one_token_per_step_in_fewer_passes()
+    {
+        static StringContent Body(string knobs) => new(
+            $$"""{"model":"dc-masked","messages":[{"role":"user","content":"{{Question}}"}],"max_tokens":32,{{knobs}}}""", Encoding.UTF8, "application/json");
+
+        using var drafted = await shared.Server.Http.PostAsync("/v1/chat/completions", Body("\"draft_and_verify\":true"));
+        using var plain = await shared.Server.Http.PostAsync("/v1/chat/completions", Body("\"draft_and_verify\":false,\"steps\":1,\"block_length\":1"));
+
+        var a = JsonDocument.Parse(drafted.Content.ReadAsStream()).RootElement;
+        var b = JsonDocument.Parse(plain.Content.ReadAsStream()).RootElement;
+        Assert.Equal(b.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString(), a.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+        long few = a.GetProperty("usage").GetProperty("forward_passes").GetInt64(), many = b.GetProperty("usage").GetProperty("forward_passes").GetInt64();
+        Assert.True(few < many, $"draft and verify took {few} passes, one token per step {many}");
+    }
+
+    [Fact]
     public async Task Stop_sequence_ends_the_answer_where_the_in_process_client_ends_it()
     {
         using var local = ShippedModel.InProcessClient();

@@ -45,6 +45,22 @@ public sealed class RemoteClientTests(SharedServer shared) : IClassFixture<Share
     }
 
     [Fact]
+    public async Task Draft_and_verify_reaches_the_server_from_the_typed_knobs_and_from_the_additional_property()
+    {
+        using var local = ShippedModel.InProcessClient();
+        var plain = await local.GetResponseAsync(Question, new ChatOptions { MaxOutputTokens = 32, RawRepresentationFactory = _ => new DiffusionGenerationOptions { Steps = 1, BlockLength = 1 } });
+
+        var typed = await Remote().GetResponseAsync(Question, new ChatOptions { MaxOutputTokens = 32, RawRepresentationFactory = _ => new DiffusionGenerationOptions { DraftAndVerify = true } });
+        var keyed = await Remote().GetResponseAsync(Question, new ChatOptions { MaxOutputTokens = 32, AdditionalProperties = new() { [DiffusionPropertyNames.DraftAndVerify] = true } });
+
+        long Passes(ChatResponse r) => r.Usage!.AdditionalCounts![DiffusionChatClient.ForwardPassesCountName];
+        Assert.Equal(plain.Text, typed.Text);
+        Assert.Equal(plain.Text, keyed.Text);
+        Assert.True(Passes(typed) < Passes(plain), $"{Passes(typed)} passes with drafts, {Passes(plain)} without");
+        Assert.Equal(Passes(typed), Passes(keyed));
+    }
+
+    [Fact]
     public async Task Remote_streaming_reports_usage_with_forward_passes_in_the_last_update()
     {
         var options = new ChatOptions { MaxOutputTokens = 32, AdditionalProperties = new() { [DiffusionPropertyNames.Steps] = 2, [DiffusionPropertyNames.BlockLength] = "8" } };

@@ -8,13 +8,13 @@ namespace DiffusionChat.Server.Protocol;
 
 /// <summary>
 /// Reads the diffusion knobs sent as extra body fields (<c>steps</c>, <c>block_length</c>, <c>remasking</c>,
-/// <c>threshold</c>, <c>cache</c>) into the library's typed <see cref="DiffusionGenerationOptions"/>; null when none is
+/// <c>threshold</c>, <c>cache</c>, <c>draft_and_verify</c>) into the library's typed <see cref="DiffusionGenerationOptions"/>; null when none is
 /// set. Enum values are the library's names, case-insensitive, with or without underscores (<c>low_confidence</c>).
 /// </summary>
 internal static class DiffusionKnobReader
 {
     /// <summary>The wire names, in the order of <see cref="DiffusionGenerationOptions"/>'s properties.</summary>
-    public static IReadOnlyList<string> FieldNames { get; } = ["steps", "block_length", "remasking", "threshold", "cache"];
+    public static IReadOnlyList<string> FieldNames { get; } = ["steps", "block_length", "remasking", "threshold", "cache", "draft_and_verify"];
 
     public static DiffusionGenerationOptions? Read(JsonElement body)
     {
@@ -30,8 +30,18 @@ internal static class DiffusionKnobReader
             Remasking = Enum<RemaskingStrategy>(body, "remasking"),
             ConfidenceThreshold = OptionalNumber(body, "threshold", "threshold", 0, 1, minExclusive: true),
             Cache = Enum<KeyValueCacheMode>(body, "cache"),
+            DraftAndVerify = OptionalBool(body, "draft_and_verify", "draft_and_verify"),
         };
-        knobs.Validate();
+        try
+        {
+            knobs.Validate();
+        }
+        catch (ArgumentException ex) when (ex is not ArgumentOutOfRangeException)
+        {
+            // A combination of fields (draft_and_verify with another schedule), not one field's range.
+            throw new OpenAIErrorException(OpenAIError.BadRequest(ex.Message.Split(" (Parameter", 2)[0], "draft_and_verify"));
+        }
+
         return knobs;
     }
 
