@@ -79,6 +79,10 @@ internal static class ChatCallCases
             m => Ask(m, Hello, Knob(DiffusionPropertyNames.ConfidenceThreshold, Json("{\"value\":0.9}"))));
         yield return Case("typed DiffusionGenerationOptions with steps -1", typeof(ArgumentOutOfRangeException), ["Steps must be at least 1; got -1"],
             m => Ask(m, Hello, new() { MaxOutputTokens = 4, RawRepresentationFactory = _ => new DiffusionGenerationOptions { Steps = -1 } }));
+        yield return Case("draft and verify given as a word (string)", typeof(ArgumentException), ["['diffusion_draft_and_verify'] = 'often'", "true or false"],
+            m => Ask(m, Hello, Knob(DiffusionPropertyNames.DraftAndVerify, "often")));
+        yield return Case("typed draft and verify with blocks of 4", typeof(ArgumentException), ["cannot be combined with BlockLength 4", "BlockLength and Steps unset or 1"],
+            m => Ask(m, Hello, new() { MaxOutputTokens = 4, RawRepresentationFactory = _ => new DiffusionGenerationOptions { DraftAndVerify = true, BlockLength = 4 } }));
 
         // Lifetime.
         yield return Case("token cancelled before the call", typeof(OperationCanceledException), ["canceled"], async m =>
