@@ -1,5 +1,6 @@
 using DiffusionChat.Models;
 using DiffusionChat.Sampling;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DiffusionChat.Tests.Masked;
@@ -107,5 +108,35 @@ public sealed class DraftAndVerifyTests : IDisposable
 
         Assert.Equal(plain.Answers, drafted.Answers);
         Assert.Equal(plain.ForwardPasses, drafted.ForwardPasses);
+    }
+
+    [Fact]
+    public void Repeated_decoding_leaves_no_live_tensors_behind()
+    {
+        // Rows ending early (stop ids, a stop request, budgets) exercise the compaction of canvas, cache and drafts.
+        var sampler = new BlockCausalSampler(model);
+        var requests = new[]
+        {
+            new MaskedGenerationRequest(Prompts, OneTokenPerStep(12, draft: true) with { ReportSteps = true }) { StopRequested = row => row == 1 },
+            new MaskedGenerationRequest(Prompts, OneTokenPerStep(9, draft: true, stop: true, stopIds: [1138, 2053])),
+            new MaskedGenerationRequest([Prompts[2]], OneTokenPerStep(5, draft: true)),
+        };
+        void RunAll()
+        {
+            foreach (var request in requests)
+            {
+                sampler.Generate(request, null, _ => { }, default);
+            }
+        }
+
+        RunAll(); // warm-up
+        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+        for (var i = 0; i < 5; i++)
+        {
+            RunAll();
+        }
+
+        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }
 }
