@@ -60,4 +60,24 @@ public sealed class BenchmarkProgramTests
         Assert.Equal(args.ConcurrencyLevels.Order(), defaults.Where(s => s.Sweep == BenchmarkPlan.Concurrency).Select(s => s.Concurrency).Order());
         Assert.All(defaults, s => Assert.Equal(new DiffusionChat.Generation.DiffusionGenerationOptions(), s.Diffusion));
     }
+
+    [Fact]
+    public void The_report_sets_the_masked_defaults_against_the_autoregressive_model_and_names_the_defaults()
+    {
+        var args = BenchmarkArguments.Parse("run", ["--masked", "models/dc-masked", "--ar", "models/dc-ar", "--lengths", "64"]);
+        var report = new BenchmarkReport(args);
+        static BenchmarkResult Result(string model, DiffusionChat.Generation.ModelFamily family, string sweep, string series, int concurrency, double tokensPerSecond, double passes) =>
+            new(model, family, new BenchmarkSetting(sweep, series, 64, new DiffusionChat.Generation.DiffusionGenerationOptions(), concurrency), 3, tokensPerSecond, 10, 100, 1, passes, 64);
+        report.Results.Add(Result("dc-masked", DiffusionChat.Generation.ModelFamily.MaskedDiffusion, BenchmarkPlan.Length, BenchmarkPlan.ModelDefaults, 1, 600, 0.76));
+        report.Results.Add(Result("dc-masked", DiffusionChat.Generation.ModelFamily.MaskedDiffusion, BenchmarkPlan.Concurrency, BenchmarkPlan.ModelDefaults, 1, 600, 0.76));
+        report.Results.Add(Result("dc-masked", DiffusionChat.Generation.ModelFamily.MaskedDiffusion, BenchmarkPlan.Concurrency, BenchmarkPlan.ModelDefaults, 8, 1200, 0.8));
+        report.Results.Add(Result("dc-ar", DiffusionChat.Generation.ModelFamily.Autoregressive, BenchmarkPlan.Length, "autoregressive, KV cache", 1, 400, 1.0));
+        report.Defaults["dc-masked"] = """{"draft_and_verify":true}""";
+
+        var markdown = report.ToMarkdown([], "img", TimeSpan.FromMinutes(1));
+
+        Assert.Contains("dc-masked (its defaults) vs dc-ar, 64 tokens: 1.50x the autoregressive tokens/s (0.760 vs 1.000 passes/token).", markdown, StringComparison.Ordinal);
+        Assert.Contains("dc-masked: 8 concurrent requests give 2.00x the throughput of 1", markdown, StringComparison.Ordinal);
+        Assert.Contains("dc-masked `{\"draft_and_verify\":true}`", markdown, StringComparison.Ordinal);
+    }
 }
