@@ -224,23 +224,7 @@ public sealed class BlockCausalSamplerTests : IDisposable
             new MaskedGenerationRequest([Aligned, Tail3], Greedy(12, 8, 4) with { Temperature = 0.7, TopP = 0.9, StopAtEndOfSequence = true, AdditionalStopTokenIds = [1138, 2053] }),
             new MaskedGenerationRequest([Short, Aligned], Greedy(12, 2, 2) with { ConfidenceThreshold = 0.2 }),
         };
-        void RunAll()
-        {
-            foreach (var request in requests)
-            {
-                sampler.Generate(request, null, _ => { }, default);
-            }
-        }
-
-        RunAll(); // warm-up
-        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-
-        for (var i = 0; i < 5; i++)
-        {
-            RunAll();
-        }
-
-        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+        SamplerRequests.AssertNoLiveTensorsLeft(sampler, requests);
     }
 
     [Fact]

@@ -121,22 +121,6 @@ public sealed class DraftAndVerifyTests : IDisposable
             new MaskedGenerationRequest(Prompts, OneTokenPerStep(9, draft: true, stop: true, stopIds: [1138, 2053])),
             new MaskedGenerationRequest([Prompts[2]], OneTokenPerStep(5, draft: true)),
         };
-        void RunAll()
-        {
-            foreach (var request in requests)
-            {
-                sampler.Generate(request, null, _ => { }, default);
-            }
-        }
-
-        RunAll(); // warm-up
-        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-
-        for (var i = 0; i < 5; i++)
-        {
-            RunAll();
-        }
-
-        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+        SamplerRequests.AssertNoLiveTensorsLeft(sampler, requests);
     }
 }
