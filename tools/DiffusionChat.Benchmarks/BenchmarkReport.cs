@@ -149,6 +149,11 @@ internal sealed class BenchmarkReport(BenchmarkArguments args)
                 : $"{group.Key.Model} ({group.Key.Series})";
             foreach (var r in group.Where(r => r.Setting.Concurrency > 1))
             {
+                if (r.OneAtATimeTokensPerSecond is { } alone && alone > 0)
+                {
+                    yield return string.Create(c, $"{name}: {r.Setting.Concurrency} concurrent requests give {r.TokensPerSecond / alone:F2}x the throughput of the same {r.Setting.Concurrency} requests sent one at a time ({r.TokensPerSecond:F1} vs {alone:F1} tokens/s, answers of the same lengths).");
+                }
+
                 yield return one.TokensPerSecond > 0
                     ? string.Create(c, $"{name}: {r.Setting.Concurrency} concurrent requests give {r.TokensPerSecond / one.TokensPerSecond:F2}x the throughput of 1 (median latency {r.LatencyMs / one.LatencyMs:F2}x).")
                     : string.Create(c, $"{name}: produced no answer tokens, so no throughput ratio; {r.Setting.Concurrency} concurrent requests take {r.LatencyMs / one.LatencyMs:F2}x the median latency of 1.");

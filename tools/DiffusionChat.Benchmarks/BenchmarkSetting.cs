@@ -28,6 +28,12 @@ internal sealed record RunSample(double WallSeconds, double FirstBlockSeconds, d
 internal sealed record BenchmarkResult(string Model, ModelFamily Family, BenchmarkSetting Setting, int Runs,
     double TokensPerSecond, double FirstBlockMs, double LatencyMs, double MsPerAnswerToken, double PassesPerToken, double OutputTokens)
 {
+    /// <summary>
+    /// For a concurrency point above 1: median answer tokens/s of the same requests sent one at a time (same prompts,
+    /// so answers of the same lengths); null otherwise.
+    /// </summary>
+    public double? OneAtATimeTokensPerSecond { get; init; }
+
     public static BenchmarkResult From(BenchmarkModel model, BenchmarkSetting setting, IReadOnlyList<RunSample> runs) => new(
         model.Name, model.Family, setting, runs.Count,
         TokensPerSecond: Median(runs.Select(r => r.OutputTokens / r.WallSeconds)),

@@ -39,6 +39,17 @@ internal static class BenchmarkSuite
                 }
 
                 var result = BenchmarkResult.From(model, setting, runs);
+                if (setting.Sweep == BenchmarkPlan.Concurrency && setting.Concurrency > 1)
+                {
+                    var alone = new List<double>();
+                    for (int r = 0; r < Repeats(args, setting); r++)
+                    {
+                        alone.Add(await RequestRunner.RunOneAtATimeAsync(model.Client, setting, salt: r + 1, cancellationToken));
+                    }
+
+                    result = result with { OneAtATimeTokensPerSecond = BenchmarkResult.Median(alone) };
+                }
+
                 report.Results.Add(result);
                 Console.WriteLine($"  {setting.Sweep,-11} {setting.Series,-36} n={setting.AnswerTokens,4} c={setting.Concurrency,2}: " +
                     $"{result.TokensPerSecond,8:F1} tok/s, first {result.FirstBlockMs,8:F0} ms, total {result.LatencyMs,8:F0} ms, {result.PassesPerToken:F2} passes/tok");

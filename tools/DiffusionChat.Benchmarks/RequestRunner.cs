@@ -36,6 +36,23 @@ internal static class RequestRunner
         return (clock.Elapsed.TotalSeconds, done);
     }
 
+    /// <summary>
+    /// Sends the same requests as <see cref="RunRequestsAsync"/> with the same salt, one after another, and returns
+    /// their answer tokens per second of wall time: the baseline that concurrency is measured against with answers of
+    /// the same lengths (a trained model stops at the end of each answer, so one prompt alone says little).
+    /// </summary>
+    public static async Task<double> RunOneAtATimeAsync(IChatClient client, BenchmarkSetting setting, int salt, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        long tokens = 0;
+        for (int i = 0; i < setting.Concurrency; i++)
+        {
+            tokens += (await OneAsync(client, setting, Topics[(i + salt) % Topics.Length], clock, cancellationToken)).Tokens;
+        }
+
+        return tokens / clock.Elapsed.TotalSeconds;
+    }
+
     public static ChatOptions Options(BenchmarkSetting setting) => new()
     {
         MaxOutputTokens = setting.AnswerTokens,
