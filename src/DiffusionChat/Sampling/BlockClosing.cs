@@ -13,10 +13,11 @@ namespace DiffusionChat.Sampling;
 /// <param name="Needed">Per row, the first block offset past its budget.</param>
 internal sealed record BlockClosing(int[] AnswerStarts, int Start, int Length, long MaskTokenId, HashSet<long> StopIds, int[] Needed)
 {
+    private readonly long[] stops = [.. StopIds];
+
     /// <summary>Closes the rows of <paramref name="block"/> [rows, Length] (host ids, committed left to right) that are done.</summary>
     public void Apply(long[] block)
     {
-        var stops = StopIds.ToArray();
         for (int r = 0; r < Needed.Length; r++)
         {
             var row = block.AsSpan(r * Length, Length);

@@ -49,6 +49,7 @@ internal sealed class DraftAndVerify(IMaskedDenoiser model, DeviceTransfers tran
         long mask = model.MaskTokenId, eos = model.EosTokenId ?? 0;
         var answers = new BlockAnswers(request, model);
         int forwardPasses = 0;
+        bool reporting = options.ReportSteps && onStep is not null; // step events need the block before each pass
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -70,18 +71,16 @@ internal sealed class DraftAndVerify(IMaskedDenoiser model, DeviceTransfers tran
                 canvas.GrowTo(end);
                 using var blockScope = NewDisposeScope();
 
-                // Host copy of the block: prompt tokens, committed tokens, masks; drafts beside it.
-                var block = transfers.ReadInt64(canvas.Ids[.., start..end]);
-                var drafts = new DraftPredictions(new long[block.Length], new bool[block.Length]);
+                // Host copy of the block (prompt tokens, masks) and the drafts: a block after a finished one is all
+                // masks and its drafts came with the finishing pass; otherwise one pass reads both at once.
+                long[] block;
+                DraftPredictions drafts;
                 var needed = Needed(canvas.AnswerStarts, start, a, answers, options.AnswerLength, running);
-                int step = 0;
                 if (carried is not null && canvas.AnswerStarts.All(s => s <= start))
                 {
-                    // The finishing pass of the previous block already decoded this block's first position.
+                    block = new long[running.Count * a];
+                    Array.Fill(block, mask);
                     drafts = carried;
-                    var before = (long[])block.Clone();
-                    CommitFirst(block, drafts.Tokens, running.Count, a, mask);
-                    Report(onStep, options, before, block, start, step++, running, canvas.AnswerStarts, answers);
                 }
                 else
                 {
@@ -91,11 +90,14 @@ internal sealed class DraftAndVerify(IMaskedDenoiser model, DeviceTransfers tran
                     using var logits = model.ForwardAppending(canvas.Ids[.., windowStart..end], cache, keyMask, positions,
                         append: start - windowStart, logitsFor: (start - windowStart)..(end - windowStart));
                     forwardPasses++;
-                    drafts = DraftPredictions.Read(Greedy(logits, mask), transfers);
-                    var before = (long[])block.Clone();
-                    CommitFirst(block, drafts.Tokens, running.Count, a, mask);
-                    Report(onStep, options, before, block, start, step++, running, canvas.AnswerStarts, answers);
+                    (block, drafts) = DraftPredictions.ReadWithBlock(canvas.Ids[.., start..end], Greedy(logits, mask), transfers);
                 }
+
+                // The block's first masked position is the exact one-token step in both cases.
+                int step = 0;
+                var before = reporting ? (long[])block.Clone() : block;
+                CommitFirst(block, drafts.Tokens, running.Count, a, mask);
+                Report(onStep, options, before, block, start, step++, running, canvas.AnswerStarts, answers);
 
                 carried = null;
                 var close = new BlockClosing(canvas.AnswerStarts, start, a, mask, answers.StopIds, needed);
@@ -103,7 +105,7 @@ internal sealed class DraftAndVerify(IMaskedDenoiser model, DeviceTransfers tran
                 while (Remaining(block, running.Count, a, mask).Any(k => k > 0))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var before = (long[])block.Clone();
+                    before = reporting ? (long[])block.Clone() : block;
                     var (next, finishedAll) = Verify(canvas, ref cache, block, drafts, start, running.Count, mask, ref forwardPasses);
                     Report(onStep, options, before, block, start, step++, running, canvas.AnswerStarts, answers);
                     carried = finishedAll ? next : null;

@@ -18,6 +18,17 @@ internal sealed record DraftPredictions(long[] Tokens, bool[] Trusted)
         return new DraftPredictions(values[..n], values[n..].Select(v => v != 0).ToArray());
     }
 
+    /// <summary>
+    /// Reads a block's ids [B, W] and its packed predictions [2, B, W] in one host read: the block, then the predictions.
+    /// </summary>
+    public static (long[] Block, DraftPredictions Predictions) ReadWithBlock(Tensor blockIds, Tensor packed, DeviceTransfers transfers)
+    {
+        using var both = cat([blockIds.unsqueeze(0), packed], 0);
+        var values = transfers.ReadInt64(both);
+        int n = values.Length / 3;
+        return (values[..n], new DraftPredictions(values[n..(2 * n)], values[(2 * n)..].Select(v => v != 0).ToArray()));
+    }
+
     /// <summary>Copies <paramref name="count"/> predictions from <paramref name="from"/> into <paramref name="target"/> at <paramref name="at"/>.</summary>
     public void CopyRow(int from, DraftPredictions target, int at, int count)
     {
