@@ -27,7 +27,7 @@ internal static class ErrorMapping
     /// The client's sentence without what .NET appends to it (" (Parameter 'chatOptions')", "Actual value was 1024."):
     /// C# parameter names mean nothing to an HTTP caller, and the value is already in the sentence.
     /// </summary>
-    private static string MessageOf(ArgumentException exception)
+    internal static string MessageOf(ArgumentException exception)
     {
         string message = exception.Message;
         if (exception is ArgumentOutOfRangeException { ActualValue: { } actual })

@@ -39,7 +39,7 @@ internal static class DiffusionKnobReader
         catch (ArgumentException ex) when (ex is not ArgumentOutOfRangeException)
         {
             // A combination of fields (draft_and_verify with another schedule), not one field's range.
-            throw new OpenAIErrorException(OpenAIError.BadRequest(ex.Message.Split(" (Parameter", 2)[0], "draft_and_verify"));
+            throw new OpenAIErrorException(OpenAIError.BadRequest(ErrorMapping.MessageOf(ex), "draft_and_verify"));
         }
 
         return knobs;
