@@ -16,6 +16,9 @@ internal static class BenchmarkProgram
     {
         try
         {
+            // Before any measurement: MKL picks its matrix kernels on its first product, as it does for an application
+            // when it loads a model.
+            DiffusionChat.Devices.MklCpuDispatch.EnsureApplied();
             switch (args.FirstOrDefault())
             {
                 case "help":

@@ -9,8 +9,15 @@ internal static class MachineInfo
         string ram = ReadFirst("/proc/meminfo", "MemTotal") is { } kb && long.TryParse(kb.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], out long k)
             ? $"{k / (1024.0 * 1024.0):F1} GiB RAM" : "RAM unknown";
         return $"{Environment.ProcessorCount} logical cores (`nproc`), {cpu}, {ram}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, " +
-            $".NET {Environment.Version}, TorchSharp CPU, float32; shared with other jobs while measured";
+            $".NET {Environment.Version}, TorchSharp CPU, float32, MKL kernels by {MklKernels()}; shared with other jobs while measured";
     }
+
+    /// <summary>How MKL chose its matrix kernels in this process (<see cref="DiffusionChat.Devices.MklCpuDispatch"/>).</summary>
+    private static string MklKernels() => DiffusionChat.Devices.MklCpuDispatch.EnsureApplied() switch
+    {
+        DiffusionChat.Devices.MklCpuDispatchState.Applied or DiffusionChat.Devices.MklCpuDispatchState.NotNeeded => "instruction set",
+        var other => $"CPU vendor ({other})",
+    };
 
     /// <summary>The 1-minute load average (<c>/proc/loadavg</c>); NaN where there is none.</summary>
     public static double LoadAverage() =>

@@ -61,6 +61,9 @@ internal sealed class CommandDispatcher
 
         try
         {
+            // Before the command's first product (commands build models without a loader too): MKL picks its matrix
+            // kernels once per process.
+            DiffusionChat.Devices.MklCpuDispatch.EnsureApplied();
             return await command(args[1..], cancel.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stopOnCtrlC)

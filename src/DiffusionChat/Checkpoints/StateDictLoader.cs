@@ -1,3 +1,4 @@
+using DiffusionChat.Devices;
 using TorchSharp;
 
 namespace DiffusionChat.Checkpoints;
@@ -44,6 +45,8 @@ public static class StateDictLoader
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(keyOf);
         ArgumentNullException.ThrowIfNull(owned);
+        // A model's weights arrive before its first product: the last point at which MKL's kernel choice can be set.
+        MklCpuDispatch.EnsureApplied();
         var ignore = new HashSet<string>(ignoreUnexpected ?? [], StringComparer.Ordinal);
         var expected = new HashSet<string>(StringComparer.Ordinal);
 

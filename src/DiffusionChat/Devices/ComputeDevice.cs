@@ -24,6 +24,8 @@ public static class ComputeDevice
     /// </exception>
     public static torch.Device Resolve(string? name)
     {
+        // Before any model exists: MKL picks its matrix kernels on its first product.
+        MklCpuDispatch.EnsureApplied();
         var spec = (name ?? "auto").Trim().ToLowerInvariant();
         if (spec.Length == 0 || spec == "auto")
         {

@@ -44,6 +44,8 @@ public static class CpuThreads
     /// <exception cref="ArgumentException">The environment variable is set but not an integer in 1 .. <see cref="Maximum"/>.</exception>
     public static int Apply(int? requested)
     {
+        // Before any model exists: MKL picks its matrix kernels on its first product.
+        MklCpuDispatch.EnsureApplied();
         if (requested is { } count)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(count, 1, nameof(requested));

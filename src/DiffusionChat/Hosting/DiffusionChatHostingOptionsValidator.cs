@@ -47,6 +47,15 @@ internal sealed class DiffusionChatHostingOptionsValidator : IValidateOptions<Di
 
         try
         {
+            MklCpuDispatch.WantsFeatureDispatch(Environment.GetEnvironmentVariable(MklCpuDispatch.EnvironmentVariable));
+        }
+        catch (ArgumentException ex)
+        {
+            failures.Add(ex.Message.Split(Environment.NewLine)[0]);
+        }
+
+        try
+        {
             options.ToClientOptions().Validate();
         }
         catch (ArgumentOutOfRangeException ex)
