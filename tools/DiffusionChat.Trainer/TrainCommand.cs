@@ -88,6 +88,11 @@ internal static class TrainCommand
             throw new ArgumentException($"--composed-results {options.ComposedResults} shapes the app scenarios' tool results, so it needs --places <folder> and --app-share above 0.");
         }
 
+        if (TrainingHeap.Apply())
+        {
+            AnsiConsole.MarkupLine("[grey]heap: large tensors reused from step to step (TrainingHeap)[/]");
+        }
+
         if (threads > 0)
         {
             // Two runs side by side on a small CPU each take one thread: small matrices scale poorly across threads.
