@@ -70,35 +70,21 @@ public static class MklCpuDispatch
             return MklCpuDispatchState.NotNeeded;
         }
 
-        // Loads LibTorch (its static initialiser) without running any MKL product.
-        _ = torch.get_num_threads();
-        if (LoadedLibraryPath("libtorch_cpu.so") is not { } path || !NativeLibrary.TryLoad(path, out var handle))
-        {
-            return MklCpuDispatchState.MklNotFound;
-        }
-
-        try
-        {
-            return NativeLibrary.TryGetExport(handle, "mkl_serv_intel_cpu_true", out var function)
-                ? SeedCachedAnswer(function)
-                : MklCpuDispatchState.MklNotFound;
-        }
-        finally
-        {
-            // Only drops the reference taken above: TorchSharp's own keeps the library loaded.
-            NativeLibrary.Free(handle);
-        }
+        return WithVendorCheck(SeedCachedAnswer) ?? MklCpuDispatchState.MklNotFound;
     }
 
     /// <summary>What MKL's own vendor check answers now (1 = Intel), or null where there is no such MKL export (not
     /// Linux x64, another LibTorch build).</summary>
-    internal static unsafe int? VendorAnswer()
-    {
-        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
-        {
-            return null;
-        }
+    internal static unsafe int? VendorAnswer() =>
+        OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64
+            ? WithVendorCheck(function => ((delegate* unmanaged<int>)function)())
+            : null;
 
+    /// <summary>Runs <paramref name="use"/> on the address of MKL's exported vendor check in the LibTorch this process
+    /// loaded (loading it first, without running any MKL product); null when there is none.</summary>
+    private static T? WithVendorCheck<T>(Func<IntPtr, T> use)
+        where T : struct
+    {
         _ = torch.get_num_threads();
         if (LoadedLibraryPath("libtorch_cpu.so") is not { } path || !NativeLibrary.TryLoad(path, out var handle))
         {
@@ -107,12 +93,11 @@ public static class MklCpuDispatch
 
         try
         {
-            return NativeLibrary.TryGetExport(handle, "mkl_serv_intel_cpu_true", out var function)
-                ? ((delegate* unmanaged<int>)function)()
-                : null;
+            return NativeLibrary.TryGetExport(handle, "mkl_serv_intel_cpu_true", out var function) ? use(function) : null;
         }
         finally
         {
+            // Only drops the reference taken above: TorchSharp's own keeps the library loaded.
             NativeLibrary.Free(handle);
         }
     }
