@@ -19,7 +19,19 @@ if (folder is null)
     return 2;
 }
 
-using var model = ChatApp.Load(folder);
+DiffusionChat.DiffusionChatClient model;
+try
+{
+    model = ChatApp.Load(folder);
+}
+catch (ArgumentException ex)
+{
+    // A malformed setting (DIFFUSIONCHAT_THREADS, DIFFUSIONCHAT_MKL_DISPATCH, ...): its message, not a stack trace.
+    await Console.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+    return 2;
+}
+
+using var loaded = model;
 if (settings.Infill is not null)
 {
     return ChatApp.RunInfill(model, settings, Console.Out, Console.Error);

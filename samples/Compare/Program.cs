@@ -3,7 +3,18 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 using var host = CompareHost.Build(args);
-var clients = CompareHost.Clients(host);
+IReadOnlyList<KeyValuePair<string, Microsoft.Extensions.AI.IChatClient>> clients;
+try
+{
+    clients = CompareHost.Clients(host);
+}
+catch (Exception ex) when (ex is OptionsValidationException or ArgumentException)
+{
+    // A client's settings are invalid (appsettings.json, DIFFUSIONCHAT_* variables): say which, not a stack trace.
+    await Console.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+    return 2;
+}
+
 if (clients.Count == 0)
 {
     await Console.Error.WriteLineAsync($"No clients configured under '{CompareHost.ClientsSection}' in appsettings.json.").ConfigureAwait(false);
