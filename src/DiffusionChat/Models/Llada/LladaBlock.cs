@@ -50,15 +50,26 @@ internal sealed class LladaBlock : nn.Module
     /// <param name="allowed">Optional key mask [B, 1, 1, Lk].</param>
     /// <param name="cached">Keys/values [B, kvHeads, L, headDim] of the whole sequence, or null.</param>
     /// <param name="start">Absolute position of the window (with <paramref name="cached"/>).</param>
-    /// <returns>The new hidden states and the window's fresh rotated keys and values [B, kvHeads, W, headDim].</returns>
-    public (Tensor Hidden, Tensor Keys, Tensor Values) Run(Tensor x, Tensor cos, Tensor sin, Tensor? allowed, (Tensor Keys, Tensor Values)? cached, long start)
+    /// <param name="queryRows">Window rows whose new hidden states are wanted (null: all). Every row still gives its keys
+    /// and values; only these rows attend and pass the MLP (rows are independent there, so their states are the same).
+    /// </param>
+    /// <returns>The new hidden states (of <paramref name="queryRows"/> when given) and the window's fresh rotated keys and
+    /// values [B, kvHeads, W, headDim].</returns>
+    public (Tensor Hidden, Tensor Keys, Tensor Values) Run(Tensor x, Tensor cos, Tensor sin, Tensor? allowed, (Tensor Keys, Tensor Values)? cached, long start, (int Offset, int Length)? queryRows = null)
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], w = x.shape[1];
         var h = attn_norm.forward(x);
-        var q = RotaryPositions.Apply(q_proj.forward(h).view(b, w, heads, -1).transpose(1, 2), cos, sin);
         var k = RotaryPositions.Apply(k_proj.forward(h).view(b, w, kvHeads, -1).transpose(1, 2), cos, sin);
         var v = v_proj.forward(h).view(b, w, kvHeads, -1).transpose(1, 2);
+        if (queryRows is { } rows)
+        {
+            var range = rows.Offset..(rows.Offset + rows.Length);
+            (x, h, cos, sin, w) = (x[.., range], h[.., range], cos[.., .., range], sin[.., .., range], rows.Length);
+            allowed = allowed is not null && allowed.shape[2] > 1 ? allowed[.., .., range] : allowed;
+        }
+
+        var q = RotaryPositions.Apply(q_proj.forward(h).view(b, w, heads, -1).transpose(1, 2), cos, sin);
 
         var (keys, values) = cached is { } kv ? Attention.SpliceWindow(kv, k, v, start) : (k, v); // [B, kvHeads, Lk, headDim]
         var att = Attention.ScaledDotProduct(q, keys, values, allowed).transpose(1, 2).reshape(b, w, -1);
