@@ -30,16 +30,21 @@ internal sealed record ForwardShapes(LladaConfig Config, int Positions, int Logi
     /// <summary>(rows, inner, columns) of every dense product of the pass, in order: per layer q, k, v, o, gate, up, down; then the output head. The batch's rows are stacked.</summary>
     public IReadOnlyList<(int M, int K, int N)> Products()
     {
-        int d = Config.ModelDim, kv = KeyValueWidth, m = Config.MlpHiddenSize, l = Batch * Positions;
+        int d = Config.ModelDim, kv = KeyValueWidth, m = Config.MlpHiddenSize, l = Batch * Positions, q = Batch * LastLayerQueries;
         var layer = new[] { (l, d, d), (l, d, kv), (l, d, kv), (l, d, d), (l, d, m), (l, d, m), (l, m, d) };
-        return [.. Enumerable.Repeat(layer, Config.Layers).SelectMany(p => p), (Batch * LogitRows, d, Config.EmbeddingSize)];
+        var last = new[] { (q, d, d), (l, d, kv), (l, d, kv), (q, d, d), (q, d, m), (q, d, m), (q, m, d) };
+        return [.. Enumerable.Repeat(layer, Config.Layers - 1).SelectMany(p => p), .. last, (Batch * LogitRows, d, Config.EmbeddingSize)];
     }
+
+    /// <summary>Rows whose queries, attention output and MLP the last layer computes: only the logit rows, unless the
+    /// model shifts its logits (LladaTransformer keeps every row's final state then).</summary>
+    private int LastLayerQueries => Config.ShiftLogits ? Positions : Math.Min(LogitRows, Positions);
 
     /// <summary>Operations of the dense products (what the matmul peak is measured on).</summary>
     public double DenseFlops => Products().Sum(p => 2.0 * p.M * p.K * p.N);
 
     /// <summary>Operations of attention's two batched products, q k^T and weights v, over all layers and rows.</summary>
-    public double AttentionFlops => Batch * Config.Layers * 2.0 * 2.0 * Config.Heads * Positions * (double)(KeyPositions ?? Positions) * Config.HeadDim;
+    public double AttentionFlops => Batch * ((Config.Layers - 1) * (double)Positions + LastLayerQueries) * 2.0 * 2.0 * Config.Heads * (KeyPositions ?? Positions) * Config.HeadDim;
 
     /// <summary>All matrix-product operations of one pass.</summary>
     public double Flops => DenseFlops + AttentionFlops;
