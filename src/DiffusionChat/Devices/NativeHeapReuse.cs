@@ -31,7 +31,8 @@ internal static partial class NativeHeapReuse
     /// <summary>Free memory at the top of a heap up to this size is kept.</summary>
     internal const int TrimThreshold = 64 << 20;
 
-    private const int TrimThresholdParameter = -1, MmapThresholdParameter = -3;
+    /// <summary><c>mallopt</c>'s parameter numbers (glibc's <c>malloc.h</c>).</summary>
+    internal const int TrimThresholdParameter = -1, TopPadParameter = -2, MmapThresholdParameter = -3, MmapMaxParameter = -4;
 
     /// <summary>Runs when the assembly loads, before any of its code can allocate a tensor.</summary>
 #pragma warning disable CA2255 // The one point guaranteed to run before the library's first tensor.
@@ -44,16 +45,22 @@ internal static partial class NativeHeapReuse
             return;
         }
 
+        // The trim threshold first: setting either one turns off glibc's own adjustment of both.
+        _ = TrySet(TrimThresholdParameter, TrimThreshold) & TrySet(MmapThresholdParameter, MmapThreshold);
+    }
+
+    /// <summary>Sets one <c>mallopt</c> parameter; false when glibc refuses it or the C library has no
+    /// <c>mallopt</c> (only speed is at stake, and a module initializer that throws would make the whole assembly
+    /// unusable).</summary>
+    internal static bool TrySet(int parameter, int value)
+    {
         try
         {
-            // The trim threshold first: setting either one turns off glibc's own adjustment of both.
-            _ = SetMallocParameter(TrimThresholdParameter, TrimThreshold);
-            _ = SetMallocParameter(MmapThresholdParameter, MmapThreshold);
+            return SetMallocParameter(parameter, value) == 1;
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {
-            // A C library without mallopt: only speed is at stake, and a module initializer that throws would make the
-            // whole assembly unusable.
+            return false;
         }
     }
 

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using DiffusionChat.Devices;
 
 namespace DiffusionChat.Trainer.Training;
 
@@ -21,8 +21,6 @@ namespace DiffusionChat.Trainer.Training;
 /// </remarks>
 internal static class TrainingHeap
 {
-    private const int TrimThresholdParameter = -1, TopPadParameter = -2, MmapMaxParameter = -4;
-
     /// <summary>Applies the settings when they apply; returns whether it did.</summary>
     public static bool Apply()
     {
@@ -31,24 +29,13 @@ internal static class TrainingHeap
             return false;
         }
 
-        try
-        {
-            return SetMallocParameter(MmapMaxParameter, 0) == 1
-                & SetMallocParameter(TrimThresholdParameter, int.MaxValue) == 1
-                & SetMallocParameter(TopPadParameter, 256 << 20) == 1;
-        }
-        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return false;
-        }
+        return NativeHeapReuse.TrySet(NativeHeapReuse.MmapMaxParameter, 0)
+            & NativeHeapReuse.TrySet(NativeHeapReuse.TrimThresholdParameter, int.MaxValue)
+            & NativeHeapReuse.TrySet(NativeHeapReuse.TopPadParameter, 256 << 20);
     }
 
     /// <summary>Whether the process set any glibc malloc variable or tunable itself.</summary>
     internal static bool ChoseOwnMallocSettings(IEnumerable<string> variableNames, string? tunables) =>
         variableNames.Any(n => n.StartsWith("MALLOC_", StringComparison.Ordinal))
         || tunables?.Contains("glibc.malloc.", StringComparison.Ordinal) == true;
-
-    [DllImport("libc", EntryPoint = "mallopt")]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int SetMallocParameter(int parameter, int value);
 }
